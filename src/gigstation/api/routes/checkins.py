@@ -1,0 +1,47 @@
+"""Check-in and check-out."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+
+from gigstation import checkins, clock
+from gigstation.api.creating import create
+from gigstation.api.runtime import Runtime
+from gigstation.api.security import roles
+from gigstation.auth import Principal
+from gigstation.db import transaction
+
+__all__ = ["CheckinController"]
+
+
+class CheckinController(Controller):
+    path = "/checkins"
+    tags = ["checkins"]
+
+    @post("/", guards=[roles("worker", "operator")], summary="到站签到 / Check in at a station")
+    async def check_in(
+        self, request: Request[Principal, Any, Any], data: checkins.CheckinCreate, rt: Runtime
+    ) -> Response[checkins.CheckinView]:
+        return await create(
+            request, rt, checkins.CheckinView,
+            lambda conn: checkins.check_in(conn, request.user, data, clock.now()),
+        )
+
+    @get("/{checkin_id:uuid}", guards=[roles("worker", "operator", "admin")],
+         summary="签到详情 / One check-in")
+    async def get_checkin(
+        self, request: Request[Principal, Any, Any], checkin_id: UUID, rt: Runtime
+    ) -> checkins.CheckinView:
+        async with transaction(rt.pool) as conn:
+            return await checkins.get_checkin(conn, request.user, checkin_id)
+
+    @post("/{checkin_id:uuid}/checkout", guards=[roles("worker", "operator", "admin")],
+          status_code=200, summary="签退 / Check out")
+    async def checkout(
+        self, request: Request[Principal, Any, Any], checkin_id: UUID, rt: Runtime
+    ) -> checkins.CheckinView:
+        async with transaction(rt.pool) as conn:
+            return await checkins.check_out(conn, request.user, checkin_id)

@@ -1,0 +1,64 @@
+"""Employer registration (with the truthfulness commitment) and verification."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+
+from gigstation import auth, clock, employers
+from gigstation.api.creating import create
+from gigstation.api.runtime import Runtime
+from gigstation.api.security import PUBLIC, roles
+from gigstation.auth import Principal
+from gigstation.db import transaction
+
+__all__ = ["EmployerController"]
+
+
+class EmployerRegistered(msgspec.Struct, frozen=True):
+    employer: employers.EmployerView
+    token: str
+
+
+class Commitment(msgspec.Struct, frozen=True):
+    version: str
+    text: str
+
+
+class EmployerController(Controller):
+    path = "/employers"
+    tags = ["employers"]
+
+    @get("/commitment", opt=PUBLIC, summary="诚信承诺书 / The truthfulness commitment")
+    async def commitment(self) -> Commitment:
+        return Commitment(employers.COMMITMENT_VERSION, employers.COMMITMENT_TEXT)
+
+    @post("/", opt=PUBLIC, summary="用工主体注册 / Register as an employer")
+    async def register(
+        self, request: Request[Any, Any, Any], data: employers.EmployerCreate, rt: Runtime
+    ) -> Response[EmployerRegistered]:
+        password_hash = await rt.hasher.hash(data.password)
+        today = clock.today(rt.settings.timezone)
+
+        async def make(conn: Any) -> EmployerRegistered:
+            employer = await employers.register_employer(conn, rt.cipher, data, password_hash, today)
+            token, _ = auth.issue_token(rt.settings, Principal(employer.id, "employer"))
+            return EmployerRegistered(employer, token)
+
+        return await create(request, rt, EmployerRegistered, make)
+
+    @get("/me", guards=[roles("employer")], summary="单位资料 / My employer profile")
+    async def me(self, request: Request[Principal, Any, Any], rt: Runtime) -> employers.EmployerView:
+        async with transaction(rt.pool) as conn:
+            return await employers.get_employer(conn, request.user.user_id)
+
+    @post("/{employer_id:uuid}/verify", guards=[roles("operator", "admin")], status_code=200,
+          summary="核验用工主体 / Verify an employer")
+    async def verify(
+        self, request: Request[Principal, Any, Any], employer_id: UUID, rt: Runtime
+    ) -> employers.EmployerView:
+        async with transaction(rt.pool) as conn:
+            return await employers.verify_employer(conn, request.user.user_id, employer_id)

@@ -1,0 +1,29 @@
+"""What every request handler needs: settings, the pool, the password hasher, the cipher."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gigstation.auth import PasswordHasher
+from gigstation.config import Settings
+from gigstation.pii import PiiCipher
+
+if TYPE_CHECKING:
+    import asyncpg
+
+__all__ = ["Runtime"]
+
+
+class Runtime:
+    """A plain class, not a dataclass: Litestar inspects dataclass hints at run time, and
+    ``asyncpg.Pool[Any]`` only exists for the type checker."""
+
+    __slots__ = ("cipher", "hasher", "pool", "settings")
+
+    def __init__(
+        self, settings: Settings, pool: asyncpg.Pool[Any], hasher: PasswordHasher, cipher: PiiCipher
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.hasher = hasher
+        self.cipher = cipher

@@ -1,0 +1,55 @@
+"""Bearer-token authentication (every route closed unless marked public) and role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from gigstation.auth import Principal, decode_token
+from gigstation.config import Settings
+from gigstation.errors import Forbidden, Unauthorized
+from gigstation.types import Role
+
+__all__ = ["PUBLIC", "TokenAuth", "principal_of", "roles"]
+
+PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
+"""Route ``opt`` for the few routes anyone may call."""
+
+
+class TokenAuth(AbstractAuthenticationMiddleware):
+    """Reads ``Authorization: Bearer <token>`` and sets ``request.user`` to a Principal."""
+
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            # An EventSource cannot set headers, so /events may pass the token as a query.
+            token = connection.query_params.get("access_token", "")
+            if not token:
+                raise Unauthorized("请先登录", "sign in first: send Authorization: Bearer <token>")
+        settings: Settings = connection.app.state.runtime.settings
+        return AuthenticationResult(user=decode_token(settings, token.strip()), auth=token)
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller, or None on a public route without a token."""
+    user = connection.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def roles(*allowed: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard letting only these roles through (403 for the others)."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        who = principal_of(connection)
+        if who is None:
+            raise Unauthorized("请先登录", "sign in first")
+        if who.role not in allowed:
+            raise Forbidden("当前账号无权进行此操作", f"only {', '.join(allowed)} may do this")
+
+    return guard

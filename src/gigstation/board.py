@@ -1,0 +1,66 @@
+"""The operator's live board: who is waiting, and the open orders this station dispatches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from gigstation.orders import OrderView, _view as order_view
+
+__all__ = ["Board", "WaitingWorker", "station_board"]
+
+
+class WaitingWorker(msgspec.Struct, frozen=True):
+    checkin_id: UUID
+    worker_id: UUID
+    name: str
+    skills: list[str]
+    priority_groups: list[str]
+    minor: bool
+    checked_in_at: datetime
+    available_until: datetime
+    max_distance_m: int
+    by_operator: bool
+
+
+class Board(msgspec.Struct, frozen=True):
+    station_id: UUID
+    waiting: list[WaitingWorker]
+    open_orders: list[OrderView]
+    offers: list[dict[str, Any]]
+
+
+_WAITING = """
+SELECT c.id AS checkin_id, c.worker_id, u.name, w.priority_groups, w.minor, c.checked_in_at,
+       c.available_until, c.max_distance_m, c.by_operator IS NOT NULL AS by_operator,
+       coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.status = 'active'), '{}')
+           AS skills
+FROM checkins c JOIN users u ON u.id = c.worker_id JOIN workers w ON w.user_id = c.worker_id
+LEFT JOIN worker_skills s ON s.worker_id = c.worker_id
+WHERE c.station_id = $1 AND c.status = 'waiting' AND c.available_until > now()
+GROUP BY c.id, u.id, w.user_id
+ORDER BY c.checked_in_at, c.id
+LIMIT $2
+"""
+_OPEN_ORDERS = """
+SELECT o.id, o.employer_id, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified,
+       o.station_id, o.title, o.description, o.skill, o.headcount, o.filled, o.starts_at,
+       o.ends_at, o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at
+FROM orders o JOIN employers e ON e.user_id = o.employer_id JOIN users u ON u.id = o.employer_id
+WHERE o.station_id = $1 AND o.status = 'open' AND o.ends_at > now()
+ORDER BY o.starts_at, o.id
+LIMIT $2
+"""
+
+
+async def station_board(
+    conn: asyncpg.Connection[Any], station_id: UUID, limit: int = 500
+) -> Board:
+    """Waiting workers (oldest first) and open orders (soonest first)."""
+    waiting = [msgspec.convert(dict(r), WaitingWorker) for r in await conn.fetch(_WAITING, station_id, limit)]
+    orders = [order_view(r) for r in await conn.fetch(_OPEN_ORDERS, station_id, limit)]
+    return Board(station_id, waiting, orders, [])

@@ -1,0 +1,151 @@
+"""Check-ins: a worker waiting at a station, from the phone or through the operator."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from gigstation import audit
+from gigstation.auth import Principal
+from gigstation.conflicts import conflict_from
+from gigstation.errors import Forbidden, Invalid, NotFound
+from gigstation.geo import distance_m
+from gigstation.stations import get_station, operator_station_ids
+from gigstation.types import Distance, Lat, Lon
+
+__all__ = [
+    "CheckinCreate",
+    "CheckinView",
+    "check_in",
+    "check_out",
+    "get_checkin",
+]
+
+MAX_AVAILABILITY = timedelta(hours=24)
+
+
+class CheckinCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    station_id: UUID
+    available_until: datetime
+    max_distance_m: Distance = 10_000
+    lat: Lat | None = None
+    lon: Lon | None = None
+    worker_id: UUID | None = None
+    """Only when an operator checks a worker in on their behalf."""
+
+    def __post_init__(self) -> None:
+        from gigstation.types import rule_violation
+
+        if self.available_until.tzinfo is None:
+            raise rule_violation("available_until", "时间须带时区", "must include a UTC offset")
+        if (self.lat is None) != (self.lon is None):
+            raise rule_violation("lon" if self.lon is None else "lat", "经纬度须同时提供",
+                                 "lat and lon go together")
+
+
+class CheckinView(msgspec.Struct, frozen=True):
+    id: UUID
+    worker_id: UUID
+    station_id: UUID
+    status: Literal["waiting", "left"]
+    distance_m: int | None
+    by_operator: bool
+    available_until: datetime
+    max_distance_m: int
+    checked_in_at: datetime
+    left_at: datetime | None
+
+
+_COLUMNS = """id, worker_id, station_id, status, distance_m, by_operator IS NOT NULL AS by_operator,
+available_until, max_distance_m, checked_in_at, left_at"""
+_INSERT = f"""
+INSERT INTO checkins (worker_id, station_id, lat, lon, distance_m, by_operator, available_until,
+                      max_distance_m)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_COLUMNS}
+"""
+_GET = f"SELECT {_COLUMNS} FROM checkins WHERE id = $1"
+_IS_WORKER = "SELECT 1 FROM workers WHERE user_id = $1"
+
+
+async def check_in(
+    conn: asyncpg.Connection[Any], who: Principal, data: CheckinCreate, now: datetime
+) -> CheckinView:
+    """Start waiting at a station; one open check-in per worker (a unique index)."""
+    station = await get_station(conn, data.station_id)
+    if data.available_until <= now:
+        raise Invalid.of_field("available_until", "空闲截止时间须晚于现在", "must be in the future")
+    if data.available_until > now + MAX_AVAILABILITY:
+        raise Invalid.of_field("available_until", "空闲时间最多24小时", "at most 24 hours ahead")
+    lat, lon, dist = data.lat, data.lon, None
+    if who.role == "worker":
+        if data.worker_id not in (None, who.user_id):
+            raise Forbidden("只能为自己签到", "workers check in only themselves")
+        worker_id = who.user_id
+        if lat is None or lon is None:
+            raise Invalid.of_field("lat", "自助签到需要手机定位", "self check-in needs the phone's location")
+        dist = distance_m(lat, lon, station.lat, station.lon)
+        if dist > station.service_radius_m:
+            raise Invalid.of_field(
+                "lat",
+                f"您距离驿站 {dist} 米，须在 {station.service_radius_m} 米范围内签到",
+                f"you are {dist} m from the station; check-in needs to be within "
+                f"{station.service_radius_m} m",
+            )
+        by_operator = None
+    elif who.role == "operator":
+        if data.station_id not in await operator_station_ids(conn, who.user_id):
+            raise NotFound("驿站不存在", "no such station")
+        if data.worker_id is None:
+            raise Invalid.of_field("worker_id", "请指定劳动者", "name the worker to check in")
+        worker_id = data.worker_id
+        # The operator vouches for presence: location is neither needed nor stored.
+        lat = lon = None
+        by_operator = who.user_id
+    else:
+        raise Forbidden("无权签到", "this role cannot check in")
+    if await conn.fetchval(_IS_WORKER, worker_id) is None:
+        raise NotFound("劳动者不存在", "no such worker")
+    try:
+        row = await conn.fetchrow(_INSERT, worker_id, data.station_id, lat, lon, dist, by_operator,
+                                  data.available_until, data.max_distance_m)
+    except asyncpg.UniqueViolationError as exc:
+        raise conflict_from(exc) from exc
+    checkin = msgspec.convert(dict(row), CheckinView)  # type: ignore[arg-type]
+    await audit.record(conn, who.user_id, "checkin.create", "checkin", checkin.id,
+                       {"station_id": str(data.station_id), "by_operator": by_operator is not None})
+    return checkin
+
+
+async def get_checkin(conn: asyncpg.Connection[Any], who: Principal, checkin_id: UUID) -> CheckinView:
+    """A check-in its worker, the station's operators or an admin may see."""
+    row = await conn.fetchrow(_GET, checkin_id)
+    if row is not None:
+        checkin = msgspec.convert(dict(row), CheckinView)
+        if (
+            who.role == "admin"
+            or (who.role == "worker" and checkin.worker_id == who.user_id)
+            or (who.role == "operator"
+                and checkin.station_id in await operator_station_ids(conn, who.user_id))
+        ):
+            return checkin
+    raise NotFound("签到记录不存在", "no such check-in")
+
+
+_CHECKOUT = f"""
+UPDATE checkins SET status = 'left', left_at = now() WHERE id = $1 AND status = 'waiting'
+RETURNING {_COLUMNS}
+"""
+
+
+async def check_out(conn: asyncpg.Connection[Any], who: Principal, checkin_id: UUID) -> CheckinView:
+    """End waiting; checking out twice answers with the same closed check-in."""
+    checkin = await get_checkin(conn, who, checkin_id)
+    row = await conn.fetchrow(_CHECKOUT, checkin_id)
+    if row is None:
+        return checkin
+    await audit.record(conn, who.user_id, "checkin.checkout", "checkin", checkin_id)
+    return msgspec.convert(dict(row), CheckinView)

@@ -1,0 +1,140 @@
+"""The ``gigstation`` command: serve, migrate, demo, solve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from gigstation.config import Settings
+
+__all__ = ["main"]
+
+
+@contextlib.contextmanager
+def database(settings: Settings) -> Iterator[Settings]:
+    """Settings with a database URL: the configured one, or an embedded server for the block."""
+    if settings.database_url:
+        yield settings
+        return
+    from gigstation.db import embedded_postgres
+
+    print(f"启动内置 PostgreSQL / starting embedded PostgreSQL in {settings.data_dir}/pg",
+          file=sys.stderr)
+    with embedded_postgres(settings.data_path) as url:
+        yield Settings.from_env(database_url=url, data_dir=settings.data_dir)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    return Settings.from_env(**overrides)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int, server: str) -> None:
+    # Child processes read settings from the environment, so publish the resolved ones.
+    os.environ["GIGSTATION_DATABASE_URL"] = settings.database_url or ""
+    os.environ["GIGSTATION_DATA_DIR"] = str(settings.data_dir)
+    if not settings.secret_key:
+        # Every worker process must verify tokens the others issued.
+        os.environ["GIGSTATION_SECRET_KEY"] = os.urandom(32).hex()
+    print(f"API: http://{host}:{port}/api/v1   文档 / docs: http://{host}:{port}/schema/swagger",
+          file=sys.stderr)
+    if server == "granian":
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        Granian("gigstation.api.asgi:app_from_env", address=host, port=port, workers=workers,
+                interface=Interfaces.ASGI, factory=True).serve()
+    else:
+        import uvicorn
+
+        uvicorn.run("gigstation.api.asgi:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", access_log=False)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    with database(_settings(args)) as settings:
+        _serve(settings, args.host, args.port, args.workers, args.server)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from gigstation.db import apply_migrations, connect_pool
+
+    async def run(url: str) -> list[str]:
+        pool = await connect_pool(url, min_size=1, max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                return await apply_migrations(conn)
+        finally:
+            await pool.close()
+
+    with database(_settings(args)) as settings:
+        applied = asyncio.run(run(settings.database_url or ""))
+    print("已是最新 / up to date" if not applied else "applied: " + ", ".join(applied))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gigstation.demo import seed_demo
+
+    with database(_settings(args)) as settings:
+        accounts = asyncio.run(seed_demo(settings))
+        print(accounts)
+        if not args.no_serve:
+            _serve(settings, args.host, args.port, args.workers, args.server)
+    return 0
+
+
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="server processes")
+    p.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gigstation", description="零工驿站调度系统 / gig-work station dispatch")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API (embedded PostgreSQL unless configured)")
+    serve.add_argument("--data-dir", type=Path)
+    _add_server_options(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--data-dir", type=Path)
+    migrate.set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="seed a Qingpu demo district, print accounts, serve")
+    demo.add_argument("--data-dir", type=Path)
+    demo.add_argument("--no-serve", action="store_true", help="seed and print, then exit")
+    _add_server_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    with contextlib.suppress(ImportError):
+        from gigstation.solver.cli import add_solve_parser
+
+        add_solve_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,231 @@
+"""Same-day orders posted by employers: validation, minimum wage, access, cancellation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import msgspec
+
+from gigstation import audit, reference
+from gigstation.auth import Principal
+from gigstation.errors import Conflict, Forbidden, Invalid, NotFound
+from gigstation.pagination import Page, PageParams
+from gigstation.stations import nearest_station_id, operator_station_ids
+from gigstation.types import Address, Lat, Lon, PayUnit, Title, rule_violation
+
+__all__ = [
+    "OrderCreate",
+    "OrderView",
+    "cancel_order",
+    "create_order",
+    "get_order",
+    "list_orders",
+]
+
+MAX_LEAD = timedelta(hours=36)
+MAX_LENGTH = timedelta(hours=12)
+# A phone clock a few minutes slow must not refuse an order for "now".
+PAST_GRACE = timedelta(minutes=10)
+
+OrderStatus = Literal["open", "full", "cancelled", "closed"]
+
+
+class OrderCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    title: Title
+    skill: str
+    headcount: Annotated[int, msgspec.Meta(ge=1, le=200)]
+    starts_at: datetime
+    ends_at: datetime
+    lat: Lat
+    lon: Lon
+    address: Address
+    pay_cents: Annotated[int, msgspec.Meta(ge=1, le=100_000_00)]
+    pay_unit: PayUnit
+    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+    def __post_init__(self) -> None:
+        if reference.skill(self.skill) is None:
+            raise rule_violation("skill", f"未知工种 {self.skill!r}", f"unknown skill {self.skill!r}")
+        for name in ("starts_at", "ends_at"):
+            if getattr(self, name).tzinfo is None:
+                raise rule_violation(name, "时间须带时区", "must include a UTC offset")
+        if self.ends_at <= self.starts_at:
+            raise rule_violation("ends_at", "结束时间须晚于开始时间", "must be after starts_at")
+        if self.ends_at - self.starts_at > MAX_LENGTH:
+            raise rule_violation("ends_at", "单次用工不超过12小时", "an order lasts at most 12 hours")
+
+
+class OrderView(msgspec.Struct, frozen=True):
+    id: UUID
+    employer_id: UUID
+    employer_name: str
+    employer_verified: bool
+    station_id: UUID | None
+    title: str
+    description: str
+    skill: str
+    skill_zh: str
+    headcount: int
+    filled: int
+    starts_at: datetime
+    ends_at: datetime
+    lat: float
+    lon: float
+    address: str
+    pay_cents: int
+    pay_unit: str
+    status: OrderStatus
+    created_at: datetime
+
+
+_COLUMNS = """
+o.id, o.employer_id, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified,
+o.station_id, o.title, o.description, o.skill, o.headcount, o.filled, o.starts_at, o.ends_at,
+o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at
+"""
+_FROM = "FROM orders o JOIN employers e ON e.user_id = o.employer_id JOIN users u ON u.id = o.employer_id"
+_GET = f"SELECT {_COLUMNS} {_FROM} WHERE o.id = $1"
+_INSERT = """
+INSERT INTO orders (employer_id, station_id, title, description, skill, headcount, starts_at,
+                    ends_at, lat, lon, address, pay_cents, pay_unit)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
+"""
+_EMPLOYER_STANDING = "SELECT blacklisted_until FROM employers WHERE user_id = $1"
+_STATION_REGION = "SELECT region FROM stations WHERE id = $1"
+
+
+def _view(row: asyncpg.Record) -> OrderView:
+    ref = reference.skill(row["skill"])
+    return msgspec.convert({**dict(row), "skill_zh": ref.zh if ref else row["skill"]}, OrderView)
+
+
+def check_minimum_wage(
+    data: OrderCreate, region: str, zone: str, rules_file: str | None = None
+) -> None:
+    """Refuse pay below the local hourly minimum (day pay is spread over the order's hours)."""
+    on = data.starts_at.astimezone(ZoneInfo(zone)).date()
+    minimum = reference.minimum_wage(region, on, rules_file)
+    if minimum is None or data.pay_unit == "piece":
+        # Piece rates cannot be compared per hour; they are shown with the wage guidance.
+        return
+    hours = (data.ends_at - data.starts_at).total_seconds() / 3600
+    hourly = data.pay_cents if data.pay_unit == "hour" else data.pay_cents / hours
+    if hourly < minimum.hourly_fen:
+        yuan = minimum.hourly_fen / 100
+        raise Invalid.of_field(
+            "pay_cents",
+            f"时薪低于{region}最低工资标准 {yuan:.2f} 元/小时（{minimum.effective_from} 起执行）",
+            f"hourly pay is below the {region} minimum wage of CNY {yuan:.2f} per hour "
+            f"(in force from {minimum.effective_from})",
+        )
+
+
+async def create_order(
+    conn: asyncpg.Connection[Any],
+    employer_id: UUID,
+    data: OrderCreate,
+    now: datetime,
+    zone: str,
+    default_region: str,
+    rules_file: str | None = None,
+) -> OrderView:
+    """Post an order: it goes to the nearest station's board."""
+    if data.starts_at < now - PAST_GRACE:
+        raise Invalid.of_field("starts_at", "开始时间已过", "starts_at is in the past")
+    if data.starts_at > now + MAX_LEAD:
+        raise Invalid.of_field("starts_at", "只能发布36小时内开始的用工",
+                               "orders must start within the next 36 hours")
+    blacklisted_until = await conn.fetchval(_EMPLOYER_STANDING, employer_id)
+    if blacklisted_until is not None and blacklisted_until >= now.date():
+        raise Forbidden(f"因欠薪被列入失信名单，{blacklisted_until} 前不能发布用工",
+                        f"listed for unpaid wages; cannot post orders until {blacklisted_until}",
+                        code="blacklisted")
+    station_id = await nearest_station_id(conn, data.lat, data.lon)
+    region = default_region
+    if station_id is not None:
+        region = await conn.fetchval(_STATION_REGION, station_id)
+    check_minimum_wage(data, region, zone, rules_file)
+    order_id = await conn.fetchval(
+        _INSERT, employer_id, station_id, data.title, data.description, data.skill,
+        data.headcount, data.starts_at, data.ends_at, data.lat, data.lon, data.address,
+        data.pay_cents, data.pay_unit,
+    )
+    await audit.record(conn, employer_id, "order.create", "order", order_id,
+                       {"headcount": data.headcount, "pay_cents": data.pay_cents})
+    return await _fetch(conn, order_id)
+
+
+async def _fetch(conn: asyncpg.Connection[Any], order_id: UUID) -> OrderView:
+    row = await conn.fetchrow(_GET, order_id)
+    if row is None:
+        raise NotFound("订单不存在", "no such order")
+    return _view(row)
+
+
+async def _authorize(conn: asyncpg.Connection[Any], who: Principal, order: OrderView) -> None:
+    # Strangers get the same 404 as for a missing order: ids are not an oracle.
+    if who.role == "admin":
+        return
+    if who.role == "employer" and order.employer_id == who.user_id:
+        return
+    if who.role == "operator" and order.station_id in await operator_station_ids(conn, who.user_id):
+        return
+    raise NotFound("订单不存在", "no such order")
+
+
+async def get_order(conn: asyncpg.Connection[Any], who: Principal, order_id: UUID) -> OrderView:
+    """One order the caller may see."""
+    order = await _fetch(conn, order_id)
+    await _authorize(conn, who, order)
+    return order
+
+
+_LIST_EMPLOYER = f"""
+SELECT {_COLUMNS} {_FROM} WHERE o.employer_id = $1 AND ($2::text IS NULL OR o.status = $2)
+ORDER BY o.created_at DESC, o.id LIMIT $3 OFFSET $4
+"""
+_LIST_OPERATOR = f"""
+SELECT {_COLUMNS} {_FROM}
+WHERE o.station_id IN (SELECT station_id FROM operator_stations WHERE operator_id = $1)
+  AND ($2::text IS NULL OR o.status = $2)
+ORDER BY o.created_at DESC, o.id LIMIT $3 OFFSET $4
+"""
+_LIST_ALL = f"""
+SELECT {_COLUMNS} {_FROM} WHERE ($1::text IS NULL OR o.status = $1)
+ORDER BY o.created_at DESC, o.id LIMIT $2 OFFSET $3
+"""
+
+
+async def list_orders(
+    conn: asyncpg.Connection[Any], who: Principal, page: PageParams, status: str | None = None
+) -> Page[OrderView]:
+    """An employer's own orders, an operator's stations' orders, or all for an admin."""
+    query = {"employer": _LIST_EMPLOYER, "operator": _LIST_OPERATOR, "admin": _LIST_ALL}.get(who.role)
+    if query is None:
+        raise Forbidden("无权查看订单列表", "this role cannot list orders")
+    if who.role == "admin":
+        rows = await conn.fetch(query, status, page.limit + 1, page.offset)
+    else:
+        rows = await conn.fetch(query, who.user_id, status, page.limit + 1, page.offset)
+    return Page.of([_view(r) for r in rows], page)
+
+
+_CANCEL = """
+UPDATE orders SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2
+WHERE id = $1 AND status IN ('open', 'full') RETURNING id
+"""
+
+
+async def cancel_order(conn: asyncpg.Connection[Any], who: Principal, order_id: UUID) -> OrderView:
+    """Cancel an open or full order (the conditional UPDATE makes a race harmless)."""
+    order = await get_order(conn, who, order_id)
+    if await conn.fetchval(_CANCEL, order_id, who.user_id) is None:
+        raise Conflict(f"订单状态为 {order.status}，不能取消",
+                       f"an order in status {order.status} cannot be cancelled",
+                       code="order_not_cancellable")
+    await audit.record(conn, who.user_id, "order.cancel", "order", order_id)
+    return await _fetch(conn, order_id)

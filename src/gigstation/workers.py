@@ -1,0 +1,235 @@
+"""Workers: real-name registration, profile, skills (claimed until a certificate is seen)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from gigstation import audit, reference
+from gigstation.accounts import insert_user
+from gigstation.conflicts import conflict_from
+from gigstation.errors import Invalid, NotFound
+from gigstation.identity import IdType, InvalidIdentity, mask, validate_identity
+from gigstation.pii import PiiCipher
+from gigstation.types import IdNumber, Name, Password, Phone, rule_violation
+
+__all__ = [
+    "PRIORITY_GROUPS",
+    "SkillView",
+    "WorkerCreate",
+    "WorkerUpdate",
+    "WorkerView",
+    "get_worker",
+    "register_worker",
+    "update_worker",
+    "verify_priority_groups",
+    "verify_skill",
+]
+
+# Operator-verified groups the policy asks stations to serve first.
+PriorityGroup = Literal[
+    "employment_difficulty", "zero_employment_family", "veteran", "disability", "age_50_plus"
+]
+PRIORITY_GROUPS: tuple[str, ...] = PriorityGroup.__args__  # type: ignore[attr-defined]
+
+SkillCodes = Annotated[list[str], msgspec.Meta(max_length=30)]
+
+
+def _check_skills(skills: list[str]) -> None:
+    for i, code in enumerate(skills):
+        if reference.skill(code) is None:
+            raise rule_violation(
+                f"skills[{i}]", f"未知工种 {code!r}", f"unknown skill {code!r}"
+            )
+    if len(set(skills)) != len(skills):
+        raise rule_violation("skills", "工种重复", "a skill is listed twice")
+
+
+class WorkerCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Name
+    phone: Phone
+    password: Password
+    id_type: IdType
+    id_number: IdNumber
+    skills: SkillCodes = []
+
+    def __post_init__(self) -> None:
+        _check_skills(self.skills)
+
+
+class WorkerUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Fields a worker may change; absent fields stay as they are."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    skills: SkillCodes | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.skills is not msgspec.UNSET:
+            _check_skills(self.skills)
+
+
+class SkillView(msgspec.Struct, frozen=True):
+    code: str
+    zh: str
+    en: str
+    status: Literal["active", "claimed"]
+    certificate: str | None = None
+
+
+class WorkerView(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    phone: str
+    id_type: str
+    id_number_masked: str
+    minor: bool
+    skills: list[SkillView]
+    priority_groups: list[str]
+    created_at: datetime
+
+
+_INSERT_WORKER = """
+INSERT INTO workers (user_id, id_type, id_cipher, id_index, id_masked, birth_date, minor)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+"""
+_INSERT_SKILLS = """
+INSERT INTO worker_skills (worker_id, skill, status)
+SELECT $1, s.code, s.status FROM unnest($2::text[], $3::text[]) AS s(code, status)
+ON CONFLICT (worker_id, skill) DO NOTHING
+"""
+_DELETE_SKILLS_EXCEPT = "DELETE FROM worker_skills WHERE worker_id = $1 AND NOT skill = ANY($2::text[])"
+_GET = """
+SELECT u.id, u.name, u.phone, u.created_at, w.id_type, w.id_masked, w.minor, w.priority_groups,
+       coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.skill IS NOT NULL), '{}') AS codes,
+       coalesce(array_agg(s.status ORDER BY s.skill) FILTER (WHERE s.skill IS NOT NULL), '{}') AS statuses
+FROM users u JOIN workers w ON w.user_id = u.id
+LEFT JOIN worker_skills s ON s.worker_id = u.id
+WHERE u.id = $1
+GROUP BY u.id, w.user_id
+"""
+
+
+def _skill_status(code: str) -> str:
+    # A job that needs a licence is only "claimed" until an operator sees the licence.
+    found = reference.skill(code)
+    return "claimed" if found is not None and found.certificate else "active"
+
+
+async def _set_skills(conn: asyncpg.Connection[Any], worker_id: UUID, codes: list[str]) -> None:
+    await conn.execute(_DELETE_SKILLS_EXCEPT, worker_id, codes)
+    await conn.execute(_INSERT_SKILLS, worker_id, codes, [_skill_status(c) for c in codes])
+
+
+async def register_worker(
+    conn: asyncpg.Connection[Any],
+    cipher: PiiCipher,
+    data: WorkerCreate,
+    password_hash: str,
+    today: date,
+) -> WorkerView:
+    """Check the identity document, then create the account; duplicates become 409."""
+    try:
+        info = validate_identity(data.id_type, data.id_number, today)
+    except InvalidIdentity as exc:
+        raise Invalid.of_field("id_number", exc.reason_zh, exc.reason_en) from exc
+    user_id, _ = await insert_user(conn, "worker", data.phone, password_hash, data.name)
+    try:
+        await conn.execute(
+            _INSERT_WORKER,
+            user_id,
+            data.id_type,
+            cipher.encrypt(info.number),
+            cipher.blind_index(info.number, "identity"),
+            mask(info.number),
+            info.birth_date,
+            info.minor,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        raise conflict_from(exc) from exc
+    await _set_skills(conn, user_id, data.skills)
+    await audit.record(conn, user_id, "worker.register", "worker", user_id, {"minor": info.minor})
+    return await get_worker(conn, user_id)
+
+
+async def get_worker(conn: asyncpg.Connection[Any], worker_id: UUID) -> WorkerView:
+    """A worker's profile with the identity number masked."""
+    row = await conn.fetchrow(_GET, worker_id)
+    if row is None:
+        raise NotFound("劳动者不存在", "no such worker")
+    skills = []
+    for code, status in zip(row["codes"], row["statuses"], strict=True):
+        ref = reference.skill(code)
+        skills.append(
+            SkillView(code, ref.zh if ref else code, ref.en if ref else code, status,
+                      ref.certificate if ref else None)
+        )
+    return WorkerView(
+        id=row["id"],
+        name=row["name"],
+        phone=row["phone"],
+        id_type=row["id_type"],
+        id_number_masked=row["id_masked"],
+        minor=row["minor"],
+        skills=skills,
+        priority_groups=list(row["priority_groups"]),
+        created_at=row["created_at"],
+    )
+
+
+_UPDATE_NAME = "UPDATE users SET name = $2 WHERE id = $1"
+_TOUCH = "UPDATE workers SET updated_at = now() WHERE user_id = $1"
+
+
+async def update_worker(
+    conn: asyncpg.Connection[Any], worker_id: UUID, data: WorkerUpdate
+) -> WorkerView:
+    """Change name or skills; skills keep their verified status if kept."""
+    changed = []
+    if data.name is not msgspec.UNSET:
+        await conn.execute(_UPDATE_NAME, worker_id, data.name)
+        changed.append("name")
+    if data.skills is not msgspec.UNSET:
+        await _set_skills(conn, worker_id, data.skills)
+        changed.append("skills")
+    if changed:
+        await conn.execute(_TOUCH, worker_id)
+        await audit.record(conn, worker_id, "worker.update", "worker", worker_id, {"fields": changed})
+    return await get_worker(conn, worker_id)
+
+
+_VERIFY_SKILL = """
+UPDATE worker_skills SET status = 'active', verified_by = $3, verified_at = now()
+WHERE worker_id = $1 AND skill = $2 RETURNING 1
+"""
+
+
+async def verify_skill(
+    conn: asyncpg.Connection[Any], operator_id: UUID, worker_id: UUID, skill: str
+) -> WorkerView:
+    """An operator has seen the certificate: the skill may now be dispatched."""
+    if await conn.fetchval(_VERIFY_SKILL, worker_id, skill, operator_id) is None:
+        raise NotFound("该劳动者没有申报此工种", "the worker has not claimed this skill")
+    await audit.record(conn, operator_id, "worker.skill_verified", "worker", worker_id, {"skill": skill})
+    return await get_worker(conn, worker_id)
+
+
+_SET_GROUPS = """
+UPDATE workers SET priority_groups = $2, priority_verified_by = $3, priority_verified_at = now(),
+       updated_at = now()
+WHERE user_id = $1 RETURNING 1
+"""
+
+
+async def verify_priority_groups(
+    conn: asyncpg.Connection[Any], operator_id: UUID, worker_id: UUID, groups: list[str]
+) -> WorkerView:
+    """Record the priority groups an operator verified from documents."""
+    if await conn.fetchval(_SET_GROUPS, worker_id, sorted(set(groups)), operator_id) is None:
+        raise NotFound("劳动者不存在", "no such worker")
+    await audit.record(conn, operator_id, "worker.priority_verified", "worker", worker_id,
+                       {"groups": sorted(set(groups))})
+    return await get_worker(conn, worker_id)
