@@ -9,7 +9,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation.orders import OrderView, _view as order_view
+from gigstation.offers import OFFER_COLUMNS, OFFER_FROM, OfferView, offer_view
+from gigstation.orders import OrderView, order_view
 
 __all__ = ["Board", "WaitingWorker", "station_board"]
 
@@ -31,7 +32,7 @@ class Board(msgspec.Struct, frozen=True):
     station_id: UUID
     waiting: list[WaitingWorker]
     open_orders: list[OrderView]
-    offers: list[dict[str, Any]]
+    offers: list[OfferView]
 
 
 _WAITING = """
@@ -56,6 +57,12 @@ ORDER BY o.starts_at, o.id
 LIMIT $2
 """
 
+_LIVE_OFFERS = f"""
+SELECT {OFFER_COLUMNS} {OFFER_FROM}
+WHERE f.station_id = $1 AND f.status = 'offered' AND f.expires_at > now()
+ORDER BY f.expires_at, f.id LIMIT $2
+"""
+
 
 async def station_board(
     conn: asyncpg.Connection[Any], station_id: UUID, limit: int = 500
@@ -63,4 +70,5 @@ async def station_board(
     """Waiting workers (oldest first) and open orders (soonest first)."""
     waiting = [msgspec.convert(dict(r), WaitingWorker) for r in await conn.fetch(_WAITING, station_id, limit)]
     orders = [order_view(r) for r in await conn.fetch(_OPEN_ORDERS, station_id, limit)]
-    return Board(station_id, waiting, orders, [])
+    live = [offer_view(r) for r in await conn.fetch(_LIVE_OFFERS, station_id, limit)]
+    return Board(station_id, waiting, orders, live)

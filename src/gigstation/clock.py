@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["now", "today"]
+__all__ = ["day_start", "now", "today"]
 
 
 def now() -> datetime:
@@ -16,3 +16,9 @@ def now() -> datetime:
 def today(zone: str) -> date:
     """Today's date where the station is (the day labourers' day, not UTC's)."""
     return datetime.now(ZoneInfo(zone)).date()
+
+
+def day_start(zone: str) -> datetime:
+    """Midnight today in the station's zone, timezone-aware."""
+    tz = ZoneInfo(zone)
+    return datetime.combine(datetime.now(tz).date(), datetime.min.time(), tzinfo=tz)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from gigstation import audit, reference
+from gigstation import audit, events, reference
 from gigstation.auth import Principal
 from gigstation.errors import Conflict, Forbidden, Invalid, NotFound
 from gigstation.pagination import Page, PageParams
@@ -24,6 +24,7 @@ __all__ = [
     "create_order",
     "get_order",
     "list_orders",
+    "order_view",
 ]
 
 MAX_LEAD = timedelta(hours=36)
@@ -98,7 +99,7 @@ _EMPLOYER_STANDING = "SELECT blacklisted_until FROM employers WHERE user_id = $1
 _STATION_REGION = "SELECT region FROM stations WHERE id = $1"
 
 
-def _view(row: asyncpg.Record) -> OrderView:
+def order_view(row: asyncpg.Record) -> OrderView:
     ref = reference.skill(row["skill"])
     return msgspec.convert({**dict(row), "skill_zh": ref.zh if ref else row["skill"]}, OrderView)
 
@@ -163,7 +164,7 @@ async def _fetch(conn: asyncpg.Connection[Any], order_id: UUID) -> OrderView:
     row = await conn.fetchrow(_GET, order_id)
     if row is None:
         raise NotFound("订单不存在", "no such order")
-    return _view(row)
+    return order_view(row)
 
 
 async def _authorize(conn: asyncpg.Connection[Any], who: Principal, order: OrderView) -> None:
@@ -211,9 +212,13 @@ async def list_orders(
         rows = await conn.fetch(query, status, page.limit + 1, page.offset)
     else:
         rows = await conn.fetch(query, who.user_id, status, page.limit + 1, page.offset)
-    return Page.of([_view(r) for r in rows], page)
+    return Page.of([order_view(r) for r in rows], page)
 
 
+_CANCEL_ASSIGNMENTS = """
+UPDATE assignments SET status = 'cancelled' WHERE order_id = $1 AND status = 'active'
+RETURNING worker_id
+"""
 _CANCEL = """
 UPDATE orders SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2
 WHERE id = $1 AND status IN ('open', 'full') RETURNING id
@@ -227,5 +232,15 @@ async def cancel_order(conn: asyncpg.Connection[Any], who: Principal, order_id: 
         raise Conflict(f"订单状态为 {order.status}，不能取消",
                        f"an order in status {order.status} cannot be cancelled",
                        code="order_not_cancellable")
-    await audit.record(conn, who.user_id, "order.cancel", "order", order_id)
+    # Imported here: offers builds on orders' tables, not the other way round.
+    from gigstation.offers import withdraw_offers
+
+    withdrawn = await withdraw_offers(conn, "order_cancelled", order_id=order_id)
+    workers = [r["worker_id"] for r in await conn.fetch(_CANCEL_ASSIGNMENTS, order_id)]
+    await events.emit_many(conn, [
+        (w, order.station_id, "assignment.cancelled", {"order_id": order_id, "title": order.title})
+        for w in workers
+    ])
+    await audit.record(conn, who.user_id, "order.cancel", "order", order_id,
+                       {"offers_withdrawn": withdrawn, "assignments_cancelled": len(workers)})
     return await _fetch(conn, order_id)

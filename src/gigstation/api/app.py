@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from gigstation import __version__, accounts
+from gigstation import __version__, accounts, autodispatch
 from gigstation.api.problems import exception_handlers
 from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
@@ -24,6 +25,7 @@ from gigstation.api.security import TokenAuth
 from gigstation.auth import PasswordHasher
 from gigstation.config import Settings
 from gigstation.db import apply_migrations, connect_pool, transaction
+from gigstation.events import EventHub
 from gigstation.pii import PiiCipher
 
 __all__ = ["API_PREFIX", "create_app", "openapi_config"]
@@ -73,7 +75,21 @@ def create_app(settings: Settings) -> Litestar:
                 async with transaction(pool) as conn:
                     if await accounts.ensure_admin(conn, settings.admin_phone, password_hash):
                         log.info("created the first administrator")
-            yield
+            hub = EventHub(settings.database_url or "", pool)
+            await hub.start()
+            app.state.event_hub = hub
+            stop = asyncio.Event()
+            loop_task = (
+                asyncio.create_task(autodispatch.run_forever(pool, settings, stop))
+                if settings.auto_dispatch else None
+            )
+            try:
+                yield
+            finally:
+                stop.set()
+                if loop_task is not None:
+                    await loop_task
+                await hub.stop()
         finally:
             await pool.close()
 

@@ -127,6 +127,11 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
         key = str(item.get("key", "")) if isinstance(item, dict) else ""
         rule = parse_rule_violation(message)
+        if key == "data" and message == "'data'":
+            # No body at all: Litestar reports the missing ``data`` argument as a KeyError.
+            structural = True
+            errors.append(FieldError("", "请求体不能为空", "the request body is empty"))
+            continue
         if rule is not None:
             errors.append(FieldError(*rule))
             continue

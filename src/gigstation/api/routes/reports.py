@@ -1,0 +1,64 @@
+"""A station's day report and complaints list; workers' and employers' reliability."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+
+from gigstation import assignments, clock, ratings, reports
+from gigstation.api.routes.stations import page_params, require_station_access
+from gigstation.api.runtime import Runtime
+from gigstation.api.security import roles
+from gigstation.auth import Principal
+from gigstation.db import transaction
+from gigstation.pagination import Page
+
+__all__ = ["ReliabilityController", "StationReportController"]
+
+
+class StationReportController(Controller):
+    path = "/stations/{station_id:uuid}"
+    tags = ["reports"]
+    guards = [roles("operator", "admin")]
+
+    @get("/report", summary="驿站日报 / The station's day in figures")
+    async def report(
+        self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
+        day: Annotated[date | None, Parameter(query="date", description="YYYY-MM-DD, local")] = None,
+    ) -> reports.StationReport:
+        zone = rt.settings.timezone
+        async with transaction(rt.pool) as conn:
+            await require_station_access(conn, request.user, station_id)
+            return await reports.station_report(conn, station_id, day or clock.today(zone), zone)
+
+    @get("/complaints", summary="待处理投诉 / Open wage disputes and contested no-shows")
+    async def complaints(
+        self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
+        limit: int = 50, offset: int = 0,
+    ) -> Page[assignments.Complaint]:
+        page = page_params(limit, offset, rt)
+        async with transaction(rt.pool) as conn:
+            await require_station_access(conn, request.user, station_id)
+            return await assignments.list_complaints(conn, station_id, page)
+
+
+class ReliabilityController(Controller):
+    """Operators see any worker's or employer's record: neither belongs to one station."""
+
+    path = "/"
+    tags = ["reports"]
+    guards = [roles("operator", "admin")]
+
+    @get("/workers/{worker_id:uuid}/reliability", summary="劳动者信用 / A worker's reliability")
+    async def worker(self, worker_id: UUID, rt: Runtime) -> ratings.Reliability:
+        async with transaction(rt.pool) as conn:
+            return await ratings.reliability(conn, worker_id, "worker")
+
+    @get("/employers/{employer_id:uuid}/reliability", summary="用工主体信用 / An employer's reliability")
+    async def employer(self, employer_id: UUID, rt: Runtime) -> ratings.Reliability:
+        async with transaction(rt.pool) as conn:
+            return await ratings.reliability(conn, employer_id, "employer")

@@ -1,0 +1,65 @@
+"""Automatic dispatch: every interval, each station with waiting workers and free slots.
+
+Safe with several server processes: each run takes the station's advisory lock, and a
+station already being dispatched elsewhere is skipped (its Conflict is expected).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from gigstation import clock
+from gigstation.config import Settings
+from gigstation.db import transaction
+from gigstation.dispatch import DispatchRun, dispatch_station
+from gigstation.errors import DomainError
+from gigstation.offers import expire_due_offers
+
+__all__ = ["dispatch_due_stations", "run_forever"]
+
+log = logging.getLogger(__name__)
+
+_DUE = """
+SELECT s.id FROM stations s
+WHERE EXISTS (SELECT 1 FROM checkins c WHERE c.station_id = s.id AND c.status = 'waiting'
+                AND c.available_until > now()
+                AND NOT EXISTS (SELECT 1 FROM offers f WHERE f.worker_id = c.worker_id
+                                  AND f.status = 'offered' AND f.expires_at > now()))
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.station_id = s.id AND o.status = 'open'
+                AND o.ends_at > now())
+ORDER BY s.last_dispatch_at NULLS FIRST, s.id
+"""
+
+
+async def dispatch_due_stations(pool: asyncpg.Pool[Any], settings: Settings) -> list[DispatchRun]:
+    """One sweep: expire old offers, then dispatch every station that has work to match."""
+    async with transaction(pool) as conn:
+        await expire_due_offers(conn)
+        due: list[UUID] = [r["id"] for r in await conn.fetch(_DUE)]
+    runs = []
+    zone = settings.timezone
+    for station_id in due:
+        try:
+            runs.append(await dispatch_station(
+                pool, settings, station_id, None, now=clock.now(),
+                day_start=clock.day_start(zone), today=clock.today(zone)))
+        except DomainError as exc:  # another process holds the station, or a stale pin
+            log.info("auto dispatch skipped station %s: %s", station_id, exc.code)
+    return runs
+
+
+async def run_forever(pool: asyncpg.Pool[Any], settings: Settings, stop: asyncio.Event) -> None:
+    """The background loop started by the app when ``auto_dispatch`` is on."""
+    while not stop.is_set():
+        try:
+            await dispatch_due_stations(pool, settings)
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("auto dispatch sweep failed: %s", type(exc).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.auto_dispatch_interval_s)

@@ -1,0 +1,223 @@
+"""Quick mode: each worker fills at most one slot; exact lexicographic optimum by min-cost flow.
+
+Network: worker node (supply 1) -> order node (demand = open slots), one arc per
+eligible pair, capacity 1. ``solve_max_flow_with_min_cost`` returns a maximum flow
+(level 1: most slots filled) of minimum cost among maximum flows. The arc cost is
+
+    cost = W * (P - priority) + distance,   W = F * D + 1,
+
+with P the largest priority, D the largest arc distance and F an upper bound on the
+flow (min(workers, slots)). Why the order is kept: every maximum flow has the same
+value F* <= F, so its cost is W * (F* P - sum priority) + sum distance. If flow A has a
+larger priority sum than flow B, cost(B) - cost(A) >= W - sum distance(A) >= W - F D > 0;
+so priority dominates and distance only breaks ties (levels 2 and 3).
+
+Overflow: OR-Tools scales costs by (nodes + 1) inside cost scaling, and totals reach
+F times the largest unit cost C = W * (P - min priority) + D. We use the flow only when
+C * (nodes + 1) * (F + 1) < 2**62, a conservative product of both; otherwise (or if
+OR-Tools still reports BAD_COST_RANGE) the component goes to staged CP-SAT, whose
+coefficients stay small. With decomposition W is computed per component, which keeps
+realistic district instances far from the limit (C ~ 1e9, product ~ 1e17).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from ortools.graph.python import min_cost_flow
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from gigstation.solver.candidates import Candidates, Indexed
+from gigstation.solver.chosen import Chosen
+from gigstation.solver.cpsat import solve_lexicographic
+from gigstation.solver.errors import SolverError
+from gigstation.solver.pins import Pins
+
+__all__ = ["FlowOptions", "FlowResult", "max_flow_lexicographic", "solve_quick"]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+_SAFE = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class FlowOptions:
+    """Switches for measuring what each optimisation buys; the defaults are the fast path."""
+
+    decompose: bool = True
+    closed_form_stars: bool = True
+    force_fallback: bool = False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FlowResult:
+    """Chosen edges, whether all were proven optimal, and a summed lexicographic bound."""
+
+    selected: BoolArray
+    optimal: bool
+    bound: tuple[int, int, int]
+    components: int
+
+
+def _ranks(group: IntArray) -> IntArray:
+    """Position of each element within its run of equal values in a sorted array."""
+    n = group.shape[0]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    return np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
+
+
+def _single_order(o: IntArray, w: IntArray, prio: IntArray, dist: IntArray, cap: IntArray) -> BoolArray:
+    """Components with one order: its best ``cap`` workers by priority, then distance."""
+    perm = np.lexsort((w, dist, -prio, o))
+    chosen = np.zeros(o.shape[0], dtype=np.bool_)
+    chosen[perm] = _ranks(o[perm]) < cap[o[perm]]
+    return chosen
+
+
+def _single_worker(w: IntArray, o: IntArray, dist: IntArray) -> BoolArray:
+    """Components with one worker and several orders: the nearest order (priority is fixed)."""
+    perm = np.lexsort((o, dist, w))
+    chosen = np.zeros(w.shape[0], dtype=np.bool_)
+    chosen[perm] = _ranks(w[perm]) == 0
+    return chosen
+
+
+def _flow_component(
+    w: IntArray, o: IntArray, prio: IntArray, dist: IntArray, cap: IntArray, opts: FlowOptions, deadline: float
+) -> tuple[BoolArray, bool, tuple[int, int, int]]:
+    """One min-cost max-flow over compact node ids (``w`` and ``o`` start at 0)."""
+    n_w, n_o = int(w.max()) + 1, int(o.max()) + 1
+    flow_bound = min(n_w, int(cap.sum()))
+    d_max, p_max, p_min = int(dist.max()), int(prio.max()), int(prio.min())
+    weight = flow_bound * d_max + 1
+    unit_max = weight * (p_max - p_min) + d_max
+    if opts.force_fallback or unit_max * (n_w + n_o + 1) * (flow_bound + 1) >= _SAFE:
+        return _fallback(w, o, prio, dist, cap, deadline)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        w.astype(np.int32),
+        (o + n_w).astype(np.int32),
+        np.ones(w.shape[0], dtype=np.int64),
+        weight * (p_max - prio) + dist,
+    )
+    flow.set_nodes_supplies(np.arange(n_w + n_o, dtype=np.int32), np.concatenate([np.ones(n_w, dtype=np.int64), -cap]))
+    status = flow.solve_max_flow_with_min_cost()
+    if status == flow.BAD_COST_RANGE:
+        return _fallback(w, o, prio, dist, cap, deadline)
+    if status != flow.OPTIMAL:
+        raise SolverError(f"min-cost flow failed with status {status.name}")
+    chosen = np.asarray(flow.flows(np.asarray(arcs, dtype=np.int32))) > 0
+    return chosen, True, (int(chosen.sum()), int(prio[chosen].sum()), int(dist[chosen].sum()))
+
+
+def _fallback(
+    w: IntArray, o: IntArray, prio: IntArray, dist: IntArray, cap: IntArray, deadline: float
+) -> tuple[BoolArray, bool, tuple[int, int, int]]:
+    """Staged CP-SAT with one at-most-one group per worker: exact, slower, no big weights."""
+    perm = np.argsort(w, kind="stable")
+    groups = np.split(perm, np.flatnonzero(np.diff(w[perm])) + 1)
+    result = solve_lexicographic(
+        o,
+        cap,
+        prio,
+        dist,
+        groups,
+        np.zeros(0, dtype=np.int64),
+        np.zeros(w.shape[0], dtype=np.bool_),
+        max(deadline - time.monotonic(), 0.001),
+    )
+    return result.selected, result.optimal, result.bound
+
+
+def _compact(values: IntArray) -> tuple[IntArray, IntArray]:
+    """Sorted distinct values and each value's rank among them, in O(n) without a sort."""
+    present = np.zeros(int(values.max()) + 1 if values.size else 0, dtype=np.bool_)
+    present[values] = True
+    rank = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present).astype(np.int64), rank[values]
+
+
+def max_flow_lexicographic(
+    worker: IntArray,
+    order: IntArray,
+    priority: IntArray,
+    distance: IntArray,
+    capacity: IntArray,
+    time_limit_s: float = 10.0,
+    opts: FlowOptions | None = None,
+) -> FlowResult:
+    """Lexicographic optimum over edges; ``capacity`` is indexed by (global) order index.
+
+    Each worker takes at most one edge and each order at most its capacity.
+    """
+    opts = opts or FlowOptions()
+    deadline = time.monotonic() + time_limit_s
+    n = int(worker.shape[0])
+    selected = np.zeros(n, dtype=np.bool_)
+    if n == 0:
+        return FlowResult(selected, True, (0, 0, 0), 0)
+    workers, w_local = _compact(worker)
+    orders, o_local = _compact(order)
+    cap = capacity[orders]
+    if not opts.decompose:
+        chosen, optimal, bound = _flow_component(w_local, o_local, priority, distance, cap, opts, deadline)
+        return FlowResult(chosen, optimal, bound, 1)
+    n_w = workers.shape[0]
+    graph = coo_matrix((np.ones(n, dtype=np.int8), (w_local, o_local + n_w)), shape=(n_w + orders.shape[0],) * 2)
+    n_comp, label = connected_components(graph, directed=False)
+    edge_label = label[w_local]
+    comp_workers = np.bincount(label[:n_w], minlength=n_comp)
+    comp_orders = np.bincount(label[n_w:], minlength=n_comp)
+    rest = np.ones(n, dtype=np.bool_)
+    if opts.closed_form_stars:
+        # Stars need no flow: a single order takes its best workers, a single worker its nearest order.
+        one_order = comp_orders[edge_label] == 1
+        one_worker = (comp_workers[edge_label] == 1) & ~one_order
+        idx = np.flatnonzero(one_order)
+        selected[idx] = _single_order(o_local[idx], w_local[idx], priority[idx], distance[idx], cap)
+        idx = np.flatnonzero(one_worker)
+        selected[idx] = _single_worker(w_local[idx], o_local[idx], distance[idx])
+        rest = ~(one_order | one_worker)
+    optimal = True
+    bound_sum = np.zeros(3, dtype=np.int64)
+    star = ~rest
+    bound_sum += (int(selected[star].sum()), int(priority[selected & star].sum()), int(distance[selected & star].sum()))
+    idx = np.flatnonzero(rest)
+    perm = idx[np.argsort(edge_label[idx], kind="stable")]
+    for part in np.split(perm, np.flatnonzero(np.diff(edge_label[perm])) + 1) if perm.size else []:
+        _, w_c = _compact(w_local[part])
+        o_global, o_c = _compact(o_local[part])
+        chosen, ok, bound = _flow_component(w_c, o_c, priority[part], distance[part], cap[o_global], opts, deadline)
+        selected[part] = chosen
+        optimal &= ok
+        bound_sum += bound
+    return FlowResult(selected, optimal, (int(bound_sum[0]), int(bound_sum[1]), int(bound_sum[2])), n_comp)
+
+
+def solve_quick(
+    ix: Indexed, cand: Candidates, pins: Pins, time_limit_s: float = 10.0, opts: FlowOptions | None = None
+) -> Chosen:
+    """Quick mode: pins are fixed first (their workers leave, their orders lose slots), then the flow."""
+    pinned_worker = np.zeros(len(ix.workers), dtype=np.bool_)
+    pinned_worker[pins.worker] = True
+    capacity = ix.headcount - pins.per_order(len(ix.orders))
+    keep = np.flatnonzero(~pinned_worker[cand.worker] & (capacity[cand.order] > 0))
+    priority = ix.worker_priority[cand.worker[keep]]
+    result = max_flow_lexicographic(
+        cand.worker[keep], cand.order[keep], priority, cand.distance_m[keep], capacity, time_limit_s, opts
+    )
+    edges = keep[result.selected]
+    pin_part = (len(pins.worker), int(ix.worker_priority[pins.worker].sum()), int(pins.distance_m.sum()))
+    return Chosen(
+        worker=np.concatenate([pins.worker, cand.worker[edges]]),
+        order=np.concatenate([pins.order, cand.order[edges]]),
+        distance_m=np.concatenate([pins.distance_m, cand.distance_m[edges]]),
+        optimal=result.optimal,
+        bound=tuple(a + b for a, b in zip(pin_part, result.bound, strict=True)),  # type: ignore[arg-type]
+    )
