@@ -34,6 +34,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -57,6 +58,7 @@ PII_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
 STATION = (31.1500, 121.1200)  # Qingpu
 DEFAULT_CONFIGS = [
     "uvicorn:1:10", "uvicorn:2:10", "granian:1:10", "granian:2:10", "granian:2:4", "granian:2:20",
+    "granian:2:10:old_checkin", "granian:2:10:async_guards", "uvicorn:2:10:uvloop",
 ]
 PGBENCH_SCRIPT = "\\set v random(1, 1000000)\nINSERT INTO bench_scratch (v) VALUES (:v);\n"
 
@@ -67,8 +69,8 @@ def _clk() -> int:
     return os.sysconf("SC_CLK_TCK")
 
 
-def cpu_snapshot(server_pgid: int | None) -> dict[str, float]:
-    """CPU seconds by category, summed over live processes (postgres, server, wrk, ...)."""
+def cpu_snapshot(server_pgid: int | None, postmaster: int | None) -> dict[str, float]:
+    """CPU seconds by category over live processes: our PostgreSQL, the server's group."""
     out: dict[str, float] = {}
     tck = _clk()
     for entry in os.listdir("/proc"):
@@ -80,14 +82,10 @@ def cpu_snapshot(server_pgid: int | None) -> dict[str, float]:
             continue
         comm = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
-        pgid = int(fields[2])
+        ppid, pgid = int(fields[1]), int(fields[2])
         secs = (int(fields[11]) + int(fields[12])) / tck
-        if comm.startswith("postgres"):
+        if comm.startswith("postgres") and (postmaster is None or postmaster in (int(entry), ppid)):
             cat = "postgres"
-        elif comm == "wrk":
-            cat = "wrk"
-        elif comm == "pgbench":
-            cat = "pgbench"
         elif server_pgid is not None and pgid == server_pgid:
             cat = "server"
         else:
@@ -102,19 +100,43 @@ def machine_busy() -> tuple[int, int]:
     return sum(parts) - idle, sum(parts)
 
 
+POSTMASTER: list[int] = []
+
+
+def postmaster_pid(url: str) -> int | None:
+    """Our PostgreSQL's postmaster, so other clusters on the machine are not counted."""
+    m = re.search(r"host=([^&]+)", url)
+    if m and Path(m.group(1), "postmaster.pid").exists():
+        return int(Path(m.group(1), "postmaster.pid").read_text().split()[0])
+    return None
+
+
 class CpuMeter:
-    def __init__(self, server_pgid: int | None = None) -> None:
+    """CPU seconds in the block: server group, our PostgreSQL backends, reaped children
+    (wrk or pgbench, from RUSAGE_CHILDREN) and everything else on the machine ("other":
+    concurrent work by others, which this 2-core machine shares)."""
+
+    def __init__(self, server_pgid: int | None = None, child: str = "wrk") -> None:
         self.pgid = server_pgid
+        self.child = child
 
     def __enter__(self) -> CpuMeter:
-        self.a = cpu_snapshot(self.pgid)
+        pm = POSTMASTER[0] if POSTMASTER else None
+        self.a = cpu_snapshot(self.pgid, pm)
         self.m = machine_busy()
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.c = ru.ru_utime + ru.ru_stime
         return self
 
     def __exit__(self, *exc: object) -> None:
-        b = cpu_snapshot(self.pgid)
+        pm = POSTMASTER[0] if POSTMASTER else None
+        b = cpu_snapshot(self.pgid, pm)
         m = machine_busy()
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.by = {k: round(b.get(k, 0.0) - self.a.get(k, 0.0), 2) for k in b}
+        self.by[self.child] = round(ru.ru_utime + ru.ru_stime - self.c, 2)
+        busy_s = (m[0] - self.m[0]) / _clk()
+        self.by["other"] = round(max(0.0, busy_s - sum(self.by.values())), 2)
         self.busy = (m[0] - self.m[0]) / max(1, m[1] - self.m[1])
 
 
@@ -144,7 +166,7 @@ def run_pgbench(url: str, tmp: Path, duration: int, clients: int, threads: int) 
     script.write_text(PGBENCH_SCRIPT)
     cmd = [pgbench_bin(), "-n", "-f", str(script), "-c", str(clients), "-j", str(threads),
            "-T", str(duration), "-M", "prepared", url]
-    with CpuMeter() as cpu:
+    with CpuMeter(child="pgbench") as cpu:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     if proc.returncode != 0:
         raise RuntimeError(f"pgbench failed: {proc.stderr.strip()}")
@@ -255,10 +277,16 @@ def server(url: str, tmp: Path, spec: str, extra_path: str | None) -> Iterator[t
         "GIGSTATION_DATA_DIR": str(tmp / "server"),
     })
     env.pop("GIGSTATION_ADMIN_PHONE", None)
+    paths, patches = [], [f for f in flags if f != "uvloop"]
     if "uvloop" in flags:
         if not extra_path:
-            raise SystemExit(f"{spec}: needs --extra-pythonpath with uvloop/httptools")
-        env["PYTHONPATH"] = extra_path + os.pathsep + env.get("PYTHONPATH", "")
+            raise RuntimeError(f"{spec}: needs --extra-pythonpath with uvloop/httptools")
+        paths.append(extra_path)
+    if patches:
+        paths.append(str(HERE / "overlay"))
+        env["BENCH_PATCHES"] = ",".join(patches)
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
     else:
         env.pop("PYTHONPATH", None)
     log = open(tmp / f"server-{spec.replace(':', '_')}.log", "w")
@@ -349,12 +377,13 @@ def table(run: dict[str, Any]) -> list[str]:
     tps = run["pgbench"]["tps"]
     out = [
         "| config (server:workers:pool) | req/s (201) | % of pgbench | p50 ms | p95 ms | p99 ms "
-        "| errors (non-201 / socket) | CPU s: server / postgres / wrk | machine busy |",
+        "| errors (non-201 / socket) | CPU s: server / postgres / wrk / other | machine busy |",
         "|---|---|---|---|---|---|---|---|---|",
         f"| pgbench one-row insert, 8 clients | {tps:,.0f} TPS | 100% | | | "
         f"(avg {run['pgbench']['latency_avg_ms']}) | {run['pgbench']['failed']} | "
         f"pgbench {run['pgbench']['cpu_s'].get('pgbench', 0)} / "
-        f"{run['pgbench']['cpu_s'].get('postgres', 0)} / - | {run['pgbench']['machine_busy']:.0%} |",
+        f"{run['pgbench']['cpu_s'].get('postgres', 0)} (live backends only) / - / "
+        f"{run['pgbench']['cpu_s'].get('other', 0)} | {run['pgbench']['machine_busy']:.0%} |",
     ]
     for ph in run["phases"]:
         if "error" in ph:
@@ -366,7 +395,8 @@ def table(run: dict[str, Any]) -> list[str]:
             f"{ph['p50_ms']:.1f} | {ph['p95_ms']:.1f} | {ph['p99_ms']:.1f} | "
             f"{ph['non201']} / {ph['socket_errors']}{' (' + ph['statuses'] + ')' if ph['statuses'] else ''}"
             f"{' wrapped ' + str(ph['wrapped']) if ph['wrapped'] else ''} | "
-            f"{cpu.get('server', 0)} / {cpu.get('postgres', 0)} / {cpu.get('wrk', 0)} | "
+            f"{cpu.get('server', 0)} / {cpu.get('postgres', 0)} / {cpu.get('wrk', 0)} / "
+            f"{cpu.get('other', 0)} | "
             f"{ph['machine_busy']:.0%} |")
     return out
 
@@ -377,8 +407,10 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per server")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--wrk-threads", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=0,
-                    help="seeded workers (default: enough for 4,000 req/s over a phase)")
+    ap.add_argument("--max-rps", type=int, default=1500,
+                    help="seed enough fresh workers for this rate over a phase (beyond it "
+                         "tokens wrap, and the 409s are counted as errors)")
+    ap.add_argument("--workers", type=int, default=0, help="seeded workers (overrides --max-rps)")
     ap.add_argument("--configs", default=",".join(DEFAULT_CONFIGS),
                     help="comma list of server:processes:pool_max[:uvloop]")
     ap.add_argument("--extra-pythonpath", default=os.environ.get("BENCH_EXTRA_PYTHONPATH"),
@@ -393,8 +425,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install -y wrk")
     configs = [c for c in args.configs.split(",") if c]
-    measured = args.workers or 4000 * args.duration
-    warm = 4000 * args.warmup
+    measured = args.workers or args.max_rps * args.duration
     started = time.monotonic()
     run: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
@@ -406,7 +437,8 @@ def main() -> int:
         tmp = Path(tmpname)
         with database(tmp) as url:
             t0 = time.monotonic()
-            station_id, tokens = asyncio.run(seed(url, measured + warm))
+            POSTMASTER[:] = [p for p in [postmaster_pid(url)] if p]
+            station_id, tokens = asyncio.run(seed(url, measured))
             run["seed"] = {"workers": len(tokens), "seconds": round(time.monotonic() - t0, 1)}
             print(f"seeded {len(tokens)} workers in {run['seed']['seconds']} s", file=sys.stderr)
             run["pgbench"] = run_pgbench(url, tmp, args.duration, 8, 2)
@@ -415,15 +447,16 @@ def main() -> int:
             body = tmp / "body.json"
             body.write_text(json.dumps({"station_id": station_id, "available_until": until,
                                         "lat": STATION[0] + 0.001, "lon": STATION[1]}))
-            warm_file = write_lines(tmp / "warm.txt", tokens[measured:] or tokens[:1])
             main_file = write_lines(tmp / "tokens.txt", tokens[:measured])
             for spec in configs:
                 phase: dict[str, Any] = {"config": spec}
                 try:
                     with server(url, tmp, spec, args.extra_pythonpath) as (port, pid):
-                        if args.warmup:
-                            run_wrk(port, warm_file, body, args.warmup, args.connections,
+                        if args.warmup:  # same tokens: the check-ins are deleted after it
+                            run_wrk(port, main_file, body, args.warmup, args.connections,
                                     args.wrk_threads)
+                            time.sleep(1.0)  # let requests still in flight finish first
+                            asyncio.run(reset_checkins(url))
                         with CpuMeter(os.getpgid(pid)) as cpu:
                             phase.update(run_wrk(port, main_file, body, args.duration,
                                                  args.connections, args.wrk_threads))

@@ -443,9 +443,9 @@ async def list_complaints(
 ) -> Page[Complaint]:
     """A station's open wage disputes and contested no-shows, oldest first (one per
     assignment and kind; the page counts assignments)."""
-    rows = [_view(r) for r in await conn.fetch(_COMPLAINTS, station_id, page.limit + 1, page.offset)]
+    rows = await conn.fetch(_COMPLAINTS, station_id, page.limit + 1, page.offset)
     more = len(rows) > page.limit
-    items = [c for a in rows[: page.limit] for c in _complaints_of(a)]
+    items = [c for r in rows[: page.limit] for c in _complaints_of(_view(r))]
     items.sort(key=lambda c: (c.opened_at, str(c.assignment.id)))
     return Page(items, page.offset + page.limit if more else None)
 

@@ -31,10 +31,8 @@ def database(settings: Settings) -> Iterator[Settings]:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, object] = {}
-    if getattr(args, "data_dir", None):
-        overrides["data_dir"] = args.data_dir
-    return Settings.from_env(**overrides)
+    data_dir = getattr(args, "data_dir", None)
+    return Settings.from_env(data_dir=str(data_dir) if data_dir else None)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int, server: str) -> None:
@@ -66,12 +64,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from gigstation.db import apply_migrations, connect_pool
+    from gigstation.db import apply_migrations, connect_pool, connection
 
     async def run(url: str) -> list[str]:
         pool = await connect_pool(url, min_size=1, max_size=1)
         try:
-            async with pool.acquire() as conn:
+            async with connection(pool) as conn:
                 return await apply_migrations(conn)
         finally:
             await pool.close()
@@ -90,6 +88,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(accounts)
         if not args.no_serve:
             _serve(settings, args.host, args.port, args.workers, args.server)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from gigstation.simulate import SimParams, format_report, run_simulation
+
+    params = SimParams(workers=args.workers, stations=args.stations, seed=args.seed, speed=args.speed)
+    with contextlib.ExitStack() as stack:
+        if args.data_dir is None and not _settings(args).database_url:
+            # A fresh embedded database each run, removed afterwards; --data-dir keeps it.
+            args.data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="gigstation-sim-"))
+        settings = stack.enter_context(database(_settings(args)))
+        print(format_report(asyncio.run(run_simulation(settings, params))))
     return 0
 
 
@@ -119,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="seed and print, then exit")
     _add_server_options(demo)
     demo.set_defaults(func=cmd_demo)
+
+    simulate = sub.add_parser("simulate", help="play a whole day of a synthetic district, print its report")
+    simulate.add_argument("--workers", type=int, default=400)
+    simulate.add_argument("--stations", type=int, default=3)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--speed", type=float, default=0.0,
+                          help="simulated seconds per real second (0: as fast as possible)")
+    simulate.add_argument("--data-dir", type=Path, help="keep the database here (must be new)")
+    simulate.set_defaults(func=cmd_simulate)
 
     with contextlib.suppress(ImportError):
         from gigstation.solver.cli import add_solve_parser

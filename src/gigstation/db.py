@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -24,6 +24,7 @@ __all__ = [
     "MigrationError",
     "apply_migrations",
     "connect_pool",
+    "connection",
     "embedded_postgres",
     "migration_files",
     "transaction",
@@ -43,11 +44,11 @@ class MigrationError(RuntimeError):
 @contextlib.contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[str]:
     """Start PostgreSQL with files in ``data_dir/pg``; yield its URL; stop it on exit."""
-    import pgserver  # imported here: only the embedded path needs it
+    from pgserver import get_server  # type: ignore[attr-defined]  # only this path needs it
 
     pgdata = (data_dir / "pg").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(str(pgdata), cleanup_mode="stop")
+    server = get_server(str(pgdata), cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
@@ -84,9 +85,16 @@ async def _cheap_reset(conn: asyncpg.Connection[Any]) -> None:
 
 
 @contextlib.asynccontextmanager
+async def connection(pool: asyncpg.Pool[Any]) -> AsyncIterator[asyncpg.Connection[Any]]:
+    """A pooled connection, typed as the Connection its proxy forwards every call to."""
+    async with pool.acquire() as conn:
+        yield cast("asyncpg.Connection[Any]", conn)
+
+
+@contextlib.asynccontextmanager
 async def transaction(pool: asyncpg.Pool[Any]) -> AsyncIterator[asyncpg.Connection[Any]]:
     """One connection in one transaction: committed on success, rolled back on error."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with connection(pool) as conn, conn.transaction():
         yield conn
 
 

@@ -17,12 +17,12 @@ from stdnum.cn import ric, uscc
 from gigstation import accounts, checkins, clock, employers, orders, stations, workers
 from gigstation.auth import PasswordHasher, Principal
 from gigstation.config import Settings
-from gigstation.db import apply_migrations, connect_pool, transaction
+from gigstation.db import apply_migrations, connect_pool, connection, transaction
 from gigstation.pii import PiiCipher
 
 __all__ = ["DEMO_PASSWORD", "demo_resident_id", "seed_demo"]
 
-DEMO_PASSWORD = "gig-demo-2026"
+DEMO_PASSWORD = "gig-demo-2026"  # noqa: S105 - printed for the demo on purpose
 ADMIN_PHONE = "13800000000"
 QINGPU_AREA = "310118"
 
@@ -71,7 +71,7 @@ async def seed_demo(settings: Settings, *, n_workers: int = 40, seed: int = 7) -
     today = clock.today(settings.timezone)
     now = clock.now()
     try:
-        async with pool.acquire() as conn:
+        async with connection(pool) as conn:
             await apply_migrations(conn)
         async with transaction(pool) as conn:
             if await conn.fetchval(_SEEDED):

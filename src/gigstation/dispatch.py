@@ -28,6 +28,7 @@ import msgspec
 
 from gigstation import audit, events, solver
 from gigstation.config import Settings
+from gigstation.db import connection
 from gigstation.errors import Conflict, Invalid, NotFound
 from gigstation.offers import expire_due_offers
 
@@ -191,7 +192,8 @@ async def take_snapshot(
         for r in await conn.fetch(_OPEN_ORDERS, station_id) if r["remaining"] > 0
     ]
     present_w, present_o = set(priorities), {o.id for o in orders}
-    pinned, forbidden = [], []
+    pinned: list[solver.Pair] = []
+    forbidden: list[solver.Pair] = []
     for r in await conn.fetch(_PAIRINGS, station_id):
         pair = solver.Pair(worker_id=str(r["worker_id"]), order_id=str(r["order_id"]))
         if pair.worker_id in present_w and pair.order_id in present_o:
@@ -244,9 +246,9 @@ async def _run(
 ) -> DispatchRun:
     # Expiring old offers updates rows that accepts also update: do it in its own short
     # transaction, so the repeatable-read snapshot below only reads and inserts.
-    async with pool.acquire() as conn, conn.transaction():
+    async with connection(pool) as conn, conn.transaction():
         swept = await expire_due_offers(conn, station_id)
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+    async with connection(pool) as conn, conn.transaction(isolation="repeatable_read"):
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_key(station_id)):
             raise Conflict("该驿站正在调度中，请稍候", "a dispatch for this station is already running",
                            code="dispatch_running")

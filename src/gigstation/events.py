@@ -22,6 +22,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from gigstation.db import connection
+
 __all__ = ["CHANNEL", "Event", "EventHub", "Subscription", "emit", "emit_many", "missed_events"]
 
 log = logging.getLogger(__name__)
@@ -162,9 +164,9 @@ class EventHub:
     def subscribers(self) -> int:
         return sum(len(s) for s in self._by_user.values())
 
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         with contextlib.suppress(ValueError):
-            self._pending.put_nowait(int(payload))
+            self._pending.put_nowait(int(str(payload)))
 
     async def _pump(self) -> None:
         while True:
@@ -175,7 +177,7 @@ class EventHub:
             if not self._by_user and not self._by_station:
                 continue
             try:
-                async with self._pool.acquire() as conn:
+                async with connection(self._pool) as conn:
                     rows = await conn.fetch(_BY_IDS, ids)
             except (asyncpg.PostgresError, OSError) as exc:
                 log.warning("event hub could not load events: %s", type(exc).__name__)

@@ -9,4 +9,5 @@ __all__ = ["distance_m"]
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
     """Great-circle distance in whole metres, (lat, lon) order."""
-    return round(great_circle((lat1, lon1), (lat2, lon2)).meters)
+    metres: float = great_circle((lat1, lon1), (lat2, lon2)).meters
+    return round(metres)

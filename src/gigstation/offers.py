@@ -178,6 +178,7 @@ async def accept_offer(
         async with conn.transaction():  # a savepoint: the constraint error stays catchable
             row = await conn.fetchrow(_INSERT_ASSIGNMENT, offer_id, offer.order_id, worker_id,
                                       order["starts_at"], order["ends_at"])
+            assert row is not None  # the worker exists: the offer references it
     except asyncpg.ExclusionViolationError as exc:
         raise Conflict("您已接受了时间冲突的另一份工作", "you already hold a job at an overlapping time",
                        code="overlapping_assignment") from exc

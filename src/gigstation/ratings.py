@@ -97,7 +97,8 @@ async def rate(
         first = msgspec.convert(dict(existing), RatingView)
         if (first.stars, first.comment) == (data.stars, data.comment):
             return first
-        raise Conflict("您已评价过这份工作", "you already rated this assignment", code="already_rated")
+        raise Conflict("您已评价过这份工作", "you already rated this assignment",
+                       code="already_rated")
     rating = msgspec.convert(dict(row), RatingView)
     await events.emit(conn, "rating.received",
                       {"assignment_id": assignment_id, "stars": rating.stars}, user_id=ratee)

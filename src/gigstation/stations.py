@@ -70,7 +70,8 @@ async def create_station(
     row = await conn.fetchrow(
         _INSERT, data.name, data.address, data.lat, data.lon, data.service_radius_m, data.region
     )
-    station = msgspec.convert(dict(row), StationView)  # type: ignore[arg-type]
+    assert row is not None  # INSERT ... RETURNING always returns the row
+    station = msgspec.convert(dict(row), StationView)
     await audit.record(conn, actor, "station.create", "station", station.id, {"name": data.name})
     return station
 

@@ -13,7 +13,7 @@ from tests.api.conftest import API, Api, bearer
 
 
 async def _count(db: asyncpg.Connection[Any], table: str) -> int:
-    return int(await db.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608 - fixed names
+    return int(await db.fetchval(f"SELECT count(*) FROM {table}"))
 
 
 async def test_replayed_registration_returns_the_first_answer(api: Api, db: asyncpg.Connection[Any]) -> None:

@@ -24,7 +24,7 @@ from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
 from gigstation.auth import PasswordHasher
 from gigstation.config import Settings
-from gigstation.db import apply_migrations, connect_pool, transaction
+from gigstation.db import apply_migrations, connect_pool, connection, transaction
 from gigstation.events import EventHub
 from gigstation.pii import PiiCipher
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> Litestar:
         pool = await connect_pool(settings.database_url or "", min_size=settings.pool_min_size,
                                   max_size=settings.pool_max_size)
         try:
-            async with pool.acquire() as conn:
+            async with connection(pool) as conn:
                 await apply_migrations(conn)
             hasher = PasswordHasher(settings)
             runtime = Runtime(settings, pool, hasher, PiiCipher(settings.pii_key_bytes()))

@@ -24,7 +24,7 @@ _ID = "/{assignment_id:uuid}"
 
 class AssignmentController(Controller):
     path = "/assignments"
-    tags = ["assignments"]
+    tags = ("assignments",)
 
     @get("/", guards=[roles("worker", "employer", "operator", "admin")],
          summary="工作记录列表 / List assignments")

@@ -8,7 +8,7 @@ from litestar import Controller, Response, get
 from gigstation import reference
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC
-from gigstation.db import pending_migrations
+from gigstation.db import connection, pending_migrations
 
 __all__ = ["HealthController"]
 
@@ -29,7 +29,7 @@ class HealthController(Controller):
     @get("/ready", opt=PUBLIC, summary="就绪检查 / Readiness")
     async def ready(self, rt: Runtime) -> Response[Health]:
         try:
-            async with rt.pool.acquire(timeout=2) as conn:
+            async with connection(rt.pool) as conn:
                 pending = await pending_migrations(conn)
         except (OSError, TimeoutError) as exc:
             return Response(Health(f"database unreachable: {type(exc).__name__}"), status_code=503)

@@ -22,13 +22,13 @@ __all__ = ["ReliabilityController", "StationReportController"]
 
 class StationReportController(Controller):
     path = "/stations/{station_id:uuid}"
-    tags = ["reports"]
-    guards = [roles("operator", "admin")]
+    tags = ("reports",)
+    guards = (roles("operator", "admin"),)
 
     @get("/report", summary="驿站日报 / The station's day in figures")
     async def report(
         self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
-        day: Annotated[date | None, Parameter(query="date", description="YYYY-MM-DD, local")] = None,
+        day: Annotated[date | None, Parameter(query="date", description="YYYY-MM-DD")] = None,
     ) -> reports.StationReport:
         zone = rt.settings.timezone
         async with transaction(rt.pool) as conn:
@@ -50,15 +50,16 @@ class ReliabilityController(Controller):
     """Operators see any worker's or employer's record: neither belongs to one station."""
 
     path = "/"
-    tags = ["reports"]
-    guards = [roles("operator", "admin")]
+    tags = ("reports",)
+    guards = (roles("operator", "admin"),)
 
     @get("/workers/{worker_id:uuid}/reliability", summary="劳动者信用 / A worker's reliability")
     async def worker(self, worker_id: UUID, rt: Runtime) -> ratings.Reliability:
         async with transaction(rt.pool) as conn:
             return await ratings.reliability(conn, worker_id, "worker")
 
-    @get("/employers/{employer_id:uuid}/reliability", summary="用工主体信用 / An employer's reliability")
+    @get("/employers/{employer_id:uuid}/reliability",
+         summary="用工主体信用 / An employer's reliability")
     async def employer(self, employer_id: UUID, rt: Runtime) -> ratings.Reliability:
         async with transaction(rt.pool) as conn:
             return await ratings.reliability(conn, employer_id, "employer")

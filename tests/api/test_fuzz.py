@@ -1,0 +1,148 @@
+"""Nothing a client sends produces a 500: Hypothesis throws bodies at every foundation
+POST/PUT/PATCH route, and every answer must be a problem-details 4xx or a success."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gigstation.clock import now
+from gigstation.config import Settings
+from tests.api.conftest import API, Api, bearer
+
+FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+# Text the way clients really send it: any code point, including NUL, controls and lone
+# surrogates (escaped in JSON as \udXXX).
+texts = st.text(alphabet=st.characters(codec=None), max_size=30)
+json_scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+                | st.floats(allow_nan=False, allow_infinity=False) | texts)
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(texts, inner, max_size=4), max_leaves=12)
+
+
+def _mutations(valid: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """The valid body with some fields replaced, dropped or added; or anything at all."""
+    fields = sorted(valid)
+    edited = st.fixed_dictionaries({
+        "replace": st.dictionaries(st.sampled_from(fields), json_values, max_size=3),
+        "drop": st.lists(st.sampled_from(fields), max_size=2, unique=True),
+        "add": st.dictionaries(texts, json_values, max_size=1),
+    }).map(lambda m: {k: v for k, v in {**valid, **m["replace"], **m["add"]}.items()
+                      if k not in m["drop"]})
+    return st.one_of(edited, edited, json_values)
+
+
+class Targets:
+    """Tokens and valid bodies for every mutating foundation route."""
+
+    def __init__(self, api: Api, tokens: dict[str, str], ids: dict[str, str]) -> None:
+        self.api = api
+        self.tokens = tokens
+        self.ids = ids
+
+    def routes(self) -> dict[str, tuple[str, str, str | None, dict[str, Any]]]:
+        until = (now() + timedelta(hours=4)).isoformat()
+        a, ids = self.api, self.ids
+        return {
+            "login": ("POST", "/auth/login", None, {"phone": "13800000000", "password": "x" * 8}),
+            "station": ("POST", "/stations", "admin", {"name": "站", "address": "青浦", "lat": 31.1,
+                                                      "lon": 121.1, "service_radius_m": 500}),
+            "operator": ("POST", "/operators", "admin", {"name": "专员", "phone": "13911112222",
+                                                        "password": "operator-pass",
+                                                        "station_ids": [ids["station"]]}),
+            "worker": ("POST", "/workers", None, a.worker_body()),
+            "employer": ("POST", "/employers", None, a.employer_body()),
+            "order": ("POST", "/orders", "employer", a.order_body()),
+            "checkin": ("POST", "/checkins", "worker", {"station_id": ids["station"], "lat": 31.151,
+                                                        "lon": 121.117, "available_until": until}),
+            "checkin_by_operator": ("POST", "/checkins", "operator", {
+                "station_id": ids["station"], "worker_id": ids["worker"], "available_until": until}),
+            "profile": ("PATCH", "/workers/me", "worker", {"name": "新名字", "skills": ["moving"]}),
+            "priority": ("PUT", f"/workers/{ids['worker']}/priority-groups", "operator",
+                         {"groups": ["veteran"]}),
+        }
+
+
+@pytest.fixture
+async def targets(api: Api) -> Targets:
+    admin = await api.admin()
+    station = await api.station(admin)
+    _, operator = await api.operator(admin, [station["id"]])
+    worker, worker_token = await api.worker()
+    _, employer = await api.employer()
+    return Targets(api, {"admin": admin, "operator": operator, "worker": worker_token, "employer": employer},
+                   {"station": station["id"], "worker": worker["id"]})
+
+
+def assert_no_server_error(r: httpx.Response, sent: object) -> None:
+    assert r.status_code < 500, (r.status_code, r.text[:300], repr(sent)[:300])
+    if r.status_code >= 400:
+        assert r.headers["content-type"].startswith("application/problem+json"), (r.headers, sent)
+        problem = r.json()
+        assert problem["status"] == r.status_code and problem["title"] and problem["detail"]
+
+
+ROUTE_NAMES = ["login", "station", "operator", "worker", "employer", "order", "checkin",
+               "checkin_by_operator", "profile", "priority"]
+
+
+@pytest.mark.parametrize("route", ROUTE_NAMES)
+@FUZZ
+@given(data=st.data())
+async def test_random_json_bodies_never_cause_a_500(targets: Targets, route: str, data: st.DataObject) -> None:
+    method, path, role, valid = targets.routes()[route]
+    headers = {"content-type": "application/json", **(bearer(targets.tokens[role]) if role else {})}
+    body = data.draw(_mutations(valid), label="body")
+    # ensure_ascii: lone surrogates travel as \udXXX escapes, as a browser may send them.
+    content = json.dumps(body, ensure_ascii=True).encode()
+    r = await targets.api.client.request(method, API + path, content=content, headers=headers)
+    assert_no_server_error(r, body)
+
+
+CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
+                 "multipart/form-data", "multipart/form-data; boundary=xyz", "application/json; charset=latin-1", ""]
+
+
+@pytest.mark.parametrize("route", ["worker", "order", "checkin"])
+@FUZZ
+@given(content=st.binary(max_size=200), content_type=st.sampled_from(CONTENT_TYPES))
+async def test_random_bytes_and_content_types_never_cause_a_500(targets: Targets, route: str, content: bytes,
+                                                                content_type: str) -> None:
+    method, path, role, _ = targets.routes()[route]
+    headers = {**(bearer(targets.tokens[role]) if role else {}),
+               **({"content-type": content_type} if content_type else {})}
+    r = await targets.api.client.request(method, API + path, content=content, headers=headers)
+    assert_no_server_error(r, content)
+    assert r.status_code in (400, 415, 422), r.text
+
+
+async def test_bodies_over_the_limit_are_413(api: Api, settings: Settings, db: asyncpg.Connection[Any]) -> None:
+    body = api.worker_body(name="王" * (settings.max_body_bytes // 3 + 10))
+    content = json.dumps(body, ensure_ascii=False).encode()
+    assert len(content) > settings.max_body_bytes
+    r = await api.client.post(f"{API}/workers", content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert await db.fetchval("SELECT count(*) FROM users WHERE role = 'worker'") == 0
+    # Declared length alone is enough to refuse before reading.
+    chunks = (b"x" * 1024 for _ in range(settings.max_body_bytes // 1024 + 2))
+    streamed = await api.client.post(f"{API}/workers", content=chunks, headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+
+
+async def test_nul_and_surrogates_in_names_are_refused_not_crashed(api: Api, db: asyncpg.Connection[Any]) -> None:
+    for name in ["王\u0000师傅", "\ud800", "a\udfffb"]:
+        content = json.dumps(api.worker_body(name=name), ensure_ascii=True).encode()
+        r = await api.client.post(f"{API}/workers", content=content, headers={"content-type": "application/json"})
+        assert r.status_code in (400, 422), (name, r.text)
+        assert any(e["field"] == "name" for e in r.json()["errors"]), r.text
+    assert await db.fetchval("SELECT count(*) FROM users WHERE role = 'worker'") == 0
