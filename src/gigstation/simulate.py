@@ -420,7 +420,7 @@ class _Simulation:
                     await workers.verify_priority_groups(conn, op, w.id, groups)
                 arrive = OPEN_MIN + min(int(rng.triangular(0, LAST_ARRIVAL_MIN - OPEN_MIN, 45)),
                                         LAST_ARRIVAL_MIN - OPEN_MIN)
-                until = min(arrive + rng.randint(6 * 60, 11 * 60), 20 * 60)
+                until = min(arrive + rng.randint(8 * 60, 13 * 60), 21 * 60)
                 leave_early = arrive + rng.randint(150, 360) if rng.random() < 0.2 else None
                 worker = _Worker(i, w.id, st, arrive, until, rng.choice([5000, 8000, 10_000, 12_000, 15_000]),
                                  rng.random() < 0.7, leave_early)
@@ -428,16 +428,16 @@ class _Simulation:
                 self.by_worker_id[w.id] = worker
                 self.agenda.add(arrive, "arrive", worker)
 
-        # The day's orders: about one slot per worker, posted mostly in the morning.
+        # The day's orders: somewhat fewer slots than workers, posted mostly in the morning.
         skill_weight: Counter[str] = Counter()
         for skills, wt in SKILL_PROFILES:
             for s in skills:
                 skill_weight[s] += wt
         codes = sorted(skill_weight)
-        n_orders = max(3, round(self.p.workers * 0.27))
+        n_orders = max(3, round(self.p.workers * 0.24))
         for _ in range(n_orders):
-            post = OPEN_MIN + int(rng.triangular(0, LAST_ORDER_MIN - OPEN_MIN, 60))
-            start = post + rng.randint(30, 200)
+            post = OPEN_MIN + int(rng.triangular(0, LAST_ORDER_MIN - OPEN_MIN, 20))
+            start = post + rng.randint(30, 180)
             start = min(-(-start // 15) * 15, LATEST_END_MIN - 120)
             hours = rng.choice([2, 3, 4, 4, 4, 5, 6, 8, 8])
             end = min(start + 60 * hours, LATEST_END_MIN)
@@ -690,10 +690,17 @@ def _pct(values: list[float], q: float) -> float:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 1)
 
 
+def _without_flush_wait(url: str) -> str:
+    # The simulated day is disposable: commits need not wait for the WAL flush. Visibility,
+    # locks and constraints are unchanged; only a crash could lose the last commits.
+    # (asyncpg passes unknown URL parameters to the server as session settings.)
+    return url + ("&" if "?" in url else "?") + "synchronous_commit=off"
+
+
 async def run_simulation(settings: Settings, params: SimParams) -> SimResult:
     """Play the day on the database in ``settings`` (which must hold no stations yet)."""
     t0 = time.perf_counter()
-    pool = await connect_pool(settings.database_url or "", min_size=2, max_size=4)
+    pool = await connect_pool(_without_flush_wait(settings.database_url or ""), min_size=2, max_size=4)
     try:
         async with pool.acquire() as conn:
             await apply_migrations(conn)
