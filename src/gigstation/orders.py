@@ -15,7 +15,7 @@ from gigstation.auth import Principal
 from gigstation.errors import Conflict, Forbidden, Invalid, NotFound
 from gigstation.pagination import Page, PageParams
 from gigstation.stations import nearest_station_id, operator_station_ids
-from gigstation.types import Address, Lat, Lon, PayUnit, Title, rule_violation
+from gigstation.types import NO_NUL, Address, Lat, Lon, PayUnit, Title, rule_violation
 
 __all__ = [
     "OrderCreate",
@@ -46,7 +46,7 @@ class OrderCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     address: Address
     pay_cents: Annotated[int, msgspec.Meta(ge=1, le=100_000_00)]
     pay_unit: PayUnit
-    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    description: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] = ""
 
     def __post_init__(self) -> None:
         if reference.skill(self.skill) is None:

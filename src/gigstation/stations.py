@@ -12,7 +12,7 @@ import msgspec
 from gigstation import audit
 from gigstation.errors import NotFound
 from gigstation.pagination import Page, PageParams
-from gigstation.types import Address, Lat, Lon, Title
+from gigstation.types import NO_NUL, Address, Lat, Lon, Title
 
 __all__ = [
     "StationCreate",
@@ -33,7 +33,7 @@ class StationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     lat: Lat
     lon: Lon
     service_radius_m: Annotated[int, ServiceRadius] = 1000
-    region: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] = "Shanghai"
+    region: Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=NO_NUL)] = "Shanghai"
 
 
 class StationView(msgspec.Struct, frozen=True):

@@ -14,6 +14,7 @@ __all__ = [
     "IdNumber",
     "Lat",
     "Lon",
+    "NO_NUL",
     "Name",
     "Password",
     "PayUnit",
@@ -30,9 +31,11 @@ Phone = Annotated[
     str, msgspec.Meta(pattern=r"^1[3-9][0-9]{9}$", description="mainland mobile number")
 ]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Address = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+NO_NUL = r"^[^\x00]*$"
+"""PostgreSQL text cannot hold U+0000: refuse it at the edge (422), not in the INSERT (500)."""
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=NO_NUL)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_NUL)]
+Address = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 IdNumber = Annotated[str, msgspec.Meta(min_length=5, max_length=32)]
 Distance = Annotated[int, msgspec.Meta(ge=100, le=100_000, description="metres")]
 Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]

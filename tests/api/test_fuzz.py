@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -133,9 +134,12 @@ async def test_bodies_over_the_limit_are_413(api: Api, settings: Settings, db: a
     assert r.status_code == 413
     assert r.headers["content-type"].startswith("application/problem+json")
     assert await db.fetchval("SELECT count(*) FROM users WHERE role = 'worker'") == 0
-    # Declared length alone is enough to refuse before reading.
-    chunks = (b"x" * 1024 for _ in range(settings.max_body_bytes // 1024 + 2))
-    streamed = await api.client.post(f"{API}/workers", content=chunks, headers={"content-type": "application/json"})
+    # Without a Content-Length (chunked upload) the limit still holds while reading.
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(settings.max_body_bytes // 1024 + 2):
+            yield b"x" * 1024
+
+    streamed = await api.client.post(f"{API}/workers", content=chunks(), headers={"content-type": "application/json"})
     assert streamed.status_code == 413
 
 

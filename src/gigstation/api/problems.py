@@ -6,6 +6,7 @@ import logging
 import re
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -165,7 +166,15 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
                             "internal error; please try again later", code="internal")
 
 
+def _unstorable_text(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    # A text field without an edge check let U+0000 through; PostgreSQL refused it and the
+    # transaction rolled back, so the client sent bad input: 422, not 500.
+    return problem_response(request, 422, "文本中不能包含空字符（U+0000）",
+                            "text must not contain the NUL character (U+0000)", code="invalid")
+
+
 exception_handlers: dict[type[Exception] | int, Any] = {
+    asyncpg.CharacterNotInRepertoireError: _unstorable_text,
     DomainError: _domain,
     ValidationException: _validation,
     HTTPException: _http,

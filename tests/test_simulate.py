@@ -1,0 +1,76 @@
+"""A small simulated day through the real services and database, then its invariants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from gigstation.config import Settings
+from gigstation.simulate import SimParams, SimResult, format_report, run_simulation
+
+_OVERFILLED = """
+SELECT o.id FROM orders o
+WHERE o.filled > o.headcount
+   OR o.filled <> (SELECT count(*) FROM assignments a WHERE a.order_id = o.id)
+   OR (SELECT count(*) FROM assignments a WHERE a.order_id = o.id AND a.status <> 'cancelled')
+      > o.headcount
+"""
+_DOUBLE_BOOKED = """
+SELECT a.id, b.id FROM assignments a JOIN assignments b
+  ON a.worker_id = b.worker_id AND a.id < b.id
+ AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)
+WHERE a.status IN ('active', 'completed') AND b.status IN ('active', 'completed')
+"""
+_ACCEPTED_WITHOUT_ASSIGNMENT = """
+SELECT f.id FROM offers f LEFT JOIN assignments a ON a.offer_id = f.id
+WHERE (f.status = 'accepted') <> (a.id IS NOT NULL)
+"""
+_TABLE_COUNTS = """
+SELECT (SELECT count(*) FROM checkins)::int AS checkins,
+       (SELECT count(*) FROM orders)::int AS orders_posted,
+       (SELECT coalesce(sum(headcount), 0) FROM orders)::int AS slots_posted,
+       (SELECT count(*) FROM assignments WHERE status IN ('active', 'completed', 'no_show'))::int
+           AS slots_filled,
+       (SELECT count(*) FROM offers)::int AS offers_made,
+       (SELECT count(*) FROM offers WHERE status = 'accepted')::int AS offers_accepted,
+       (SELECT count(*) FROM offers WHERE status = 'declined')::int AS offers_declined,
+       (SELECT count(*) FROM offers WHERE status = 'expired')::int AS offers_expired,
+       (SELECT count(*) FROM assignments WHERE status = 'completed')::int AS completed,
+       (SELECT count(*) FROM assignments WHERE status = 'no_show')::int AS no_shows,
+       (SELECT coalesce(sum(paid_cents), 0) FROM assignments)::bigint AS wages_paid_cents,
+       (SELECT count(DISTINCT worker_id) FROM checkins)::int AS workers_checked_in
+"""
+
+
+async def _simulate(settings: Settings) -> SimResult:
+    return await run_simulation(settings, SimParams(workers=40, stations=2, seed=3))
+
+
+async def test_a_simulated_day_keeps_every_invariant(
+    settings: Settings, db: asyncpg.Connection[Any]
+) -> None:
+    result = await _simulate(settings)
+
+    assert await db.fetch(_OVERFILLED) == []
+    assert await db.fetch(_DOUBLE_BOOKED) == []
+    assert await db.fetch(_ACCEPTED_WITHOUT_ASSIGNMENT) == []
+    # Every order was posted on the simulated day and dispatched by one of its stations.
+    counts = dict(await db.fetchrow(_TABLE_COUNTS))  # type: ignore[arg-type]
+    for key, value in counts.items():
+        assert result.district[key] == value, key
+    assert sum(r.checkins for r in result.stations) == counts["checkins"]
+    # The day really happened: people checked in, were matched, worked and were paid.
+    assert counts["workers_checked_in"] == 40
+    assert result.timings.dispatch_runs > 0
+    assert 0 < result.district["fill_rate"] <= 1
+    assert counts["offers_accepted"] > 0 and counts["wages_paid_cents"] > 0
+    assert await db.fetchval("SELECT count(*) FROM ratings") == result.ratings
+    # Rows carry simulated times: nothing the day wrote kept the database's wall clock.
+    assert await db.fetchval(
+        "SELECT count(*) FROM offers WHERE created_at::date <> $1::date - 0 AND "
+        "(created_at AT TIME ZONE 'Asia/Shanghai')::date <> $1", result.day) == 0
+    text = format_report(result)
+    assert "District" in text and "fill rate" in text
+    msgspec.json.encode(result)  # the result is plain data
