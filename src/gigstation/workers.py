@@ -13,7 +13,15 @@ from gigstation import audit, reference
 from gigstation.accounts import insert_user
 from gigstation.conflicts import conflict_from
 from gigstation.errors import Invalid, NotFound
-from gigstation.identity import IdType, InvalidIdentity, mask, validate_identity
+from gigstation.identity import (
+    ADULT_AGE,
+    MINIMUM_WORKING_AGE,
+    IdType,
+    InvalidIdentity,
+    age_on,
+    mask,
+    validate_identity,
+)
 from gigstation.pii import PiiCipher
 from gigstation.types import IdNumber, Name, Password, Phone, rule_violation
 
@@ -36,6 +44,8 @@ PriorityGroup = Literal[
 ]
 PRIORITY_GROUPS: tuple[str, ...] = PriorityGroup.__args__  # type: ignore[attr-defined]
 
+_NO_BIRTH_DATE = frozenset({"hk_mo_travel_permit", "tw_travel_permit"})
+
 SkillCodes = Annotated[list[str], msgspec.Meta(max_length=30)]
 
 
@@ -56,9 +66,14 @@ class WorkerCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id_type: IdType
     id_number: IdNumber
     skills: SkillCodes = []
+    birth_date: date | None = None
+    """Needed for travel permits, whose numbers carry no birth date."""
 
     def __post_init__(self) -> None:
         _check_skills(self.skills)
+        if self.id_type in _NO_BIRTH_DATE and self.birth_date is None:
+            raise rule_violation("birth_date", "使用通行证注册须填写出生日期",
+                                 "registering with a travel permit needs the birth date")
 
 
 class WorkerUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -136,6 +151,14 @@ async def register_worker(
         info = validate_identity(data.id_type, data.id_number, today)
     except InvalidIdentity as exc:
         raise Invalid.of_field("id_number", exc.reason_zh, exc.reason_en) from exc
+    birth_date, minor = info.birth_date, info.minor
+    if info.birth_date is None and data.birth_date is not None:
+        # The operator checks the permit's printed birth date when verifying documents.
+        age = age_on(data.birth_date, today)
+        if data.birth_date > today or age < MINIMUM_WORKING_AGE:
+            raise Invalid.of_field("birth_date", f"未满{MINIMUM_WORKING_AGE}周岁不能登记求职",
+                                   f"workers must be at least {MINIMUM_WORKING_AGE} years old")
+        birth_date, minor = data.birth_date, age < ADULT_AGE
     user_id, _ = await insert_user(conn, "worker", data.phone, password_hash, data.name)
     try:
         await conn.execute(
@@ -145,13 +168,13 @@ async def register_worker(
             cipher.encrypt(info.number),
             cipher.blind_index(info.number, "identity"),
             mask(info.number),
-            info.birth_date,
-            info.minor,
+            birth_date,
+            minor,
         )
     except asyncpg.UniqueViolationError as exc:
         raise conflict_from(exc) from exc
     await _set_skills(conn, user_id, data.skills)
-    await audit.record(conn, user_id, "worker.register", "worker", user_id, {"minor": info.minor})
+    await audit.record(conn, user_id, "worker.register", "worker", user_id, {"minor": minor})
     return await get_worker(conn, user_id)
 
 
