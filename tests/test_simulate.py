@@ -68,9 +68,11 @@ async def test_a_simulated_day_keeps_every_invariant(
     assert counts["offers_accepted"] > 0 and counts["wages_paid_cents"] > 0
     assert await db.fetchval("SELECT count(*) FROM ratings") == result.ratings
     # Rows carry simulated times: nothing the day wrote kept the database's wall clock.
-    assert await db.fetchval(
-        "SELECT count(*) FROM offers WHERE created_at::date <> $1::date - 0 AND "
-        "(created_at AT TIME ZONE 'Asia/Shanghai')::date <> $1", result.day) == 0
+    for table, column in (("offers", "created_at"), ("checkins", "checked_in_at"),
+                          ("assignments", "created_at"), ("dispatch_runs", "started_at")):
+        assert await db.fetchval(
+            f"SELECT count(*) FROM {table} WHERE ({column} AT TIME ZONE 'Asia/Shanghai')::date <> $1",
+            result.day) == 0, table
     text = format_report(result)
     assert "District" in text and "fill rate" in text
     msgspec.json.encode(result)  # the result is plain data

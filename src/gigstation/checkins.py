@@ -157,5 +157,9 @@ async def check_out(conn: asyncpg.Connection[Any], who: Principal, checkin_id: U
     row = await conn.fetchrow(_CHECKOUT, checkin_id)
     if row is None:
         return checkin
+    # Someone who left cannot take a job: their live offers go back to the next run.
+    from gigstation.offers import withdraw_offers  # offers builds on check-ins, not back
+
+    await withdraw_offers(conn, "worker_left", worker_id=checkin.worker_id)
     await audit.record(conn, who.user_id, "checkin.checkout", "checkin", checkin_id)
     return msgspec.convert(dict(row), CheckinView)

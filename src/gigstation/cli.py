@@ -102,7 +102,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             # A fresh embedded database each run, removed afterwards; --data-dir keeps it.
             args.data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="gigstation-sim-"))
         settings = stack.enter_context(database(_settings(args)))
-        print(format_report(asyncio.run(run_simulation(settings, params))))
+        try:
+            report = asyncio.run(run_simulation(settings, params))
+        except ValueError as exc:  # an unusable database or day, explained in the message
+            print(f"gigstation simulate: {exc}", file=sys.stderr)
+            return 2
+        print(format_report(report))
     return 0
 
 

@@ -24,10 +24,11 @@ therefore:
    day is then true, which is what the rule means for a day that is still running; the
    simulator itself does what the clock would otherwise do, with the simulated time:
    expiring offers past their deadline (the same statement as ``offers.expire_due_offers``
-   with ``now`` as a parameter), closing orders that have ended (and withdrawing their
-   offers), checking out workers whose availability ran out, and recording no-shows (the
-   conditional update of ``assignments.mark_no_show``, whose start-time guard reads the
-   database clock);
+   with ``now`` as a parameter), closing orders that have ended (status ``closed``, live
+   offers withdrawn: the snapshot's ``ends_at > now()`` filter would keep offering them),
+   checking out workers when their availability runs out (the service ``check_out``), and
+   recording no-shows (the conditional update of ``assignments.mark_no_show``, whose
+   start-time guard reads the database clock);
 2. re-stamps, after each minute, the rows that minute wrote with the database clock
    (``checked_in_at``, ``created_at``, ``answered_at``, ``paid_at`` ...) to the simulated
    minute. Real stamps are all earlier than the simulated day, so "stamped before 06:00
@@ -42,9 +43,15 @@ whose inputs have not changed since its last run is skipped: a run fills as many
 possible, so no waiting worker without an offer can fill a remaining slot until something
 arrives, is declined, expires or is withdrawn; rerunning would only store empty runs.
 
+The simulated day is disposable, so its sessions commit with ``synchronous_commit=off``
+(no wait for the WAL flush; visibility, locks and constraints are unchanged). That makes
+the day several times faster on a small disk and the dispatch timings printed a few
+milliseconds lower than with durable commits; ``bench/dispatch_bench.py`` measures
+dispatch with durable commits.
+
 Randomness comes from ``seed``; each worker's answers come from their own stream, so a
-run is reproducible up to what the database decides (row ids, and through them ties
-between equally good solutions).
+run is reproducible up to what the database decides (random row ids, and through them
+ties between equally good solutions): two runs of one seed differ by a handful of offers.
 """
 
 from __future__ import annotations
@@ -56,7 +63,7 @@ import math
 import random
 import statistics
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -92,7 +99,7 @@ from gigstation.pii import PiiCipher
 
 __all__ = ["SimParams", "SimResult", "format_report", "run_simulation"]
 
-PASSWORD = "gig-sim-2026"
+PASSWORD = "gig-sim-2026"  # noqa: S105 (the synthetic accounts' published password)
 OPEN_MIN = 6 * 60
 LAST_ARRIVAL_MIN = 11 * 60
 LAST_ORDER_MIN = 16 * 60
@@ -195,6 +202,7 @@ class _Order:
     pay_cents: int
     pay_unit: str
     cancel_at: int | None
+    order_id: UUID | None = None
 
 
 @dataclass(order=True)
@@ -332,6 +340,7 @@ class _Simulation:
         self.station_ids: list[UUID] = []
         self.station_names: list[str] = []
         self.station_points: list[tuple[float, float]] = []
+        self.station_weights: list[float] = []
         self.operators: list[Principal] = []
         self.employer_ids: list[UUID] = []
         self.workers: list[_Worker] = []
@@ -342,6 +351,7 @@ class _Simulation:
         self.touched = False  # rows were written with the database clock since the last re-stamp
         self.ends: set[int] = set()  # minutes at which a posted order ends
         self.deadlines: set[int] = set()  # minutes at which an offer expires
+        self.cancelled: set[UUID] = set()
         self.dispatch_ms: list[float] = []
         self.solve_ms: list[float] = []
         self.run_sizes: list[tuple[int, int]] = []
@@ -410,14 +420,14 @@ class _Simulation:
                     password=PASSWORD, id_type="resident_id",
                     id_number=demo_resident_id(birth, i % 1000, _AREAS[(i // 1000) % len(_AREAS)]),
                     skills=skills), password_hash, self.day)
-                op = self.operators[st].user_id
-                for s in w.skills:
-                    if s.status == "claimed" and rng.random() < 0.85:  # the operator saw the licence
-                        await workers.verify_skill(conn, op, w.id, s.code)
+                operator_id = self.operators[st].user_id
+                for claimed in w.skills:
+                    if claimed.status == "claimed" and rng.random() < 0.85:  # licence seen
+                        await workers.verify_skill(conn, operator_id, w.id, claimed.code)
                 if rng.random() < 0.12:
                     groups = rng.sample(["employment_difficulty", "zero_employment_family",
                                          "veteran", "disability"], 1)
-                    await workers.verify_priority_groups(conn, op, w.id, groups)
+                    await workers.verify_priority_groups(conn, operator_id, w.id, groups)
                 arrive = OPEN_MIN + min(int(rng.triangular(0, LAST_ARRIVAL_MIN - OPEN_MIN, 45)),
                                         LAST_ARRIVAL_MIN - OPEN_MIN)
                 until = min(arrive + rng.randint(8 * 60, 13 * 60), 21 * 60)
@@ -430,9 +440,9 @@ class _Simulation:
 
         # The day's orders: somewhat fewer slots than workers, posted mostly in the morning.
         skill_weight: Counter[str] = Counter()
-        for skills, wt in SKILL_PROFILES:
-            for s in skills:
-                skill_weight[s] += wt
+        for profile, wt in SKILL_PROFILES:
+            for code in profile:
+                skill_weight[code] += wt
         codes = sorted(skill_weight)
         n_orders = max(3, round(self.p.workers * 0.24))
         for _ in range(n_orders):
@@ -566,6 +576,7 @@ class _Simulation:
             address=f"青浦区{skill.zh}用工点", pay_cents=plan.pay_cents, pay_unit=plan.pay_unit),  # type: ignore[arg-type]
             self.at(m), self.settings.timezone, self.settings.region)
         self.order_plans[o.id] = plan
+        plan.order_id = o.id
         self.ends.add(plan.end)
         if o.station_id is not None:
             self.dirty.add(o.station_id)
@@ -574,6 +585,7 @@ class _Simulation:
 
     async def _do_cancel(self, conn: asyncpg.Connection[Any], m: int, employer: int, order_id: UUID) -> None:
         o = await orders.cancel_order(conn, Principal(self.employer_ids[employer], "employer"), order_id)
+        self.cancelled.add(order_id)  # its assignments were cancelled with it
         if o.station_id is not None:
             self.dirty.add(o.station_id)
 
@@ -602,6 +614,8 @@ class _Simulation:
 
     async def _do_no_show(self, conn: asyncpg.Connection[Any], m: int, w: _Worker, plan: _Order,
                           assignment_id: UUID, contest: bool) -> None:
+        if plan.order_id in self.cancelled:
+            return
         # assignments.mark_no_show with the simulated clock (its guard reads the database's).
         employer = self.employer_ids[plan.employer]
         await assignments.get_assignment(conn, Principal(employer, "employer"), assignment_id)
@@ -618,12 +632,14 @@ class _Simulation:
 
     async def _do_complete(self, conn: asyncpg.Connection[Any], m: int, w: _Worker, plan: _Order,
                            assignment_id: UUID, roll: float) -> None:
+        if plan.order_id in self.cancelled:
+            return  # the employer cancelled the order: there is no work to confirm
         employer = Principal(self.employer_ids[plan.employer], "employer")
         hours = (plan.end - plan.start) / 60
         await assignments.complete(conn, employer, assignment_id, assignments.CompleteBody(hours))
         amount = plan.pay_cents if plan.pay_unit == "day" else round(plan.pay_cents * hours)
         await assignments.record_pay(conn, employer, assignment_id, assignments.PaidBody(amount))
-        r = random.Random(f"{self.p.seed}:pay:{assignment_id.int % 10**9}:{roll}")
+        r = random.Random(f"{self.p.seed}:pay:{w.idx}:{roll}")
         later = m + r.randint(10, 90)
         if roll < self.p.dispute_p:
             self.agenda.add(later, "dispute", w, assignment_id)
@@ -703,7 +719,7 @@ async def run_simulation(settings: Settings, params: SimParams) -> SimResult:
     pool = await connect_pool(_without_flush_wait(settings.database_url or ""), min_size=2, max_size=4)
     try:
         async with pool.acquire() as conn:
-            await apply_migrations(conn)
+            await apply_migrations(conn)  # type: ignore[arg-type]
         sim = _Simulation(settings, params, pool)
         await sim.setup()
         t1 = time.perf_counter()

@@ -249,3 +249,21 @@ async def test_rolled_back_change_never_notifies(
     finally:
         hub.unsubscribe(sub)
         await hub.stop()
+
+
+async def test_checkout_withdraws_live_offers(pool: asyncpg.Pool[Any], db: asyncpg.Connection[Any]) -> None:
+    from gigstation.auth import Principal
+    from gigstation.checkins import check_out
+
+    station = await seed.station(db)
+    order = await seed.order(db, await seed.employer(db), station, headcount=1)
+    (worker,) = await seed.workers(db, 1, station)
+    (offer_id,) = await seed.offers(db, station, [(worker, order)])
+    checkin_id = await db.fetchval("SELECT id FROM checkins WHERE worker_id = $1", worker)
+
+    async with transaction(pool) as conn:
+        await check_out(conn, Principal(worker, "worker"), checkin_id)
+
+    row = await db.fetchrow("SELECT status, close_reason FROM offers WHERE id = $1", offer_id)
+    assert (row["status"], row["close_reason"]) == ("withdrawn", "worker_left")
+    assert await _accept(pool, worker, offer_id) == "offer_withdrawn"
