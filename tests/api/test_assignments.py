@@ -11,7 +11,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 
 from gigstation.demo import demo_resident_id
 from tests.api.conftest import API, Api, bearer

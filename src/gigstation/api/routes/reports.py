@@ -15,9 +15,17 @@ from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
 from gigstation.auth import Principal
 from gigstation.db import transaction
+from gigstation.errors import Invalid
 from gigstation.pagination import Page
 
 __all__ = ["ReliabilityController", "StationReportController"]
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid.of_field("date", "日期格式应为 YYYY-MM-DD", "must be a date, YYYY-MM-DD") from None
 
 
 class StationReportController(Controller):
@@ -28,12 +36,14 @@ class StationReportController(Controller):
     @get("/report", summary="驿站日报 / The station's day in figures")
     async def report(
         self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
-        day: Annotated[date | None, Parameter(query="date", description="YYYY-MM-DD")] = None,
+        day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD, local",
+                                             schema_extra={"format": "date"})] = None,
     ) -> reports.StationReport:
         zone = rt.settings.timezone
+        on = clock.today(zone) if day is None else _parse_date(day)
         async with transaction(rt.pool) as conn:
             await require_station_access(conn, request.user, station_id)
-            return await reports.station_report(conn, station_id, day or clock.today(zone), zone)
+            return await reports.station_report(conn, station_id, on, zone)
 
     @get("/complaints", summary="待处理投诉 / Open wage disputes and contested no-shows")
     async def complaints(
