@@ -53,7 +53,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 RUNS = HERE / "runs"
 LUA = HERE / "checkin.lua"
-SECRET = "bench-secret-key-not-for-production-0123456789"
+SECRET = "bench-secret-key-not-for-production-0123456789"  # noqa: S105 - bench only
 PII_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
 STATION = (31.1500, 121.1200)  # Qingpu
 DEFAULT_CONFIGS = [
@@ -181,7 +181,7 @@ def run_pgbench(url: str, tmp: Path, duration: int, clients: int, threads: int) 
         "failed": int(failed.group(1)) if failed else 0,
         "transactions": int(txns.group(1)) if txns else None,
         "cpu_s": cpu.by, "machine_busy": round(cpu.busy, 3),
-        "command": " ".join(cmd[:-1] + ["<url>"]),
+        "command": " ".join([*cmd[:-1], "<url>"]),
     }
 
 
@@ -198,7 +198,6 @@ def resident_id(i: int) -> str:
 async def seed(url: str, n_workers: int) -> tuple[str, list[str]]:
     """One station and ``n_workers`` workers through the domain functions; their tokens."""
     import argon2
-    import asyncpg
 
     from gigstation import stations, workers
     from gigstation.auth import Principal, issue_token
@@ -221,12 +220,12 @@ async def seed(url: str, n_workers: int) -> tuple[str, list[str]]:
                 st = await stations.create_station(conn, None, stations.StationCreate(  # type: ignore[arg-type]
                     name="压测驿站 bench", address="青浦区 bench", lat=STATION[0], lon=STATION[1],
                     service_radius_m=1000))
-        today = date.today()
+        today = datetime.now(UTC).date()
         ids: list[Any] = [None] * n_workers
 
         async def one(i: int) -> None:
             data = workers.WorkerCreate(name=f"工人{i}", phone=f"139{i:08d}",
-                                        password="bench-password-1", id_type="resident_id",
+                                        password="bench-password-1", id_type="resident_id",  # noqa: S106
                                         id_number=resident_id(i))
             async with pool.acquire() as conn, conn.transaction():
                 view = await workers.register_worker(conn, cipher, data, pw_hash, today)
@@ -289,7 +288,7 @@ def server(url: str, tmp: Path, spec: str, extra_path: str | None) -> Iterator[t
         env["PYTHONPATH"] = os.pathsep.join(paths)
     else:
         env.pop("PYTHONPATH", None)
-    log = open(tmp / f"server-{spec.replace(':', '_')}.log", "w")
+    log = open(tmp / f"server-{spec.replace(':', '_')}.log", "w")  # noqa: SIM115 - closed in finally
     exe = shutil.which("gigstation") or "gigstation"
     proc = subprocess.Popen(
         [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", nworkers,
@@ -407,7 +406,7 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per server")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--wrk-threads", type=int, default=1)
-    ap.add_argument("--max-rps", type=int, default=1500,
+    ap.add_argument("--max-rps", type=int, default=1000,
                     help="seed enough fresh workers for this rate over a phase (beyond it "
                          "tokens wrap, and the 409s are counted as errors)")
     ap.add_argument("--workers", type=int, default=0, help="seeded workers (overrides --max-rps)")

@@ -151,7 +151,8 @@ def main(argv: list[str]) -> int:
     for spec in STANDARD:
         if spec.name in wanted:
             path = write(spec)
-            print(f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}: {path.stat().st_size:,} bytes")
+            shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+            print(f"{shown}: {path.stat().st_size:,} bytes")
     return 0
 
 

@@ -31,8 +31,9 @@ if "async_guards" in _PATCHES:
 
     _sec.roles = _roles
 
-    import gigstation.api.app as _app
     from litestar.middleware.rate_limit import RateLimitConfig as _RLC
+
+    import gigstation.api.app as _app
 
     def _rate_limit_config(**kw):
         sync = kw.get("check_throttle_handler")

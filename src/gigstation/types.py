@@ -9,12 +9,12 @@ from uuid import UUID
 import msgspec
 
 __all__ = [
+    "NO_NUL",
     "Address",
     "Distance",
     "IdNumber",
     "Lat",
     "Lon",
-    "NO_NUL",
     "Name",
     "Password",
     "PayUnit",

@@ -51,7 +51,8 @@ async def test_same_key_with_a_different_body_is_409(api: Api, db: asyncpg.Conne
     await api.station(admin)
     _, token = await api.employer()
     headers = {**bearer(token), "Idempotency-Key": "k-1"}
-    assert (await api.client.post(f"{API}/orders", json=api.order_body(headcount=2), headers=headers)).status_code == 201
+    first = await api.client.post(f"{API}/orders", json=api.order_body(headcount=2), headers=headers)
+    assert first.status_code == 201
     r = await api.client.post(f"{API}/orders", json=api.order_body(headcount=3), headers=headers)
     assert r.status_code == 409, r.text
     assert r.headers["content-type"].startswith("application/problem+json")

@@ -130,7 +130,7 @@ async def test_worker_aged_16_is_registered_as_minor(api: Api) -> None:
 
 
 async def test_worker_edits_own_profile(api: Api, db: asyncpg.Connection[Any]) -> None:
-    worker, token = await api.worker(skills=["moving", "forklift"])
+    _, token = await api.worker(skills=["moving", "forklift"])
     r = await api.client.patch(f"{API}/workers/me", headers=bearer(token),
                                json={"name": "王建国", "skills": ["forklift", "cleaning"]})
     assert r.status_code == 200, r.text

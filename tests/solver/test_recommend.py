@@ -35,22 +35,21 @@ def test_ranking_and_loss(instance: Instance, mode: Mode) -> None:
     ids = [r.worker_id for r in recs]
     assert ids == ["ann", "spare", "only", "tired"]
     ann, spare, only, tired = recs
-    assert ann.assigned_here and ann.loss == Objective(0, 0, 0)
+    assert (ann.assigned_here, ann.loss) == (True, Objective(0, 0, 0))
     # Taking "spare" instead of "ann" only costs the extra 2.5 km.
-    assert spare.loss is not None and (spare.loss.filled, spare.loss.priority) == (0, 0)
-    assert spare.loss.distance_m == spare.distance_m - ann.distance_m
-    assert not spare.assigned_here and spare.assigned_elsewhere == []
-    if mode == "quick":
-        # "only" fills "remote"; forcing them here leaves it empty.
-        assert only.assigned_elsewhere == ["remote"]
-        assert only.loss is not None and only.loss.filled == 1
-    assert not tired.eligible and tired.ineligible_reason == "not_available" and tired.loss is None
+    assert spare.loss == Objective(0, 0, spare.distance_m - ann.distance_m)
+    assert (spare.assigned_here, spare.assigned_elsewhere) == (False, [])
+    # "only" is the one worker who can reach "remote"; forcing them here leaves it empty.
+    assert only.assigned_elsewhere == ["remote"]
+    assert only.loss is not None
+    assert only.loss.filled == 1
+    assert (tired.eligible, tired.ineligible_reason, tired.loss) == (False, "not_available", None)
 
 
 def test_worker_pinned_elsewhere_cannot_be_forced(instance: Instance) -> None:
     pinned = Instance(instance.workers, instance.orders, instance.params, [Pair("only", "remote")])
     only = next(r for r in recommend(pinned, "here") if r.worker_id == "only")
-    assert only.eligible and only.forced_objective is None and only.loss is None
+    assert (only.eligible, only.forced_objective, only.loss) == (True, None, None)
 
 
 def test_limit_and_unknown_order(instance: Instance) -> None:
