@@ -114,8 +114,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, help="server processes")
-    p.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
+    # Defaults chosen by bench/checkin_throughput.py: granian with one process per core
+    # beat uvicorn at every pool size measured (bench/RESULTS.md).
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
+    p.add_argument("--server", choices=["uvicorn", "granian"], default="granian")
 
 
 def build_parser() -> argparse.ArgumentParser:

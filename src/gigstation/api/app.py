@@ -93,7 +93,7 @@ def create_app(settings: Settings) -> Litestar:
         finally:
             await pool.close()
 
-    def login_only(request: Request[Any, Any, Any]) -> bool:
+    async def login_only(request: Request[Any, Any, Any]) -> bool:
         # Throttle password guessing; other routes are bounded by the pool instead.
         return request.url.path.endswith("/auth/login")
 
