@@ -31,7 +31,10 @@ async def create(
     async with transaction(rt.pool) as conn:
         if key is not None:
             who = principal_of(request)
-            scope = str(who.user_id) if who else "anonymous"
+            # Anonymous keys (registrations) are scoped by client address, so two strangers
+            # who both pick the key "1" do not collide.
+            client = request.client.host if request.client else "unknown"
+            scope = str(who.user_id) if who else f"anonymous:{client}"
             fingerprint = idempotency.request_fingerprint(
                 request.method, request.url.path, await request.body()
             )

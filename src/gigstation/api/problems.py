@@ -154,6 +154,10 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
     title, title_en = _TITLES.get(status, ("错误", "Error"))
+    if status == 400 and _STRUCTURAL.match(str(exc.detail)):
+        # The body is not JSON at all (msgspec's decode error reaches us as a plain 400).
+        reason = FieldError("", "请求体不是合法的 JSON", str(exc.detail))
+        return problem_response(request, 400, reason.reason, reason.reason_en, [reason], "malformed")
     return problem_response(request, status, title, str(exc.detail) or title_en,
                             headers=exc.headers)
 
