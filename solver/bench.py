@@ -71,7 +71,7 @@ def bench_quick(
         cand = candidates(ix)
         t1 = time.perf_counter()
         chosen = solve_quick(ix, cand, pins, 60.0, opts)
-        solution = build_solution(ix, chosen, "quick", t1)
+        solution = build_solution(ix, chosen, "quick", t1, cand)
         t2 = time.perf_counter()
         cand_t.append(t1 - t0)
         solve_t.append(t2 - t1)
@@ -202,7 +202,7 @@ def bench_day(name: str, instance: Instance, repeats: int, time_limit_s: float) 
         cand = candidates(ix)
         t1 = time.perf_counter()
         chosen = solve_day(ix, cand, pins, time_limit_s)
-        solution = build_solution(ix, chosen, "day", t1)
+        solution = build_solution(ix, chosen, "day", t1, cand)
         t2 = time.perf_counter()
         cand_t.append(t1 - t0)
         solve_t.append(t2 - t1)
@@ -268,6 +268,11 @@ def ablations(name: str, instance: Instance, repeats: int) -> list[str]:
     with_all = _time(lambda: solve_quick(ix, cand, pins, 60.0), repeats)
     no_stars = _time(lambda: solve_quick(ix, cand, pins, 60.0, FlowOptions(closed_form_stars=False)), repeats)
     one_flow = _time(lambda: solve_quick(ix, cand, pins, 60.0, FlowOptions(decompose=False)), repeats)
+    safe_only = _time(lambda: solve_quick(ix, cand, pins, 60.0, FlowOptions(small_weight_first=False)), repeats)
+    lines.append(
+        f"| {name} | flow: small weight + P* certificate vs the safe weight W = F D + 1 only"
+        f" | {with_all:.0f} ms | {safe_only:.0f} ms |"
+    )
     lines.append(
         f"| {name} | flow: components + closed-form stars vs components only | {with_all:.0f} ms | {no_stars:.0f} ms |"
     )

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gigstation.solver import Instance, Pair, Params, solve
+from gigstation.solver.candidates import candidates, index_instance
 from gigstation.solver.models import Mode, Order, Worker
-from gigstation.solver.quick import FlowOptions
+from gigstation.solver.quick import FlowOptions, _best_priority
 from gigstation.solver.reference import brute_force, check_solution, eligible_pairs
 
 SKILLS = ("moving", "cleaning", "cook")
@@ -113,11 +114,29 @@ def test_day_matches_brute_force(instance: Instance) -> None:
     [
         FlowOptions(decompose=False),
         FlowOptions(decompose=True, closed_form_stars=False),
+        FlowOptions(decompose=False, small_weight_first=False),
         FlowOptions(force_fallback=True),
     ],
-    ids=["one-flow", "no-stars", "cp-sat-fallback"],
+    ids=["one-flow", "no-stars", "safe-weight-only", "cp-sat-fallback"],
 )
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instance=tiny_instances("quick"))
 def test_every_flow_path_is_optimal(opts: FlowOptions, instance: Instance) -> None:
     _check(instance, "quick", opts)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances("quick"))
+def test_best_priority_from_max_flows_matches_brute_force(instance: Instance) -> None:
+    # The certificate behind the small-weight fast path: P* from plain max flows.
+    plain = msgspec.structs.replace(instance, pinned=[])
+    ix = index_instance(plain)
+    cand = candidates(ix)
+    expected = brute_force(plain, "quick")
+    assert expected is not None
+    if len(cand) == 0:
+        return
+    prio = ix.worker_priority[cand.worker]
+    flow = solve(plain).objective.filled
+    got = _best_priority(cand.worker, cand.order, prio, ix.headcount, len(ix.workers), len(ix.orders), flow)
+    assert got == expected.priority

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from gigstation.solver.candidates import Indexed, candidates, index_instance
+from gigstation.solver.candidates import Candidates, Indexed, candidates, index_instance
 from gigstation.solver.chosen import Chosen
 from gigstation.solver.day import solve_day
 from gigstation.solver.explain import explain_unfilled
@@ -32,8 +32,10 @@ def solve(
 ) -> Solution:
     """Match workers to order slots, lexicographically best: filled, then priority, then distance.
 
-    Raises ``InvalidPin`` when a pin cannot be honoured. ``flow_options`` exists to
-    measure the optimisations; leave it alone in production.
+    Raises ``InvalidPin`` when a pin cannot be honoured. ``time_limit_s`` bounds day
+    mode's search (and quick mode's CP-SAT fallback, used only when flow costs could
+    overflow); when it stops the search, ``optimal`` is False and ``bound`` is set.
+    ``flow_options`` exists to measure the optimisations; leave it alone in production.
     """
     started = time.perf_counter()
     ix = index_instance(instance)
@@ -43,10 +45,10 @@ def solve(
         chosen = solve_quick(ix, cand, pins, time_limit_s, flow_options)
     else:
         chosen = solve_day(ix, cand, pins, time_limit_s)
-    return build_solution(ix, chosen, mode, started)
+    return build_solution(ix, chosen, mode, started, cand)
 
 
-def build_solution(ix: Indexed, chosen: Chosen, mode: Mode, started: float) -> Solution:
+def build_solution(ix: Indexed, chosen: Chosen, mode: Mode, started: float, cand: Candidates | None = None) -> Solution:
     """Turn chosen index pairs into a sorted ``Solution`` with reasons for empty slots."""
     perm = np.lexsort((chosen.worker, chosen.order))
     worker, order, dist = chosen.worker[perm], chosen.order[perm], chosen.distance_m[perm]
@@ -62,7 +64,7 @@ def build_solution(ix: Indexed, chosen: Chosen, mode: Mode, started: float) -> S
     bound = None if chosen.optimal else Objective(*chosen.bound)
     return Solution(
         assignments=assignments,
-        unfilled=explain_unfilled(ix, worker, order),
+        unfilled=explain_unfilled(ix, worker, order, cand),
         objective=objective,
         optimal=chosen.optimal,
         solve_ms=round((time.perf_counter() - started) * 1000.0, 3),

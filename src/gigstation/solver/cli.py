@@ -23,7 +23,8 @@ def add_solve_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--mode", choices=("quick", "day"), default="quick")
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds (day mode)")
     parser.add_argument("-o", "--output", type=Path, help="write the solution here instead of stdout")
-    parser.set_defaults(handler=run_solve)
+    # The main CLI dispatches on `func`; `handler` is kept for callers that use that name.
+    parser.set_defaults(func=run_solve, handler=run_solve)
 
 
 def load_instance(path: Path) -> Instance:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver.candidates import Indexed, check_pairs
+from gigstation.solver.candidates import Candidates, Indexed, check_pairs
 from gigstation.solver.models import Reason, Unfilled
 
 __all__ = ["explain_unfilled", "reason_for"]
@@ -43,10 +43,20 @@ def reason_for(ix: Indexed, order: int, already: IntArray) -> Reason:
     return "taken_by_other_orders"
 
 
-def explain_unfilled(ix: Indexed, assigned_worker: IntArray, assigned_order: IntArray) -> list[Unfilled]:
-    """One ``Unfilled`` per order with missing slots, sorted by order id."""
+def explain_unfilled(
+    ix: Indexed, assigned_worker: IntArray, assigned_order: IntArray, cand: Candidates | None = None
+) -> list[Unfilled]:
+    """One ``Unfilled`` per order with missing slots, sorted by order id.
+
+    With ``cand`` (all eligible pairs), orders that have an eligible worker not already
+    on them get rule 4 straight away, vectorised: such a worker passes rules 1-3.
+    """
     filled = np.bincount(assigned_order, minlength=len(ix.orders))
     missing = ix.headcount - filled
+    other_eligible = np.zeros(len(ix.orders), dtype=np.bool_)
+    if cand is not None and len(cand):
+        on_it = np.isin(ix.pair_keys(cand.worker, cand.order), ix.pair_keys(assigned_worker, assigned_order))
+        other_eligible[cand.order[~on_it]] = True
     # Group the assigned workers by order once, instead of scanning per unfilled order.
     perm = np.argsort(assigned_order, kind="stable")
     starts = np.searchsorted(assigned_order[perm], np.arange(len(ix.orders) + 1))
@@ -54,7 +64,9 @@ def explain_unfilled(ix: Indexed, assigned_worker: IntArray, assigned_order: Int
         Unfilled(
             order_id=ix.orders[j].id,
             missing=int(missing[j]),
-            reason=reason_for(ix, j, assigned_worker[perm[starts[j] : starts[j + 1]]]),
+            reason="taken_by_other_orders"
+            if other_eligible[j]
+            else reason_for(ix, j, assigned_worker[perm[starts[j] : starts[j + 1]]]),
         )
         for j in np.flatnonzero(missing > 0).tolist()
     ]
