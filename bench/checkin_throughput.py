@@ -58,7 +58,7 @@ PII_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
 STATION = (31.1500, 121.1200)  # Qingpu
 DEFAULT_CONFIGS = [
     "uvicorn:1:10", "uvicorn:2:10", "granian:1:10", "granian:2:10", "granian:2:4", "granian:2:20",
-    "granian:2:10:old_checkin", "granian:2:10:async_guards", "uvicorn:2:10:uvloop",
+    "granian:2:10:old_checkin", "uvicorn:2:10:uvloop",
 ]
 PGBENCH_SCRIPT = "\\set v random(1, 1000000)\nINSERT INTO bench_scratch (v) VALUES (:v);\n"
 

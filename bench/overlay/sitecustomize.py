@@ -2,10 +2,8 @@
 
 ``BENCH_PATCHES`` (comma list) selects what to patch in the *server* process:
 
-- ``async_guards``: role guards and the rate limiter's ``check_throttle_handler`` as
-  ``async def``. Litestar runs a sync guard and a sync throttle check through
-  ``sync_to_thread`` (a worker-thread hand-off each, on every request): this emulates the
-  proposed change to src/gigstation/api/security.py and api/app.py before anyone makes it.
+(The former ``async_guards`` experiment was adopted in src/gigstation/api/security.py and
+api/app.py after it measured -8% server CPU per request; see RESULTS.md.)
 - ``old_checkin``: the check-in service as it was before the bench's change to
   src/gigstation/checkins.py (separate worker-exists query and audit insert), so the
   before/after can be measured side by side in one run.
@@ -14,37 +12,6 @@
 import os
 
 _PATCHES = {p for p in os.environ.get("BENCH_PATCHES", "").split(",") if p}
-
-if "async_guards" in _PATCHES:
-    import gigstation.api.security as _sec
-    from gigstation.api.security import Forbidden, Unauthorized, principal_of
-
-    def _roles(*allowed):
-        async def guard(connection, _):
-            who = principal_of(connection)
-            if who is None:
-                raise Unauthorized("请先登录", "sign in first")
-            if who.role not in allowed:
-                raise Forbidden("当前账号无权进行此操作", f"only {', '.join(allowed)} may do this")
-
-        return guard
-
-    _sec.roles = _roles
-
-    from litestar.middleware.rate_limit import RateLimitConfig as _RLC
-
-    import gigstation.api.app as _app
-
-    def _rate_limit_config(**kw):
-        sync = kw.get("check_throttle_handler")
-        if sync is not None:
-            async def check(request):
-                return sync(request)
-
-            kw["check_throttle_handler"] = check
-        return _RLC(**kw)
-
-    _app.RateLimitConfig = _rate_limit_config
 
 if "old_checkin" in _PATCHES:
     import asyncpg

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
-from uuid import UUID
 
 import msgspec
 
@@ -41,8 +39,6 @@ Distance = Annotated[int, msgspec.Meta(ge=100, le=100_000, description="metres")
 Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]
 PayUnit = Literal["hour", "day", "piece"]
 Role = Literal["admin", "operator", "worker", "employer"]
-Timestamp = datetime
-Id = UUID
 
 # Cross-field rules raised from __post_init__ reach the client through msgspec's
 # ValidationError text; this marker lets the error handler recover field and both languages.
