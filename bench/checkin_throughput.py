@@ -148,7 +148,7 @@ def database(tmp: Path) -> Iterator[str]:
     if url:
         yield url
         return
-    from gigstation.db import embedded_postgres
+    from gigstation.platform.db import embedded_postgres
 
     with embedded_postgres(tmp) as url:
         yield url
@@ -199,11 +199,12 @@ async def seed(url: str, n_workers: int) -> tuple[str, list[str]]:
     """One station and ``n_workers`` workers through the domain functions; their tokens."""
     import argon2
 
-    from gigstation import stations, workers
-    from gigstation.auth import Principal, issue_token
-    from gigstation.config import Settings
-    from gigstation.db import apply_migrations, connect_pool
-    from gigstation.pii import PiiCipher
+    from gigstation.people import workers
+    from gigstation.platform.auth import Principal, issue_token
+    from gigstation.platform.config import Settings
+    from gigstation.platform.db import apply_migrations, connect_pool
+    from gigstation.platform.pii import PiiCipher
+    from gigstation.stations import registry as stations
 
     settings = Settings(database_url=url, secret_key=SECRET, pii_key=PII_KEY,
                         password_time_cost=1, password_memory_kib=64, token_ttl_s=6 * 3600)

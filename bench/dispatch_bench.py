@@ -54,11 +54,11 @@ from typing import Any
 import asyncpg
 import httpx
 
-from gigstation import clock, events
-from gigstation.auth import Principal, issue_token
-from gigstation.config import Settings
-from gigstation.db import apply_migrations, connect_pool, embedded_postgres
-from gigstation.dispatch import dispatch_station
+from gigstation.platform import clock, events
+from gigstation.platform.auth import Principal, issue_token
+from gigstation.platform.config import Settings
+from gigstation.platform.db import apply_migrations, connect_pool, embedded_postgres
+from gigstation.work.dispatch import dispatch_station
 
 SECRET = "dispatch-bench-secret-0123456789abcdef"  # noqa: S105 (a throwaway benchmark key)
 SKILLS = ["moving", "loading", "warehouse", "cleaning", "housekeeping", "construction_helper",

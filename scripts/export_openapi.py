@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gigstation.api import create_app
-from gigstation.config import Settings
+from gigstation.platform.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "api" / "openapi.json"

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from gigstation.config import Settings
-from gigstation.db import apply_migrations
+from gigstation.platform.config import Settings
+from gigstation.platform.db import apply_migrations
 
 TEST_PII_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 
@@ -68,7 +68,7 @@ def database_url() -> Iterator[str]:
         finally:
             asyncio.run(drop())
         return
-    from gigstation.db import embedded_postgres
+    from gigstation.platform.db import embedded_postgres
 
     with tempfile.TemporaryDirectory(prefix="gigstation-test-") as tmp, embedded_postgres(Path(tmp)) as url:
         asyncio.run(_prepare(url))

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from gigstation.db import MigrationError, apply_migrations, migration_files, pending_migrations
+from gigstation.platform.db import MigrationError, apply_migrations, migration_files, pending_migrations
 from tests.conftest import _with_database
 
 

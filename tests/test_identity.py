@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
-from gigstation.identity import (
+from gigstation.people.identity import (
     IdentityInfo,
     InvalidIdentity,
     age_on,

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gigstation.pii import PiiCipher, PiiDecryptionError, generate_key
+from gigstation.platform.pii import PiiCipher, PiiDecryptionError, generate_key
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))

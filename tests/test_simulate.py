@@ -7,8 +7,8 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from gigstation.config import Settings
-from gigstation.simulate import SimParams, SimResult, format_report, run_simulation
+from gigstation.platform.config import Settings
+from gigstation.sim.simulate import SimParams, SimResult, format_report, run_simulation
 
 _OVERFILLED = """
 SELECT o.id FROM orders o

@@ -17,12 +17,12 @@ if "old_checkin" in _PATCHES:
     import asyncpg
     import msgspec
 
-    import gigstation.checkins as _ck
-    from gigstation import audit
-    from gigstation.conflicts import conflict_from
-    from gigstation.errors import Forbidden, Invalid, NotFound
-    from gigstation.geo import distance_m
-    from gigstation.stations import get_station, operator_station_ids
+    import gigstation.stations.checkins as _ck
+    from gigstation.platform import audit
+    from gigstation.platform.conflicts import conflict_from
+    from gigstation.platform.errors import Forbidden, Invalid, NotFound
+    from gigstation.platform.geo import distance_m
+    from gigstation.stations.registry import get_station, operator_station_ids
 
     _OLD_INSERT = f"""
 INSERT INTO checkins (worker_id, station_id, lat, lon, distance_m, by_operator, available_until,

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gigstation.config import Settings
+from gigstation.platform.config import Settings
 
 __all__ = ["main"]
 
@@ -22,7 +22,7 @@ def database(settings: Settings) -> Iterator[Settings]:
     if settings.database_url:
         yield settings
         return
-    from gigstation.db import embedded_postgres
+    from gigstation.platform.db import embedded_postgres
 
     print(f"启动内置 PostgreSQL / starting embedded PostgreSQL in {settings.data_dir}/pg",
           file=sys.stderr)
@@ -64,7 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from gigstation.db import apply_migrations, connect_pool, connection
+    from gigstation.platform.db import apply_migrations, connect_pool, connection
 
     async def run(url: str) -> list[str]:
         pool = await connect_pool(url, min_size=1, max_size=1)
@@ -81,7 +81,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from gigstation.demo import seed_demo
+    from gigstation.sim.demo import seed_demo
 
     with database(_settings(args)) as settings:
         accounts = asyncio.run(seed_demo(settings))
@@ -94,7 +94,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     import tempfile
 
-    from gigstation.simulate import SimParams, format_report, run_simulation
+    from gigstation.sim.simulate import SimParams, format_report, run_simulation
 
     params = SimParams(workers=args.workers, stations=args.stations, seed=args.seed, speed=args.speed)
     with contextlib.ExitStack() as stack:

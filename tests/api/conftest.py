@@ -12,9 +12,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from gigstation.api import create_app
-from gigstation.clock import now
-from gigstation.config import Settings
-from gigstation.demo import demo_credit_code, demo_resident_id
+from gigstation.platform.clock import now
+from gigstation.platform.config import Settings
+from gigstation.sim.demo import demo_credit_code, demo_resident_id
 
 API = "/api/v1"
 ADMIN = {"phone": "13800000000", "password": "admin-password"}

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from gigstation.clock import now
+from gigstation.platform.clock import now
 
 
 async def station(conn: asyncpg.Connection[Any], lat: float = 31.151, lon: float = 121.117) -> uuid.UUID:

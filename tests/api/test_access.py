@@ -16,9 +16,9 @@ import jwt
 import msgspec
 import pytest
 
-from gigstation.auth import Principal, issue_token
-from gigstation.clock import now
-from gigstation.config import Settings
+from gigstation.platform.auth import Principal, issue_token
+from gigstation.platform.clock import now
+from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api, bearer, next_phone
 
 CALLERS = [

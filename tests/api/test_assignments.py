@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from gigstation.demo import demo_resident_id
+from gigstation.sim.demo import demo_resident_id
 from tests.api.conftest import API, Api, bearer
 
 _young = itertools.count(500)

@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from gigstation.clock import now
-from gigstation.demo import demo_resident_id
+from gigstation.platform.clock import now
+from gigstation.sim.demo import demo_resident_id
 from tests.api.conftest import API, Api, bearer
 
 _TEXT_COLUMNS = """

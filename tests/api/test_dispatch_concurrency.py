@@ -15,11 +15,12 @@ from typing import Any
 import asyncpg
 import pytest
 
-from gigstation import clock, offers
-from gigstation.config import Settings
-from gigstation.db import connect_pool, transaction
-from gigstation.dispatch import dispatch_station
-from gigstation.errors import Conflict
+from gigstation.platform import clock
+from gigstation.platform.config import Settings
+from gigstation.platform.db import connect_pool, transaction
+from gigstation.platform.errors import Conflict
+from gigstation.work import offers
+from gigstation.work.dispatch import dispatch_station
 from tests.api import seed
 
 
@@ -168,10 +169,10 @@ async def test_dispatch_stores_offers_events_and_unfilled_reasons(
 
 _CRASHING_DISPATCH = textwrap.dedent("""
     import asyncio, sys, uuid
-    from gigstation import clock
-    from gigstation.config import Settings
-    from gigstation.db import connect_pool
-    from gigstation.dispatch import dispatch_station
+    from gigstation.platform import clock
+    from gigstation.platform.config import Settings
+    from gigstation.platform.db import connect_pool
+    from gigstation.work.dispatch import dispatch_station
 
     async def main():
         settings = Settings.from_env({}, database_url=sys.argv[1], secret_key="x" * 32)
@@ -229,7 +230,7 @@ async def test_dispatch_killed_mid_run_publishes_nothing(
 async def test_rolled_back_change_never_notifies(
     pool: asyncpg.Pool[Any], db: asyncpg.Connection[Any], database_url: str
 ) -> None:
-    from gigstation.events import EventHub, emit
+    from gigstation.platform.events import EventHub, emit
 
     (worker,) = await seed.workers(db, 1)
     hub = EventHub(database_url, pool)
@@ -252,8 +253,8 @@ async def test_rolled_back_change_never_notifies(
 
 
 async def test_checkout_withdraws_live_offers(pool: asyncpg.Pool[Any], db: asyncpg.Connection[Any]) -> None:
-    from gigstation.auth import Principal
-    from gigstation.checkins import check_out
+    from gigstation.platform.auth import Principal
+    from gigstation.stations.checkins import check_out
 
     station = await seed.station(db)
     order = await seed.order(db, await seed.employer(db), station, headcount=1)

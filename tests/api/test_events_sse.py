@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 
 from gigstation.api import create_app
-from gigstation.config import Settings
+from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api
 
 

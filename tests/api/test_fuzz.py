@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gigstation.clock import now
-from gigstation.config import Settings
+from gigstation.platform.clock import now
+from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api, bearer
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from gigstation.clock import now
+from gigstation.platform.clock import now
 from tests.api.conftest import API, Api, bearer
 
 

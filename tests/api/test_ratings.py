@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from gigstation.ratings import reliability_score
+from gigstation.work.ratings import reliability_score
 from tests.api.conftest import API, Api, bearer
 from tests.api.test_assignments import act, audit_count, conflict, shift_into_past, staffed
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from gigstation.clock import today
-from gigstation.config import Settings
+from gigstation.platform.clock import today
+from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api, bearer
 from tests.api.test_assignments import act, dispatch, young_id
 from tests.api.test_validation import problem

@@ -7,10 +7,10 @@ from typing import Any
 
 import asyncpg
 
-from gigstation import clock
-from gigstation.clock import now
-from gigstation.demo import demo_resident_id
-from gigstation.employers import COMMITMENT_VERSION
+from gigstation.people.employers import COMMITMENT_VERSION
+from gigstation.platform import clock
+from gigstation.platform.clock import now
+from gigstation.sim.demo import demo_resident_id
 from tests.api.conftest import ADMIN, API, Api, bearer, next_phone
 
 

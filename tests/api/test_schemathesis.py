@@ -22,7 +22,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.python import asgi
 
 from gigstation.api import create_app
-from gigstation.config import Settings
+from gigstation.platform.config import Settings
 from tests.api.conftest import ADMIN, API, Api
 from tests.conftest import _TABLES
 

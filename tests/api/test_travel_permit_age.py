@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gigstation.clock import today
+from gigstation.platform.clock import today
 from tests.api.conftest import API, Api
 
 

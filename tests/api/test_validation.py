@@ -12,9 +12,9 @@ import httpx
 import pytest
 from stdnum.cn import ric, uscc
 
-from gigstation import clock
-from gigstation.clock import now
-from gigstation.demo import demo_resident_id
+from gigstation.platform import clock
+from gigstation.platform.clock import now
+from gigstation.sim.demo import demo_resident_id
 from tests.api.conftest import API, Api, bearer
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -17,16 +17,18 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from gigstation import __version__, accounts, autodispatch
+from gigstation import __version__
 from gigstation.api.problems import exception_handlers
 from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
-from gigstation.auth import PasswordHasher
-from gigstation.config import Settings
-from gigstation.db import apply_migrations, connect_pool, connection, transaction
-from gigstation.events import EventHub
-from gigstation.pii import PiiCipher
+from gigstation.people import accounts
+from gigstation.platform.auth import PasswordHasher
+from gigstation.platform.config import Settings
+from gigstation.platform.db import apply_migrations, connect_pool, connection, transaction
+from gigstation.platform.events import EventHub
+from gigstation.platform.pii import PiiCipher
+from gigstation.work import autodispatch
 
 __all__ = ["API_PREFIX", "create_app", "openapi_config"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from gigstation.api.app import create_app
-from gigstation.config import Settings
+from gigstation.platform.config import Settings
 
 __all__ = ["app_from_env"]
 

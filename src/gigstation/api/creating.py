@@ -9,10 +9,10 @@ import asyncpg
 import msgspec
 from litestar import Request, Response
 
-from gigstation import idempotency
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import principal_of
-from gigstation.db import transaction
+from gigstation.platform import idempotency
+from gigstation.platform.db import transaction
 
 __all__ = ["create"]
 

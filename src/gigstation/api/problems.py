@@ -12,7 +12,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from gigstation.errors import (
+from gigstation.platform.errors import (
     Conflict,
     DomainError,
     FieldError,
@@ -22,7 +22,7 @@ from gigstation.errors import (
     TooMany,
     Unauthorized,
 )
-from gigstation.types import parse_rule_violation
+from gigstation.platform.types import parse_rule_violation
 
 __all__ = ["exception_handlers"]
 

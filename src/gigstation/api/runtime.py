@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gigstation.auth import PasswordHasher
-from gigstation.config import Settings
-from gigstation.pii import PiiCipher
+from gigstation.platform.auth import PasswordHasher
+from gigstation.platform.config import Settings
+from gigstation.platform.pii import PiiCipher
 
 if TYPE_CHECKING:
     import asyncpg

@@ -9,10 +9,10 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from gigstation.auth import Principal, decode_token
-from gigstation.config import Settings
-from gigstation.errors import Forbidden, Unauthorized
-from gigstation.types import Role
+from gigstation.platform.auth import Principal, decode_token
+from gigstation.platform.config import Settings
+from gigstation.platform.errors import Forbidden, Unauthorized
+from gigstation.platform.types import Role
 
 __all__ = ["PUBLIC", "TokenAuth", "principal_of", "roles"]
 

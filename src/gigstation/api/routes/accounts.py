@@ -7,12 +7,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, post
 
-from gigstation import accounts, auth
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC, roles
-from gigstation.db import transaction
-from gigstation.types import Phone
+from gigstation.people import accounts
+from gigstation.platform import auth
+from gigstation.platform.db import transaction
+from gigstation.platform.types import Phone
 
 __all__ = ["AuthController", "OperatorController"]
 

@@ -7,15 +7,15 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 
-from gigstation import assignments, ratings
 from gigstation.api.creating import create
 from gigstation.api.routes.stations import page_params
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
-from gigstation.assignments import Assignment, AssignmentStatus
-from gigstation.auth import Principal
-from gigstation.db import transaction
-from gigstation.pagination import Page
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.platform.pagination import Page
+from gigstation.work import assignments, ratings
+from gigstation.work.assignments import Assignment, AssignmentStatus
 
 __all__ = ["AssignmentController"]
 

@@ -7,12 +7,13 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 
-from gigstation import checkins, clock
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
-from gigstation.auth import Principal
-from gigstation.db import transaction
+from gigstation.platform import clock
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.stations import checkins
 
 __all__ = ["CheckinController"]
 

@@ -7,13 +7,15 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post
 
-from gigstation import clock, dispatch, offers, solver
+from gigstation import solver
 from gigstation.api.creating import create
 from gigstation.api.routes.stations import require_station_access
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
-from gigstation.auth import Principal
-from gigstation.db import transaction
+from gigstation.platform import clock
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.work import dispatch, offers
 
 __all__ = ["DispatchController", "OfferController"]
 

@@ -8,12 +8,13 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, get, post
 
-from gigstation import auth, clock, employers
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC, roles
-from gigstation.auth import Principal
-from gigstation.db import transaction
+from gigstation.people import employers
+from gigstation.platform import auth, clock
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
 
 __all__ = ["EmployerController"]
 

@@ -10,10 +10,11 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from gigstation import events, stations
 from gigstation.api.runtime import Runtime
-from gigstation.auth import Principal
-from gigstation.db import transaction
+from gigstation.platform import events
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.stations import registry as stations
 
 __all__ = ["EventController"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Response, get
 
-from gigstation import reference
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC
-from gigstation.db import connection, pending_migrations
+from gigstation.platform import reference
+from gigstation.platform.db import connection, pending_migrations
 
 __all__ = ["HealthController"]
 

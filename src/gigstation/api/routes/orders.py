@@ -7,14 +7,15 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 
-from gigstation import clock, orders
 from gigstation.api.creating import create
 from gigstation.api.routes.stations import page_params
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
-from gigstation.auth import Principal
-from gigstation.db import transaction
-from gigstation.pagination import Page
+from gigstation.platform import clock
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.platform.pagination import Page
+from gigstation.work import orders
 
 __all__ = ["OrderController"]
 

@@ -9,14 +9,16 @@ from uuid import UUID
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
-from gigstation import assignments, clock, ratings, reports
 from gigstation.api.routes.stations import page_params, require_station_access
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
-from gigstation.auth import Principal
-from gigstation.db import transaction
-from gigstation.errors import Invalid
-from gigstation.pagination import Page
+from gigstation.oversight import reports
+from gigstation.platform import clock
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.platform.errors import Invalid
+from gigstation.platform.pagination import Page
+from gigstation.work import assignments, ratings
 
 __all__ = ["ReliabilityController", "StationReportController"]
 

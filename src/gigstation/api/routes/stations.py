@@ -10,15 +10,15 @@ import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
-from gigstation import stations
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC, roles
-from gigstation.auth import Principal
-from gigstation.board import Board, station_board
-from gigstation.db import transaction
-from gigstation.errors import Invalid, NotFound
-from gigstation.pagination import Page, PageParams
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.platform.errors import Invalid, NotFound
+from gigstation.platform.pagination import Page, PageParams
+from gigstation.stations import registry as stations
+from gigstation.stations.board import Board, station_board
 
 __all__ = ["StationController", "page_params", "require_station_access"]
 

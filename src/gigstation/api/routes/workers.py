@@ -8,14 +8,15 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 
-from gigstation import auth, clock, workers
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC, roles
-from gigstation.auth import Principal
-from gigstation.db import transaction
-from gigstation.errors import NotFound
-from gigstation.types import Phone
+from gigstation.people import workers
+from gigstation.platform import auth, clock
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.platform.errors import NotFound
+from gigstation.platform.types import Phone
 
 __all__ = ["WorkerController"]
 

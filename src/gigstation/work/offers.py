@@ -24,8 +24,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit, events
-from gigstation.errors import Conflict, NotFound
+from gigstation.platform import audit, events
+from gigstation.platform.errors import Conflict, NotFound
 
 __all__ = [
     "AssignmentView",

@@ -9,11 +9,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit, reference
-from gigstation.accounts import insert_user
-from gigstation.conflicts import conflict_from
-from gigstation.errors import Invalid, NotFound
-from gigstation.identity import (
+from gigstation.people.accounts import insert_user
+from gigstation.people.identity import (
     ADULT_AGE,
     MINIMUM_WORKING_AGE,
     IdType,
@@ -22,8 +19,11 @@ from gigstation.identity import (
     mask,
     validate_identity,
 )
-from gigstation.pii import PiiCipher
-from gigstation.types import IdNumber, Name, Password, Phone, rule_violation
+from gigstation.platform import audit, reference
+from gigstation.platform.conflicts import conflict_from
+from gigstation.platform.errors import Invalid, NotFound
+from gigstation.platform.pii import PiiCipher
+from gigstation.platform.types import IdNumber, Name, Password, Phone, rule_violation
 
 __all__ = [
     "PRIORITY_GROUPS",

@@ -14,12 +14,12 @@ from uuid import UUID
 
 import asyncpg
 
-from gigstation import clock
-from gigstation.config import Settings
-from gigstation.db import transaction
-from gigstation.dispatch import DispatchRun, dispatch_station
-from gigstation.errors import DomainError
-from gigstation.offers import expire_due_offers
+from gigstation.platform import clock
+from gigstation.platform.config import Settings
+from gigstation.platform.db import transaction
+from gigstation.platform.errors import DomainError
+from gigstation.work.dispatch import DispatchRun, dispatch_station
+from gigstation.work.offers import expire_due_offers
 
 __all__ = ["dispatch_due_stations", "run_forever"]
 

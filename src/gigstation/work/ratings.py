@@ -26,11 +26,11 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit, events
-from gigstation.assignments import visible_assignment
-from gigstation.auth import Principal
-from gigstation.errors import Conflict, NotFound
-from gigstation.types import Stars
+from gigstation.platform import audit, events
+from gigstation.platform.auth import Principal
+from gigstation.platform.errors import Conflict, NotFound
+from gigstation.platform.types import Stars
+from gigstation.work.assignments import visible_assignment
 
 __all__ = ["RatingCreate", "RatingView", "Reliability", "rate", "reliability", "reliability_score"]
 

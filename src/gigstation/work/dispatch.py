@@ -26,11 +26,12 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit, events, solver
-from gigstation.config import Settings
-from gigstation.db import connection
-from gigstation.errors import Conflict, Invalid, NotFound
-from gigstation.offers import expire_due_offers
+from gigstation import solver
+from gigstation.platform import audit, events
+from gigstation.platform.config import Settings
+from gigstation.platform.db import connection
+from gigstation.platform.errors import Conflict, Invalid, NotFound
+from gigstation.work.offers import expire_due_offers
 
 __all__ = [
     "MINOR_EXCLUDED_SKILLS",

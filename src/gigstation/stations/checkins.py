@@ -9,13 +9,13 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit
-from gigstation.auth import Principal
-from gigstation.conflicts import conflict_from
-from gigstation.errors import Forbidden, Invalid, NotFound
-from gigstation.geo import distance_m
-from gigstation.stations import get_station, operator_station_ids
-from gigstation.types import Distance, Lat, Lon
+from gigstation.platform import audit
+from gigstation.platform.auth import Principal
+from gigstation.platform.conflicts import conflict_from
+from gigstation.platform.errors import Forbidden, Invalid, NotFound
+from gigstation.platform.geo import distance_m
+from gigstation.platform.types import Distance, Lat, Lon
+from gigstation.stations.registry import get_station, operator_station_ids
 
 __all__ = [
     "CheckinCreate",
@@ -38,7 +38,7 @@ class CheckinCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Only when an operator checks a worker in on their behalf."""
 
     def __post_init__(self) -> None:
-        from gigstation.types import rule_violation
+        from gigstation.platform.types import rule_violation
 
         if self.available_until.tzinfo is None:
             raise rule_violation("available_until", "时间须带时区", "must include a UTC offset")
@@ -158,7 +158,7 @@ async def check_out(conn: asyncpg.Connection[Any], who: Principal, checkin_id: U
     if row is None:
         return checkin
     # Someone who left cannot take a job: their live offers go back to the next run.
-    from gigstation.offers import withdraw_offers  # offers builds on check-ins, not back
+    from gigstation.work.offers import withdraw_offers  # offers builds on check-ins, not back
 
     await withdraw_offers(conn, "worker_left", worker_id=checkin.worker_id)
     await audit.record(conn, who.user_id, "checkin.checkout", "checkin", checkin_id)

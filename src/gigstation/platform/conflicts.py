@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from gigstation.errors import Conflict, FieldError
+from gigstation.platform.errors import Conflict, FieldError
 
 __all__ = ["conflict_from"]
 

@@ -9,8 +9,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation.offers import OFFER_COLUMNS, OFFER_FROM, OfferView, offer_view
-from gigstation.orders import OrderView, order_view
+from gigstation.work.offers import OFFER_COLUMNS, OFFER_FROM, OfferView, offer_view
+from gigstation.work.orders import OrderView, order_view
 
 __all__ = ["Board", "WaitingWorker", "station_board"]
 

@@ -9,13 +9,13 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit
-from gigstation.accounts import insert_user
-from gigstation.conflicts import conflict_from
-from gigstation.errors import Invalid, NotFound
-from gigstation.identity import InvalidIdentity, mask, validate_credit_code, validate_identity
-from gigstation.pii import PiiCipher
-from gigstation.types import IdNumber, Name, Password, Phone, Title, rule_violation
+from gigstation.people.accounts import insert_user
+from gigstation.people.identity import InvalidIdentity, mask, validate_credit_code, validate_identity
+from gigstation.platform import audit
+from gigstation.platform.conflicts import conflict_from
+from gigstation.platform.errors import Invalid, NotFound
+from gigstation.platform.pii import PiiCipher
+from gigstation.platform.types import IdNumber, Name, Password, Phone, Title, rule_violation
 
 __all__ = [
     "COMMITMENT_TEXT",

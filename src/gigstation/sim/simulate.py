@@ -74,28 +74,19 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from gigstation import (
-    accounts,
-    assignments,
-    audit,
-    checkins,
-    dispatch,
-    employers,
-    events,
-    orders,
-    ratings,
-    reference,
-    reports,
-    stations,
-    workers,
-)
-from gigstation.auth import PasswordHasher, Principal
-from gigstation.config import Settings
-from gigstation.db import apply_migrations, connect_pool, transaction
-from gigstation.demo import demo_credit_code, demo_resident_id
-from gigstation.errors import Conflict, DomainError
-from gigstation.offers import accept_offer, decline_offer, withdraw_offers
-from gigstation.pii import PiiCipher
+from gigstation.oversight import reports
+from gigstation.people import accounts, employers, workers
+from gigstation.platform import audit, events, reference
+from gigstation.platform.auth import PasswordHasher, Principal
+from gigstation.platform.config import Settings
+from gigstation.platform.db import apply_migrations, connect_pool, transaction
+from gigstation.platform.errors import Conflict, DomainError
+from gigstation.platform.pii import PiiCipher
+from gigstation.sim.demo import demo_credit_code, demo_resident_id
+from gigstation.stations import checkins
+from gigstation.stations import registry as stations
+from gigstation.work import assignments, dispatch, orders, ratings
+from gigstation.work.offers import accept_offer, decline_offer, withdraw_offers
 
 __all__ = ["SimParams", "SimResult", "format_report", "run_simulation"]
 

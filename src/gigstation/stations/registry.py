@@ -9,10 +9,10 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit
-from gigstation.errors import NotFound
-from gigstation.pagination import Page, PageParams
-from gigstation.types import NO_NUL, Address, Lat, Lon, Title
+from gigstation.platform import audit
+from gigstation.platform.errors import NotFound
+from gigstation.platform.pagination import Page, PageParams
+from gigstation.platform.types import NO_NUL, Address, Lat, Lon, Title
 
 __all__ = [
     "StationCreate",

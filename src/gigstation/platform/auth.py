@@ -12,9 +12,9 @@ import asyncpg
 import jwt
 import msgspec
 
-from gigstation.config import Settings
-from gigstation.errors import Unauthorized
-from gigstation.types import Role
+from gigstation.platform.config import Settings
+from gigstation.platform.errors import Unauthorized
+from gigstation.platform.types import Role
 
 __all__ = [
     "LoginResult",

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from gigstation.errors import Conflict, Invalid
+from gigstation.platform.errors import Conflict, Invalid
 
 __all__ = ["StoredResponse", "claim", "request_fingerprint", "save"]
 

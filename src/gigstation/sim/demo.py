@@ -14,11 +14,15 @@ from typing import Any
 
 from stdnum.cn import ric, uscc
 
-from gigstation import accounts, checkins, clock, employers, orders, stations, workers
-from gigstation.auth import PasswordHasher, Principal
-from gigstation.config import Settings
-from gigstation.db import apply_migrations, connect_pool, connection, transaction
-from gigstation.pii import PiiCipher
+from gigstation.people import accounts, employers, workers
+from gigstation.platform import clock
+from gigstation.platform.auth import PasswordHasher, Principal
+from gigstation.platform.config import Settings
+from gigstation.platform.db import apply_migrations, connect_pool, connection, transaction
+from gigstation.platform.pii import PiiCipher
+from gigstation.stations import checkins
+from gigstation.stations import registry as stations
+from gigstation.work import orders
 
 __all__ = ["DEMO_PASSWORD", "demo_resident_id", "seed_demo"]
 

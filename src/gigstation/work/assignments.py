@@ -25,11 +25,11 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit, events
-from gigstation.auth import Principal
-from gigstation.errors import Conflict, Forbidden, NotFound
-from gigstation.pagination import Page, PageParams
-from gigstation.stations import operator_station_ids
+from gigstation.platform import audit, events
+from gigstation.platform.auth import Principal
+from gigstation.platform.errors import Conflict, Forbidden, NotFound
+from gigstation.platform.pagination import Page, PageParams
+from gigstation.stations.registry import operator_station_ids
 
 __all__ = [
     "Assignment",

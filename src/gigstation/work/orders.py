@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from gigstation import audit, events, reference
-from gigstation.auth import Principal
-from gigstation.errors import Conflict, Forbidden, Invalid, NotFound
-from gigstation.pagination import Page, PageParams
-from gigstation.stations import nearest_station_id, operator_station_ids
-from gigstation.types import NO_NUL, Address, Lat, Lon, PayUnit, Title, rule_violation
+from gigstation.platform import audit, events, reference
+from gigstation.platform.auth import Principal
+from gigstation.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from gigstation.platform.pagination import Page, PageParams
+from gigstation.platform.types import NO_NUL, Address, Lat, Lon, PayUnit, Title, rule_violation
+from gigstation.stations.registry import nearest_station_id, operator_station_ids
 
 __all__ = [
     "OrderCreate",
@@ -233,7 +233,7 @@ async def cancel_order(conn: asyncpg.Connection[Any], who: Principal, order_id: 
                        f"an order in status {order.status} cannot be cancelled",
                        code="order_not_cancellable")
     # Imported here: offers builds on orders' tables, not the other way round.
-    from gigstation.offers import withdraw_offers
+    from gigstation.work.offers import withdraw_offers
 
     withdrawn = await withdraw_offers(conn, "order_cancelled", order_id=order_id)
     workers = [r["worker_id"] for r in await conn.fetch(_CANCEL_ASSIGNMENTS, order_id)]

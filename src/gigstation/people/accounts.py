@@ -9,10 +9,10 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation import audit
-from gigstation.conflicts import conflict_from
-from gigstation.errors import Invalid
-from gigstation.types import Name, Password, Phone, Role
+from gigstation.platform import audit
+from gigstation.platform.conflicts import conflict_from
+from gigstation.platform.errors import Invalid
+from gigstation.platform.types import Name, Password, Phone, Role
 
 __all__ = [
     "OperatorCreate",

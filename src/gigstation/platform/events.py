@@ -22,7 +22,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation.db import connection
+from gigstation.platform.db import connection
 
 __all__ = ["CHANNEL", "Event", "EventHub", "Subscription", "emit", "emit_many", "missed_events"]
 

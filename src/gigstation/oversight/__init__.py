@@ -1,0 +1,1 @@
+"""What the district office answers for: reports and statistics."""

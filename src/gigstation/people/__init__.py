@@ -1,0 +1,1 @@
+"""The people gigstation serves: accounts, workers (real-name identity), employers."""

@@ -1,0 +1,1 @@
+"""Cross-cutting infrastructure: settings, database, errors, audit, clock, keys and tokens, events."""

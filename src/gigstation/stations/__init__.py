@@ -1,0 +1,1 @@
+"""Stations, check-ins and the live board."""

@@ -1,0 +1,1 @@
+"""From an order to a paid job: orders, dispatch, offers, assignments, ratings."""
