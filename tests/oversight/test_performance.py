@@ -128,7 +128,7 @@ async def test_periods_are_checked(api: Api, query: str, field: str) -> None:
 
 async def test_station_rating_rules(api: Api, db: asyncpg.Connection[Any]) -> None:
     day = await build_day(api, db)
-    w1, t1 = day.workers["w1"]
+    _, t1 = day.workers["w1"]
     _, t3 = day.workers["w3"]
     a1, a3 = day.assignments["w1"]["id"], day.assignments["w3"]["id"]
     url = f"{API}/assignments/{{}}/station-rating"

@@ -101,14 +101,18 @@ async def purge(conn: asyncpg.Connection[Any], settings: Settings, now: datetime
                                {"inactive_days": settings.inactive_anonymise_days})
     result = PurgeResult(now, int(erased), len(ids))
     await audit.record(conn, None, "retention.purge", "retention", "purge", {
-        "locations_erased": result.locations_erased, "workers_anonymised": result.workers_anonymised,
+        "ran_at": now.isoformat(), "locations_erased": result.locations_erased,
+        "workers_anonymised": result.workers_anonymised,
         "location_retention_days": settings.location_retention_days,
         "inactive_anonymise_days": settings.inactive_anonymise_days,
     })
     return result
 
 
-_LAST_RUN = "SELECT max(at) FROM audit_log WHERE action = 'retention.purge'"
+# The run's own clock, not the row's insertion time, so a fixed clock in tests holds.
+_LAST_RUN = """
+SELECT max((details->>'ran_at')::timestamptz) FROM audit_log WHERE action = 'retention.purge'
+"""
 
 
 async def purge_if_due(pool: asyncpg.Pool[Any], settings: Settings, now: datetime) -> PurgeResult | None:
