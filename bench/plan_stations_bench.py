@@ -78,18 +78,18 @@ def main() -> None:
     parser.add_argument("--out-dir", type=Path, help="also write the CSVs of the first seed here")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
-    print("seed  k  groups sites_kept coverage_ms solve_ms total_s optimal covered_before covered_after total")
+    print("seed  k  groups sites_kept coverage_ms solve_ms total_s cpu_s optimal covered_before covered_after total")
     for n, seed in enumerate(args.seeds):
         demand, candidates, existing = generate(args.demand, args.candidates, args.existing, seed)
         if n == 0 and args.out_dir:
             write_csvs(args.out_dir, demand, candidates, existing)
         for k in args.k:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             plan = plan_stations(demand, candidates, existing, k, args.radius_m, workers=args.workers)
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             s = plan.stats
             print(f"{seed:4d} {k:2d} {s.demand_groups:7d} {s.sites_kept:10d} {s.coverage_ms:11.0f} "
-                  f"{s.solve_ms:8.0f} {elapsed:7.2f} {plan.optimal!s:7} {plan.covered_before:14.0f} "
+                  f"{s.solve_ms:8.0f} {elapsed:7.2f} {cpu:5.2f} {plan.optimal!s:7} {plan.covered_before:14.0f} "
                   f"{plan.covered_after:13.0f} {plan.total:5.0f}")
     print(f"load average after: {os.getloadavg()}")
 
