@@ -157,3 +157,25 @@ def test_cli_explains_missing_and_binary_files(tmp_path: Path, capsys: pytest.Ca
     assert main(["plan-stations", "--demand", str(tmp_path / "b.csv"), "--candidates", str(s),
                  "--k", "1", "--radius-m", "1500"]) == 2
     assert "UTF-8" in capsys.readouterr().err
+
+
+_any_lat = st.floats(-90, 90)
+_any_lon = st.floats(-180, 180)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_any_lat, _any_lon), min_size=1, max_size=12),
+       st.lists(st.tuples(_any_lat, _any_lon), min_size=1, max_size=4),
+       st.sampled_from([1.0, 1500.0, 50_000.0, 2_000_000.0, 19_000_000.0]),
+       st.floats(-0.02, 0.02))
+def test_coverage_equals_geopy_anywhere(points: list[tuple[float, float]], places: list[tuple[float, float]],
+                                        radius: float, jitter: float) -> None:
+    # Points near each site too, so the boundary and the box edges are exercised: poles,
+    # the antimeridian and caps larger than a hemisphere included.
+    near = [(max(-90.0, min(90.0, lat + jitter)), ((lon + jitter * 50 + 180) % 360) - 180) for lat, lon in places]
+    demand = [Demand(lat, lon, 1) for lat, lon in points + near]
+    sites = [Site(str(i), lat, lon) for i, (lat, lon) in enumerate(places)]
+    got = coverage_of(demand, sites, radius)
+    for i, d in enumerate(demand):
+        for j, s in enumerate(sites):
+            assert got[i, j] == (great_circle((d.lat, d.lon), (s.lat, s.lon)).meters <= radius), (d, s)

@@ -30,12 +30,11 @@ import numpy.typing as npt
 from geopy.distance import great_circle
 from ortools.sat.python import cp_model
 
-from gigstation.solver.distance import great_circle_m
+from gigstation.solver.distance import EARTH_RADIUS_M, great_circle_m
 
 __all__ = ["Demand", "Plan", "PlanStats", "Site", "coarsen", "coverage_of", "plan_stations"]
 
 BoolMatrix = npt.NDArray[np.bool_]
-_CHUNK = 4096  # demand rows per distance block: 4096 x 300 float64 is under 10 MB
 _BOUNDARY_M = 1e-3
 
 
@@ -95,18 +94,29 @@ def coverage_of(demand: Sequence[Demand], sites: Sequence[Site], radius_m: float
         return cover
     d_lat = np.array([d.lat for d in demand])
     d_lon = np.array([d.lon for d in demand])
-    s_lat = np.array([s.lat for s in sites])
-    s_lon = np.array([s.lon for s in sites])
-    for start in range(0, len(demand), _CHUNK):
-        stop = min(start + _CHUNK, len(demand))
-        dist = great_circle_m(d_lat[start:stop, None], d_lon[start:stop, None], s_lat[None, :], s_lon[None, :])
-        block = dist <= radius_m
+    # A spherical cap of angular radius r around (lat0, lon0) lies within |dlat| <= r and,
+    # unless it holds a pole, |dlon| <= asin(sin r / cos lat0): only points in that box
+    # need a distance. The margin absorbs rounding; the distance itself decides.
+    r = radius_m / EARTH_RADIUS_M
+    lat_box = math.degrees(r) * (1 + 1e-6) + 1e-9
+    for j, site in enumerate(sites):
+        cos_lat0 = math.cos(math.radians(site.lat))
+        near = np.abs(d_lat - site.lat) <= lat_box
+        if r < math.pi / 2 and math.sin(r) < cos_lat0 * (1 - 1e-9):
+            lon_box = math.degrees(math.asin(math.sin(r) / cos_lat0)) * (1 + 1e-6) + 1e-9
+            dlon = np.abs((d_lon - site.lon + 180.0) % 360.0 - 180.0)
+            near &= dlon <= lon_box
+        rows = np.flatnonzero(near) if r < math.pi else np.arange(len(demand))
+        if len(rows) == 0:
+            continue
+        dist = great_circle_m(d_lat[rows], d_lon[rows], site.lat, site.lon)
+        inside = dist <= radius_m
         # Float rounding differs between numpy and geopy in the last bits: let geopy decide
         # the pairs that sit on the boundary, so this agrees with any geopy-based check.
-        for i, j in np.argwhere(np.abs(dist - radius_m) <= _BOUNDARY_M).tolist():
-            metres = great_circle((d_lat[start + i], d_lon[start + i]), (s_lat[j], s_lon[j])).meters
-            block[i, j] = metres <= radius_m
-        cover[start:stop] = block
+        for k in np.flatnonzero(np.abs(dist - radius_m) <= _BOUNDARY_M).tolist():
+            i = int(rows[k])
+            inside[k] = great_circle((d_lat[i], d_lon[i]), (site.lat, site.lon)).meters <= radius_m
+        cover[rows, j] = inside
     return cover
 
 
