@@ -160,3 +160,15 @@ async def test_planning_from_registered_workers(api: Api, db: asyncpg.Connection
     assert (await api.client.post(f"{API}/planning/stations", headers=bearer(op), json=body)).status_code == 403
     assert (await api.client.put(f"{API}/workers/me/home-area", headers=bearer(admin),
                                  json={"lat": 31.0, "lon": 121.0})).status_code == 403
+
+
+async def test_purge_command(db: asyncpg.Connection[Any], database_url: str, tmp_path: Any,
+                             monkeypatch: Any, capsys: Any) -> None:
+    from gigstation.cli import main
+
+    monkeypatch.setenv("GIGSTATION_DATABASE_URL", database_url)
+    monkeypatch.setenv("GIGSTATION_DATA_DIR", str(tmp_path))
+    assert await asyncio.to_thread(main, ["purge"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["locations_erased"], out["workers_anonymised"]) == (0, 0)
+    assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'retention.purge'") == 1
