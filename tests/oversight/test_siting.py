@@ -179,3 +179,20 @@ def test_coverage_equals_geopy_anywhere(points: list[tuple[float, float]], place
     for i, d in enumerate(demand):
         for j, s in enumerate(sites):
             assert got[i, j] == (great_circle((d.lat, d.lon), (s.lat, s.lon)).meters <= radius), (d, s)
+
+
+@pytest.mark.parametrize(("option", "value", "words"), [
+    ("--k", "two", "应为整数 / must be a whole number"),
+    ("--radius-m", "-5", "应为正数（米）/ must be a positive number of metres"),
+    ("--radius-m", "inf", "must be a positive number"),
+])
+def test_cli_explains_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str,
+                                  words: str) -> None:
+    d = _write(tmp_path / "d.csv", "lat,lon,weight\n1,1,1\n")
+    s = _write(tmp_path / "s.csv", "id,lat,lon\nA,1,1\n")
+    args = {"--k": "1", "--radius-m": "1500", option: value}
+    with pytest.raises(SystemExit) as stopped:
+        main(["plan-stations", "--demand", str(d), "--candidates", str(s), *[x for kv in args.items() for x in kv]])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err

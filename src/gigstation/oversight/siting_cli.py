@@ -144,6 +144,23 @@ def run_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为整数 / must be a whole number, got {text!r}") from None
+
+
+def _metres(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"应为正数（米）/ must be a positive number of metres, got {text!r}")
+    return value
+
+
 def add_plan_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``plan-stations``."""
     p = subparsers.add_parser(
@@ -151,8 +168,8 @@ def add_plan_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--demand", type=Path, required=True, help="CSV with header lat,lon,weight")
     p.add_argument("--candidates", type=Path, required=True, help="CSV with header id,lat,lon")
     p.add_argument("--existing", type=Path, help="CSV with header id,lat,lon (stations already open)")
-    p.add_argument("--k", type=int, required=True, help="number of new stations")
-    p.add_argument("--radius-m", type=float, default=1500.0, help="reach in metres (default 1500)")
+    p.add_argument("--k", type=_whole_number, required=True, help="number of new stations")
+    p.add_argument("--radius-m", type=_metres, default=1500.0, help="reach in metres (default 1500)")
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help="stop the search after S seconds (then optimal may be false)")
     p.add_argument("-o", "--output", type=Path, help="write the plan here instead of stdout")
