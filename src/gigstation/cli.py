@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--data-dir", type=Path, help="keep the database here (must be new)")
     simulate.set_defaults(func=cmd_simulate)
 
+    from gigstation.oversight.cli import add_oversight_parsers
+
+    add_oversight_parsers(sub)
     with contextlib.suppress(ImportError):
         from gigstation.solver.cli import add_solve_parser
 

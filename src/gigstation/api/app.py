@@ -22,6 +22,7 @@ from gigstation.api.problems import exception_handlers
 from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
+from gigstation.oversight import retention
 from gigstation.people import accounts
 from gigstation.platform.auth import PasswordHasher
 from gigstation.platform.config import Settings
@@ -85,12 +86,18 @@ def create_app(settings: Settings) -> Litestar:
                 asyncio.create_task(autodispatch.run_forever(pool, settings, stop))
                 if settings.auto_dispatch else None
             )
+            retention_task = (
+                asyncio.create_task(retention.run_daily(pool, settings, stop))
+                if settings.retention_enabled else None
+            )
             try:
                 yield
             finally:
                 stop.set()
                 if loop_task is not None:
                     await loop_task
+                if retention_task is not None:
+                    await retention_task
                 await hub.stop()
         finally:
             await pool.close()

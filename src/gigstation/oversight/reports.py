@@ -88,7 +88,7 @@ day_orders AS (
     WHERE o.station_id = $1 AND o.created_at >= $2 AND o.created_at < $3
 ),
 filled AS (
-    SELECT a.id, a.worker_id, a.status FROM assignments a JOIN day_orders o ON o.id = a.order_id
+    SELECT a.id, a.worker_id, a.status, a.created_at FROM assignments a JOIN day_orders o ON o.id = a.order_id
     WHERE a.status IN ('active', 'completed', 'no_show')
 ),
 ranked AS (
@@ -130,7 +130,7 @@ SELECT
     (SELECT coalesce(sum(paid_cents), 0) FROM station_assignments
         WHERE paid_at >= $2 AND paid_at < $3)::bigint AS wages_paid_cents,
     (SELECT count(*) FROM filled f JOIN workers w ON w.user_id = f.worker_id
-        WHERE cardinality(w.priority_groups) > 0
+        WHERE cardinality(active_priority_groups(w.user_id, w.priority_groups, f.created_at)) > 0
            OR w.birth_date <= ($4::date - interval '50 years')::date)::int
         AS filled_by_priority_workers,
     (SELECT count(*) FROM station_assignments

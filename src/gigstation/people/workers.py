@@ -118,7 +118,8 @@ ON CONFLICT (worker_id, skill) DO NOTHING
 """
 _DELETE_SKILLS_EXCEPT = "DELETE FROM worker_skills WHERE worker_id = $1 AND NOT skill = ANY($2::text[])"
 _GET = """
-SELECT u.id, u.name, u.phone, u.created_at, w.id_type, w.id_masked, w.minor, w.priority_groups,
+SELECT u.id, u.name, u.phone, u.created_at, w.id_type, w.id_masked, w.minor,
+       active_priority_groups(w.user_id, w.priority_groups, now()) AS priority_groups,
        coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.skill IS NOT NULL), '{}') AS codes,
        coalesce(array_agg(s.status ORDER BY s.skill) FILTER (WHERE s.skill IS NOT NULL), '{}') AS statuses
 FROM users u JOIN workers w ON w.user_id = u.id

@@ -49,6 +49,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     priority_wait_per_hour: int = 1
     priority_jobs_today_penalty: int = 2
     location_retention_days: int = 30
+    # Oversight (docs/README-oversight.md names the source of each figure).
+    settlement_days: int = 15
+    """Pay unconfirmed this many days after the work ends is overdue (LCL art. 72: at most 15)."""
+    inactive_anonymise_days: int = 3 * 365
+    """Workers inactive this long lose their identity data (wage records are kept)."""
+    retention_enabled: bool = True
+    """Run the retention purge in the server once a day."""
+    retention_interval_s: float = 24 * 3600.0
+    station_reach_m: int = 1500
+    """Station planning: demand within this distance of a station counts as served."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

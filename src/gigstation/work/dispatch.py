@@ -140,7 +140,7 @@ _STATION = "SELECT lat, lon FROM stations WHERE id = $1"
 _WAITING = """
 SELECT c.worker_id, c.checked_in_at, c.available_until, c.max_distance_m,
        coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.status = 'active'), '{}') AS skills,
-       w.priority_groups, w.birth_date, w.minor,
+       active_priority_groups(w.user_id, w.priority_groups, now()) AS priority_groups, w.birth_date, w.minor,
        (SELECT count(*) FROM assignments a WHERE a.worker_id = c.worker_id
             AND a.created_at >= $2 AND a.status IN ('active', 'completed'))::int AS jobs_today,
        (SELECT max(a.ends_at) FROM assignments a WHERE a.worker_id = c.worker_id

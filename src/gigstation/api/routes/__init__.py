@@ -8,6 +8,12 @@ from gigstation.api.routes.employers import EmployerController
 from gigstation.api.routes.events import EventController
 from gigstation.api.routes.health import HealthController
 from gigstation.api.routes.orders import OrderController
+from gigstation.api.routes.oversight import (
+    PerformanceController,
+    PlanningController,
+    PriorityEvidenceController,
+    StationRatingController,
+)
 from gigstation.api.routes.reports import ReliabilityController, StationReportController
 from gigstation.api.routes.stations import StationController
 from gigstation.api.routes.workers import WorkerController
@@ -25,8 +31,12 @@ CONTROLLERS = [
     OfferController,
     OperatorController,
     OrderController,
+    PerformanceController,
+    PlanningController,
+    PriorityEvidenceController,
     ReliabilityController,
     StationController,
+    StationRatingController,
     StationReportController,
     WorkerController,
 ]

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC, roles
+from gigstation.oversight import priority
 from gigstation.people import workers
 from gigstation.platform import auth, clock
 from gigstation.platform.auth import Principal
@@ -27,7 +28,7 @@ class WorkerRegistered(msgspec.Struct, frozen=True):
 
 
 class PriorityGroups(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    groups: Annotated[list[workers.PriorityGroup], msgspec.Meta(max_length=5)]
+    groups: Annotated[list[workers.PriorityGroup | priority.PriorityEntry], msgspec.Meta(max_length=5)]
 
 
 _BY_PHONE = "SELECT user_id FROM workers JOIN users ON users.id = workers.user_id WHERE phone = $1"
@@ -87,6 +88,6 @@ class WorkerController(Controller):
         rt: Runtime,
     ) -> workers.WorkerView:
         async with transaction(rt.pool) as conn:
-            return await workers.verify_priority_groups(
-                conn, request.user.user_id, worker_id, list(data.groups)
+            return await priority.record_priority_groups(
+                conn, request.user.user_id, worker_id, list(data.groups), rt.settings.timezone
             )
