@@ -18,7 +18,7 @@ from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.platform.errors import Invalid
 from gigstation.platform.pagination import Page
-from gigstation.work import assignments, ratings
+from gigstation.work import assignments, complaints, ratings
 
 __all__ = ["ReliabilityController", "StationReportController"]
 
@@ -55,7 +55,7 @@ class StationReportController(Controller):
         page = page_params(limit, offset, rt)
         async with transaction(rt.pool) as conn:
             await require_station_access(conn, request.user, station_id)
-            return await assignments.list_complaints(conn, station_id, page)
+            return await complaints.list_complaints(conn, station_id, page)
 
 
 class ReliabilityController(Controller):
