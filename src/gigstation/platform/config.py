@@ -49,6 +49,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     priority_wait_per_hour: int = 1
     priority_jobs_today_penalty: int = 2
     location_retention_days: int = 30
+    settlement_days: int = 15
+    """Days after the work ends within which the worker must have confirmed the pay, else
+    it is overdue (Labour Contract Law art. 72: part-time pay is settled at most every 15 days)."""
+    blacklist_years: int = 3
+    """Default length of an arrears blacklist listing (docs/README-safeguards.md)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.settlement_days <= 15:
+            raise ValueError("settlement_days must be 1 to 15 (Labour Contract Law art. 72)")
+        if not 1 <= self.blacklist_years <= 10:
+            raise ValueError("blacklist_years must be 1 to 10")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

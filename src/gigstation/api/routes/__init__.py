@@ -9,6 +9,13 @@ from gigstation.api.routes.events import EventController
 from gigstation.api.routes.health import HealthController
 from gigstation.api.routes.orders import OrderController
 from gigstation.api.routes.reports import ReliabilityController, StationReportController
+from gigstation.api.routes.safeguards import (
+    BlacklistController,
+    BlockController,
+    OversightController,
+    WageController,
+)
+from gigstation.api.routes.safeguards_work import JobRecordController, OrderCrewController
 from gigstation.api.routes.stations import StationController
 from gigstation.api.routes.workers import WorkerController
 
@@ -17,16 +24,22 @@ __all__ = ["CONTROLLERS"]
 CONTROLLERS = [
     AssignmentController,
     AuthController,
+    BlacklistController,
+    BlockController,
     CheckinController,
     DispatchController,
     EmployerController,
     EventController,
     HealthController,
+    JobRecordController,
     OfferController,
     OperatorController,
     OrderController,
+    OrderCrewController,
+    OversightController,
     ReliabilityController,
     StationController,
     StationReportController,
+    WageController,
     WorkerController,
 ]
