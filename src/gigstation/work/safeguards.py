@@ -69,7 +69,8 @@ async def check_accept(
         raise Conflict("您与该用工主体之间已屏蔽，不能接受此工作",
                        "you and this employer have blocked each other; the job cannot be taken",
                        code="blocked")
-    worked = await hours.intervals_by_pair(conn, [worker_id], [employer_id], starts_at, ends_at)
+    worked = await hours.intervals_by_pair(conn, [worker_id], [employer_id],
+                                           starts_at - timedelta(days=7), ends_at + timedelta(days=7))
     if hours.would_exceed_week(worked.get((worker_id, employer_id), []), (starts_at, ends_at),
                                ZoneInfo(zone)):
         raise Conflict(
