@@ -144,7 +144,7 @@ async def test_blocks_through_the_api_withdraw_offers_and_keep_dispatch_away(
 
 async def test_wage_complaint_case_timeline(api: Api, db: asyncpg.Connection[Any]) -> None:
     job = await staffed(api, workers=1)
-    (worker, token) = job.workers[0]
+    (_, token) = job.workers[0]
     aid = job.assignments[0]["id"]
     await shift_into_past(db, job.order["id"], 8)
     r = await api.client.get(f"{API}/assignments/{aid}/complaint", headers=bearer(token))
