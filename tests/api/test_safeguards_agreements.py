@@ -98,3 +98,14 @@ async def test_employer_is_warned_past_four_hours_a_day_on_average(
     assert len(warned) == 1
     crew = (await api.client.get(f"{API}/orders/{order['id']}/crew", headers=bearer(employer_token))).json()
     assert crew[0]["week"]["over_daily_average"] is True and crew[0]["week"]["hours"] == 5.0
+
+
+async def test_printable_agreement_is_escaped_html(api: Api) -> None:
+    job = await staffed(api, workers=1, title="<b>装卸</b> & 搬运")
+    aid = job.assignments[0]["id"]
+    r = await api.client.get(f"{API}/assignments/{aid}/agreement.html", headers=bearer(job.workers[0][1]))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert "&lt;b&gt;装卸&lt;/b&gt; &amp; 搬运" in r.text and "<b>装卸" not in r.text
+    assert job.employer["name"] in r.text and "第六十八条" in r.text
+    assert (await api.client.get(f"{API}/assignments/{aid}/agreement.html")).status_code == 401

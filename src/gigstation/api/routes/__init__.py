@@ -1,6 +1,7 @@
 """Thin controllers: parse, authorize, call a service, shape the answer."""
 
 from gigstation.api.routes.accounts import AuthController, OperatorController
+from gigstation.api.routes.agreement_page import AgreementPageController
 from gigstation.api.routes.assignments import AssignmentController
 from gigstation.api.routes.checkins import CheckinController
 from gigstation.api.routes.dispatch import DispatchController, OfferController
@@ -22,6 +23,7 @@ from gigstation.api.routes.workers import WorkerController
 __all__ = ["CONTROLLERS"]
 
 CONTROLLERS = [
+    AgreementPageController,
     AssignmentController,
     AuthController,
     BlacklistController,
