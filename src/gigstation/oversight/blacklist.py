@@ -127,9 +127,8 @@ async def lift(
     """Lift a listing early; the employer may post again at once."""
     employer_id = await conn.fetchval(_LIFT, entry_id, admin.user_id, data.reason)
     if employer_id is None:
-        entry = await _fetch(conn, entry_id)
-        raise Conflict("该条目已解除", "this listing was already lifted", code="already_lifted") \
-            if entry.lifted_at is not None else Conflict("无法解除", "cannot lift", code="not_liftable")
+        await _fetch(conn, entry_id)  # 404 for an unknown entry
+        raise Conflict("该条目已解除", "this listing was already lifted", code="already_lifted")
     await conn.execute(_STANDING, employer_id, None)
     await events.emit(conn, "employer.blacklist_lifted", {"entry_id": entry_id}, user_id=employer_id)
     await audit.record(conn, admin.user_id, "employer.blacklist_lift", "employer", employer_id,

@@ -48,16 +48,21 @@ async def forbidden_pairs(
     lo = min(o.starts_at for o in orders) - timedelta(days=7)
     hi = max(o.ends_at for o in orders) + timedelta(days=7)
     worked = await hours.intervals_by_pair(conn, worker_ids, list(set(employer_of.values())), lo, hi)
-    out = []
+    by_employer: dict[UUID, list[solver.Order]] = {}
     for o in orders:
-        employer = employer_of[UUID(o.id)]
-        for w in worker_ids:
-            if (w, employer) in blocked or (
-                (w, employer) in worked
-                and hours.would_exceed_week(worked[(w, employer)], (o.starts_at, o.ends_at), tz)
-            ):
-                out.append(solver.Pair(worker_id=str(w), order_id=o.id))
-    return out
+        by_employer.setdefault(employer_of[UUID(o.id)], []).append(o)
+    present = set(worker_ids)
+    # Only pairs with a block or hours already worked can be ruled out: walk those, not
+    # every worker x order.
+    out: set[solver.Pair] = set()
+    for w, e in blocked:
+        if w in present:
+            out.update(solver.Pair(worker_id=str(w), order_id=o.id) for o in by_employer.get(e, []))
+    for (w, e), intervals in worked.items():
+        for o in by_employer.get(e, []):
+            if hours.would_exceed_week(intervals, (o.starts_at, o.ends_at), tz):
+                out.add(solver.Pair(worker_id=str(w), order_id=o.id))
+    return sorted(out, key=lambda p: (p.worker_id, p.order_id))
 
 
 async def check_accept(
