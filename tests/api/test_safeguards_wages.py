@@ -96,3 +96,29 @@ def test_below_low_compares_in_the_orders_unit_or_hourly() -> None:
     assert below_low([entry("day", 24000)], 2700, "hour", 4)[1] is True
     assert below_low([entry("day", 24000)], 3000, "hour", 4)[1] is False
     assert below_low([entry("hour", 3000)], 100, "piece", 4) == (None, False)
+
+
+async def test_bad_input_is_answered_with_4xx(api: Api) -> None:
+    admin = await api.admin()
+    _, worker = await api.worker(id_number=young_id())
+    h = bearer(admin)
+    cases = [
+        ("post", "/wages/guidance/entries", {**LOADING_HOURLY, "low_fen": 5000}, 400),
+        ("post", "/wages/guidance/entries", {**LOADING_HOURLY, "skill": "juggling"}, 400),
+        ("post", "/wages/guidance/entries/999999/supersede", LOADING_HOURLY, 404),
+        ("post", "/wages/minimums/999999/supersede",
+         {"region": "Shanghai", "effective_from": "2026-01-01", "hourly_fen": 1, "monthly_fen": 1}, 404),
+        ("post", "/blacklist", {"employer_id": "00000000-0000-4000-8000-000000000000",
+                                "reason": "r", "evidence": "e"}, 404),
+        ("post", "/blacklist/999999/lift", {"reason": "r"}, 404),
+    ]
+    for method, path, body, status in cases:
+        r = await api.client.request(method, f"{API}{path}", headers=h, json=body)
+        expected = (400, 422) if status == 400 else (status,)
+        assert r.status_code in expected, (path, r.text)
+    employer, _ = await api.employer()
+    past = await api.client.post(f"{API}/blacklist", headers=h, json={
+        "employer_id": employer["id"], "reason": "r", "evidence": "e", "ends_on": "2020-01-01"})
+    assert past.status_code == 422, past.text
+    r = await api.client.get(f"{API}/wages/guidance?skill=juggling", headers=bearer(worker))
+    assert r.status_code == 404
