@@ -47,7 +47,7 @@ ALTER TABLE orders
     ADD COLUMN guidance_id    bigint REFERENCES wage_guidance (id),
     ADD COLUMN below_guidance boolean NOT NULL DEFAULT false;
 
--- The arrears blacklist (保障农民工工资支付条例 arts. 48-49). employers.blacklisted_until
+-- The arrears blacklist (保障农民工工资支付条例 art. 48). employers.blacklisted_until
 -- (0001) stays the current standing that posting checks; this table is the history.
 CREATE TABLE employer_blacklist (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

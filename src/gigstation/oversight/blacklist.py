@@ -1,7 +1,7 @@
 """The arrears blacklist (拖欠农民工工资失信联合惩戒对象名单).
 
 Source: Regulations on Guaranteeing Payment of Wages to Migrant Workers (保障农民工工资支付
-条例, 2020) arts. 48-49, and the 2021 measures on the list of employers seriously in arrears,
+条例, 2020) art. 48, and the 2021 measures on the list of employers seriously in arrears,
 which keep an employer on the list for 3 years (``Settings.blacklist_years``).
 
 An administrator lists an employer with a reason, evidence and an end date, and can lift
