@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from gigstation.oversight.wages import GuidanceEntry, below_low
+from gigstation.oversight.wages import GuidanceEntry, below_low, seed_minimum_wages
 from gigstation.platform import reference
 from tests.api.conftest import API, Api, bearer
 from tests.api.test_assignments import dispatch, young_id
@@ -122,3 +122,9 @@ async def test_bad_input_is_answered_with_4xx(api: Api) -> None:
     assert past.status_code == 422, past.text
     r = await api.client.get(f"{API}/wages/guidance?skill=juggling", headers=bearer(worker))
     assert r.status_code == 404
+
+
+async def test_seeding_twice_or_after_changes_adds_nothing(db: asyncpg.Connection[Any]) -> None:
+    assert await seed_minimum_wages(db) == len(reference.minimum_wages())
+    assert await seed_minimum_wages(db) == 0
+    assert await db.fetchval("SELECT count(*) FROM minimum_wages") == len(reference.minimum_wages())

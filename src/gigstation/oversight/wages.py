@@ -126,6 +126,8 @@ _SEED = f"""
 INSERT INTO minimum_wages (region, effective_from, hourly_fen, monthly_fen, source)
 SELECT * FROM unnest($1::text[], $2::date[], $3::int[], $4::int[], $5::text[])
 WHERE NOT EXISTS (SELECT 1 FROM minimum_wages)
+-- Two servers starting at once: the second's rows clash with the first's and are skipped.
+ON CONFLICT (region, effective_from) WHERE superseded_at IS NULL DO NOTHING
 RETURNING {_MIN_COLUMNS}
 """
 
