@@ -50,10 +50,15 @@ async def test_agreement_code_arrival_departure(api: Api, db: asyncpg.Connection
     doc = (await api.client.get(f"{API}/assignments/{aid}/agreement", headers=bearer(token))).json()
     assert doc["arrived_at"] and doc["departed_at"] and abs(doc["hours_of_record"] - 3.5) < 0.01
     # Another job's code does not fit.
-    other = await staffed(api, workers=1)
-    other_code = (await api.client.get(f"{API}/assignments/{other.assignments[0]['id']}/code",
-                                       headers=bearer(other.workers[0][1]))).json()["code"]
-    r = await act(api, other.employer_token, other.assignments[0]["id"], "arrival", {"code": code["code"]})
+    _, other_employer = await api.employer()
+    await api.order(other_employer, headcount=1)
+    _, other_worker = await api.worker(id_number=young_id())
+    await api.checkin(other_worker, job.station["id"])
+    await dispatch(api, job.operator, job.station["id"])
+    (other,) = await accept_all(api, other_worker)
+    other_code = (await api.client.get(f"{API}/assignments/{other['id']}/code",
+                                       headers=bearer(other_worker))).json()["code"]
+    r = await act(api, other_employer, other["id"], "arrival", {"code": code["code"]})
     assert r.status_code == 422 and other_code != code["code"]
     actions = {r["action"] for r in await db.fetch("SELECT action FROM audit_log WHERE object_id = $1", aid)}
     assert {"assignment.arrival", "assignment.departure"} <= actions
