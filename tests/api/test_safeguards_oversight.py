@@ -150,12 +150,21 @@ async def test_wage_complaint_case_timeline(api: Api, db: asyncpg.Connection[Any
     r = await api.client.get(f"{API}/assignments/{aid}/complaint", headers=bearer(token))
     assert r.status_code == 404
     assert (await act(api, token, aid, "dispute", {"reason": "工资未付"})).status_code == 200
+    listed = (await api.client.get(f"{API}/stations/{job.station['id']}/complaints",
+                                   headers=bearer(job.operator))).json()["items"]
+    assert [c["case_status"] for c in listed] == ["open"]
     answered = await act(api, job.employer_token, aid, "complaint/answer", {"note": "月底前支付"})
     assert answered.status_code == 200 and answered.json()["status"] == "answered"
     twice = await act(api, job.employer_token, aid, "complaint/answer", {"note": "again"})
     assert twice.status_code == 409
+    listed = (await api.client.get(f"{API}/stations/{job.station['id']}/complaints",
+                                   headers=bearer(job.operator))).json()["items"]
+    assert [(c["kind"], c["case_status"]) for c in listed] == [("wage_dispute", "answered")]
     escalated = await act(api, job.operator, aid, "complaint/escalate", {"note": "逾期未付，上报"})
     assert escalated.json()["status"] == "escalated"
+    listed = (await api.client.get(f"{API}/stations/{job.station['id']}/complaints",
+                                   headers=bearer(job.operator))).json()["items"]
+    assert [c["case_status"] for c in listed] == ["escalated"]
     listed = (await api.client.get(f"{API}/oversight/complaints/escalated", headers=bearer(job.admin))).json()
     assert [c["assignment_id"] for c in listed] == [aid]
     assert (await act(api, job.operator, aid, "resolve", {"note": "已支付"})).status_code == 200

@@ -18,11 +18,12 @@ import msgspec
 from gigstation.platform import audit
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, Forbidden, NotFound
+from gigstation.platform.pagination import Page
 from gigstation.platform.types import NO_NUL
-from gigstation.work.assignments import Assignment, announce, visible_assignment
+from gigstation.work.assignments import Assignment, Complaint, announce, visible_assignment
 
 __all__ = ["CaseStep", "ComplaintCase", "StepBody", "answer", "case_of", "escalate",
-           "escalated_cases"]
+           "escalated_cases", "with_case_status"]
 
 CaseStatus = Literal["open", "answered", "escalated", "resolved"]
 
@@ -142,3 +143,19 @@ async def escalated_cases(
     """The district's escalated wage complaints, oldest first."""
     return [await case_of(conn, who, r["assignment_id"])
             for r in await conn.fetch(_ESCALATED, include_resolved, limit)]
+
+
+_STATUS_OF = """
+SELECT assignment_id, CASE WHEN bool_or(kind = 'escalated') THEN 'escalated' ELSE 'answered' END
+       AS status
+FROM complaint_steps WHERE assignment_id = ANY($1::uuid[]) GROUP BY assignment_id
+"""
+
+
+async def with_case_status(conn: asyncpg.Connection[Any], page: Page[Complaint]) -> Page[Complaint]:
+    """The station's open complaints with each wage dispute's case status filled in."""
+    ids = [c.assignment.id for c in page.items if c.kind == "wage_dispute"]
+    status = {r["assignment_id"]: r["status"] for r in await conn.fetch(_STATUS_OF, ids)} if ids else {}
+    items = [msgspec.structs.replace(c, case_status=status.get(c.assignment.id, "open"))
+             if c.kind == "wage_dispute" else c for c in page.items]
+    return msgspec.structs.replace(page, items=items)

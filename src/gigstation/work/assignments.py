@@ -118,6 +118,8 @@ class Complaint(msgspec.Struct, frozen=True):
     opened_at: datetime
     reason: str
     assignment: Assignment
+    case_status: str | None = None
+    """A wage dispute's case: open, answered or escalated (oversight.complaints)."""
 
 
 COLUMNS = """
