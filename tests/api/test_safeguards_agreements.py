@@ -25,6 +25,7 @@ async def test_agreement_code_arrival_departure(api: Api, db: asyncpg.Connection
     assert doc["worker"]["name"] == worker["name"] and "*" in doc["worker"]["id_masked"]
     assert doc["employer"]["name"] == job.employer["name"] and doc["pay_cents"] == job.order["pay_cents"]
     assert doc["minimum_hourly_fen"] == 2500 and doc["settlement_days"] == 15
+    assert doc["pay_due_cents"] == job.order["pay_cents"] * 4  # planned hours until scanned
     assert any("第六十八条" in rule and "art. 68" in rule for rule in doc["rules"])
     _, stranger = await api.employer()
     assert (await api.client.get(f"{API}/assignments/{aid}/agreement",
@@ -49,6 +50,7 @@ async def test_agreement_code_arrival_departure(api: Api, db: asyncpg.Connection
     assert left.status_code == 200, left.text
     doc = (await api.client.get(f"{API}/assignments/{aid}/agreement", headers=bearer(token))).json()
     assert doc["arrived_at"] and doc["departed_at"] and abs(doc["hours_of_record"] - 3.5) < 0.01
+    assert doc["pay_due_cents"] == round(job.order["pay_cents"] * 3.5)
     # Another job's code does not fit.
     _, other_employer = await api.employer()
     await api.order(other_employer, headcount=1)

@@ -35,7 +35,7 @@ from gigstation.work.assignments import (
     visible_assignment,
 )
 
-__all__ = ["CodeBody", "JobAgreement", "PersonalCode", "agreement", "personal_code",
+__all__ = ["CodeBody", "JobAgreement", "PersonalCode", "agreement", "pay_due", "personal_code",
            "record_arrival", "record_departure", "worker_code"]
 
 CODE_LENGTH = 8
@@ -85,6 +85,9 @@ class JobAgreement(msgspec.Struct, frozen=True):
     arrived_at: datetime | None
     departed_at: datetime | None
     hours_of_record: float | None
+    pay_due_cents: int | None
+    """Hourly pay x hours of record (planned hours until both scans); the day rate; none for
+    piece rates, which depend on the pieces done."""
     status: str
     rules: list[str]
 
@@ -221,4 +224,16 @@ async def agreement(
         ends_at=a.ends_at, pay_cents=a.pay_cents, pay_unit=a.pay_unit,
         minimum_hourly_fen=minimum.hourly_fen if minimum else None,
         settlement_days=settlement_days, arrived_at=d["arrived_at"],
-        departed_at=d["departed_at"], hours_of_record=worked, status=a.status, rules=RULES)
+        departed_at=d["departed_at"], hours_of_record=worked,
+        pay_due_cents=pay_due(a.pay_cents, a.pay_unit, worked if worked is not None else
+                              (a.ends_at - a.starts_at).total_seconds() / 3600),
+        status=a.status, rules=RULES)
+
+
+def pay_due(pay_cents: int, pay_unit: str, hours: float) -> int | None:
+    """What the agreement says is owed for ``hours`` of work (fen, rounded half up)."""
+    if pay_unit == "hour":
+        return int(pay_cents * hours + 0.5)
+    if pay_unit == "day":
+        return pay_cents
+    return None

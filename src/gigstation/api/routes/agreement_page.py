@@ -45,7 +45,8 @@ def render_agreement(doc: agreements.JobAgreement, zone: str) -> str:
         ends_at=local(doc.ends_at), arrived_at=local(doc.arrived_at),
         departed_at=local(doc.departed_at), pay=f"{doc.pay_cents / 100:.2f}",
         unit=_UNITS.get(doc.pay_unit, doc.pay_unit),
-        minimum=None if doc.minimum_hourly_fen is None else f"{doc.minimum_hourly_fen / 100:.2f}")
+        minimum=None if doc.minimum_hourly_fen is None else f"{doc.minimum_hourly_fen / 100:.2f}",
+        due=None if doc.pay_due_cents is None else f"{doc.pay_due_cents / 100:.2f}")
 
 
 class AgreementPageController(Controller):
