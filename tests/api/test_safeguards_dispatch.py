@@ -107,6 +107,11 @@ async def test_blocks_either_way_are_honoured_by_dispatch_and_accept(
     blocks_employer, blocked_by_employer, free = await seed.workers(db, 3, station)
     await db.execute("INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2), ($2, $3)",
                      blocks_employer, employer, blocked_by_employer)
+    # An operator's pin does not override a block: it is dropped, the run goes on.
+    operator = await db.fetchval("INSERT INTO users (role, phone, password_hash, name) "
+                                 "VALUES ('operator', '13900007777', 'x', '专员') RETURNING id")
+    await db.execute("INSERT INTO pairings (station_id, worker_id, order_id, kind, created_by) "
+                     "VALUES ($1, $2, $3, 'pin', $4)", station, blocks_employer, order, operator)
     result = await run(pool, settings, station)
     assert {o.worker_id for o in result.offers} == {free}
     (offer_id,) = await seed.offers(db, station, [(blocks_employer, order)])
