@@ -1,13 +1,17 @@
-"""The part-time weekly limit against a brute-force count on a quarter-hour grid."""
+"""The part-time weekly limit against a brute-force count on a quarter-hour grid; the
+settlement period's legal cap."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gigstation.platform.config import Settings
 from gigstation.work.hours import WEEKLY_LIMIT_H, would_exceed_week
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -45,3 +49,9 @@ def test_weekly_limit_matches_brute_force(existing: list[tuple[int, int]], new: 
 
     as_times = [(dt(s), dt(e)) for s, e in existing]
     assert would_exceed_week(as_times, (dt(new[0]), dt(new[1])), TZ) == brute(existing, new)
+
+
+def test_settlement_period_over_15_days_is_refused() -> None:
+    assert Settings.from_env({"GIGSTATION_SETTLEMENT_DAYS": "15"}).settlement_days == 15
+    with pytest.raises(msgspec.ValidationError, match=r"art\. 72"):
+        Settings.from_env({"GIGSTATION_SETTLEMENT_DAYS": "16"})
