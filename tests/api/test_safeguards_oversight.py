@@ -50,6 +50,16 @@ async def test_blacklisted_employer_cannot_post_and_its_orders_close(
     assert again.status_code == 409
     listed = (await api.client.get(f"{API}/blacklist", headers=bearer(job.admin))).json()
     assert [e["id"] for e in listed] == [entry["id"]]
+    # A listing past its end date stops counting and does not block a new one.
+    await db.execute("UPDATE employer_blacklist SET ends_on = current_date - 1")
+    await db.execute("UPDATE employers SET blacklisted_until = current_date - 1")
+    assert (await api.client.post(f"{API}/orders", headers=bearer(job.employer_token),
+                                  json=api.order_body())).status_code == 201
+    relisted = await api.client.post(f"{API}/blacklist", headers=bearer(job.admin), json=body)
+    assert relisted.status_code == 201, relisted.text
+    expired = (await api.client.get(f"{API}/blacklist?include_past=true", headers=bearer(job.admin))).json()
+    assert [e["id"] for e in expired if e["lift_reason"]] == [entry["id"]]
+    entry = relisted.json()
     lifted = await api.client.post(f"{API}/blacklist/{entry['id']}/lift", headers=bearer(job.admin),
                                    json={"reason": "已全额支付"})
     assert lifted.status_code == 200 and lifted.json()["lifted_at"]
@@ -58,7 +68,7 @@ async def test_blacklisted_employer_cannot_post_and_its_orders_close(
     actions = [r["action"] for r in await db.fetch(
         "SELECT action FROM audit_log WHERE object_id = $1 AND action LIKE 'employer.blacklist%' "
         "ORDER BY id", job.employer["id"])]
-    assert actions == ["employer.blacklist", "employer.blacklist_lift"]
+    assert actions == ["employer.blacklist", "employer.blacklist", "employer.blacklist_lift"]
 
 
 async def test_pay_goes_overdue_once_the_clock_passes_the_period(db: asyncpg.Connection[Any]) -> None:

@@ -62,6 +62,10 @@ _INSERT = """
 INSERT INTO employer_blacklist (employer_id, reason, evidence, ends_on, listed_by)
 SELECT $1, $2, $3, $4, $5 FROM employers WHERE user_id = $1 RETURNING id
 """
+_EXPIRE = """
+UPDATE employer_blacklist SET lifted_at = now(), lifted_by = $3, lift_reason = '期满 / expired'
+WHERE employer_id = $1 AND lifted_at IS NULL AND ends_on < $2
+"""
 _STANDING = "UPDATE employers SET blacklisted_until = $2 WHERE user_id = $1"
 _OPEN_ORDERS = "SELECT id FROM orders WHERE employer_id = $1 AND status IN ('open', 'full')"
 
@@ -82,6 +86,8 @@ async def put_on_blacklist(
     ends_on = data.ends_on or years_later(today, years)
     if ends_on <= today:
         raise Invalid.of_field("ends_on", "截止日期须晚于今天", "must be after today")
+    # A listing past its end date no longer counts: close it so the new one can be recorded.
+    await conn.execute(_EXPIRE, data.employer_id, today, admin.user_id)
     try:
         async with conn.transaction():
             entry_id = await conn.fetchval(_INSERT, data.employer_id, data.reason, data.evidence,
