@@ -59,7 +59,11 @@ async def forbidden_pairs(
         if w in present:
             out.update(solver.Pair(worker_id=str(w), order_id=o.id) for o in by_employer.get(e, []))
     for (w, e), intervals in worked.items():
+        # Cheap bound first: all these hours plus the job's cannot pass 24 in any week.
+        total = sum((b - a).total_seconds() for a, b in intervals) / 3600
         for o in by_employer.get(e, []):
+            if total + (o.ends_at - o.starts_at).total_seconds() / 3600 <= hours.WEEKLY_LIMIT_H:
+                continue
             if hours.would_exceed_week(intervals, (o.starts_at, o.ends_at), tz):
                 out.add(solver.Pair(worker_id=str(w), order_id=o.id))
     return sorted(out, key=lambda p: (p.worker_id, p.order_id))
