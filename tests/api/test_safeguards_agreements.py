@@ -35,6 +35,13 @@ async def test_agreement_code_arrival_departure(api: Api, db: asyncpg.Connection
                                  headers=bearer(job.employer_token))).status_code == 403
     code = (await api.client.get(f"{API}/assignments/{aid}/code", headers=bearer(token))).json()
     assert len(code["code"]) == 8 and code["short"] == f"{code['code'][:4]}-{code['code'][4:]}"
+    # Too early: the job starts in 2 hours; move it 4 hours later for a moment.
+    await db.execute("UPDATE assignments SET starts_at = starts_at + interval '4 hours', "
+                     "ends_at = ends_at + interval '4 hours' WHERE id = $1", uuid.UUID(aid))
+    early_arrival = await act(api, job.employer_token, aid, "arrival", {"code": code["code"]})
+    assert early_arrival.status_code == 409 and early_arrival.json()["code"] == "too_early"
+    await db.execute("UPDATE assignments SET starts_at = starts_at - interval '4 hours', "
+                     "ends_at = ends_at - interval '4 hours' WHERE id = $1", uuid.UUID(aid))
     wrong = await act(api, job.employer_token, aid, "arrival", {"code": "AAAA-AAAA"})
     assert wrong.status_code == 422
     early = await act(api, job.employer_token, aid, "departure", {"code": code["code"]})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -112,14 +112,20 @@ async def worker_code(
     return PersonalCode(assignment_id, code, f"{code[:4]}-{code[4:]}")
 
 
+# A scan far from the planned times would make hours of record out of nothing: arrival
+# opens 3 hours before the start, departure closes 12 hours after the end.
+EARLIEST_ARRIVAL = timedelta(hours=3)
+LATEST_DEPARTURE = timedelta(hours=12)
 _ARRIVE = """
-UPDATE assignments SET arrived_at = $2 WHERE id = $1 AND status = 'active' AND arrived_at IS NULL
+UPDATE assignments SET arrived_at = $2
+WHERE id = $1 AND status = 'active' AND arrived_at IS NULL AND $2 >= starts_at - $3::interval
+  AND $2 < ends_at
 RETURNING id
 """
 _DEPART = """
 UPDATE assignments SET departed_at = $2
 WHERE id = $1 AND status IN ('active', 'completed') AND arrived_at IS NOT NULL
-  AND arrived_at < $2 AND departed_at IS NULL
+  AND arrived_at < $2 AND departed_at IS NULL AND $2 <= ends_at + $3::interval
 RETURNING id
 """
 
@@ -136,10 +142,16 @@ async def record_arrival(
     await own_assignment(conn, who, assignment_id, "employer")
     if not _matches(secret, assignment_id, data.code):
         raise _bad_code()
-    if await conn.fetchval(_ARRIVE, assignment_id, now) is None:
+    if await conn.fetchval(_ARRIVE, assignment_id, now, EARLIEST_ARRIVAL) is None:
         a = await fetch_assignment(conn, assignment_id)
         if await conn.fetchval("SELECT arrived_at FROM assignments WHERE id = $1", a.id) is not None:
             return a
+        if a.status == "active" and now < a.starts_at - EARLIEST_ARRIVAL:
+            raise Conflict("离开工时间还早，开工前3小时内才能登记到岗",
+                           "arrival can be recorded from 3 hours before the start", code="too_early")
+        if a.status == "active":
+            raise Conflict("工作时间已过，不能再登记到岗", "the work has ended; arrival can no longer "
+                           "be recorded", code="too_late")
         raise state_conflict(a, "登记到岗", "marked arrived")
     a = await fetch_assignment(conn, assignment_id)
     await announce(conn, a, "assignment.arrived", {"at": now.isoformat()})
@@ -155,7 +167,7 @@ async def record_departure(
     await own_assignment(conn, who, assignment_id, "employer")
     if not _matches(secret, assignment_id, data.code):
         raise _bad_code()
-    if await conn.fetchval(_DEPART, assignment_id, now) is None:
+    if await conn.fetchval(_DEPART, assignment_id, now, LATEST_DEPARTURE) is None:
         a = await fetch_assignment(conn, assignment_id)
         times = await conn.fetchrow(
             "SELECT arrived_at, departed_at FROM assignments WHERE id = $1", a.id)
@@ -164,6 +176,9 @@ async def record_departure(
             return a
         if times["arrived_at"] is None:
             raise Conflict("尚未登记到岗", "arrival has not been recorded", code="not_arrived")
+        if a.status in ("active", "completed") and now > a.ends_at + LATEST_DEPARTURE:
+            raise Conflict("已超过结束时间12小时，不能再登记离岗",
+                           "departure can be recorded until 12 hours after the end", code="too_late")
         raise state_conflict(a, "登记离岗", "marked departed")
     a = await fetch_assignment(conn, assignment_id)
     await announce(conn, a, "assignment.departed", {"at": now.isoformat()})
