@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -152,9 +153,12 @@ async def test_pay_clock_sql_and_python_agree(db: asyncpg.Connection[Any]) -> No
         for when in (at(13, 0, plus(15)), due_at(ends, 15), at(15, 0, plus(15)), at(15, 0, plus(25)))
     ]
     sql = f"SELECT {overdue_sql('a', '$4::int', '$5::timestamptz')} FROM (SELECT $1::text AS status, " \
-          "$2::timestamptz AS ends_at, $3::timestamptz AS pay_confirmed_at) a"
+          "$2::timestamptz AS ends_at, $3::timestamptz AS pay_confirmed_at, NULL::timestamptz AS departed_at) a"
     for status, confirmed, when in cases:
         expected = is_overdue(status, ends, confirmed, when, 15)
         assert await db.fetchval(sql, status, ends, confirmed, 15, when) is expected, (status, confirmed, when)
     assert is_overdue("completed", ends, None, at(15, 0, plus(15)), 15)
-    assert not is_overdue("completed", ends, None, due_at(ends, 15), 15)
+    assert is_overdue("completed", ends, None, due_at(ends, 15), 15)
+    assert not is_overdue("completed", ends, None, due_at(ends, 15) - timedelta(seconds=1), 15)
+    # A departure scanned later than the plan moves the clock.
+    assert not is_overdue("completed", ends, None, due_at(ends, 15), 15, departed_at=ends + timedelta(hours=1))

@@ -22,7 +22,7 @@ from gigstation.api.problems import exception_handlers
 from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
-from gigstation.oversight import retention
+from gigstation.oversight import retention, wages
 from gigstation.people import accounts
 from gigstation.platform.auth import PasswordHasher
 from gigstation.platform.config import Settings
@@ -70,6 +70,8 @@ def create_app(settings: Settings) -> Litestar:
         try:
             async with connection(pool) as conn:
                 await apply_migrations(conn)
+            async with transaction(pool) as conn:
+                await wages.seed_minimum_wages(conn)
             hasher = PasswordHasher(settings)
             runtime = Runtime(settings, pool, hasher, PiiCipher(settings.pii_key_bytes()))
             app.state.runtime = runtime

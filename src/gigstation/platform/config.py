@@ -59,6 +59,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     retention_interval_s: float = 24 * 3600.0
     station_reach_m: int = 1500
     """Station planning: demand within this distance of a station counts as served."""
+    blacklist_years: int = 3
+    """Default length of an arrears blacklist listing (docs/README-safeguards.md)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.settlement_days <= 15:
+            raise ValueError("settlement_days must be 1 to 15 (Labour Contract Law art. 72)")
+        if not 1 <= self.blacklist_years <= 10:
+            raise ValueError("blacklist_years must be 1 to 10")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

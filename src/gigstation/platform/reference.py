@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 
-__all__ = ["MinimumWage", "Skill", "minimum_wage", "skill", "skills"]
+__all__ = ["MinimumWage", "Skill", "minimum_wage", "minimum_wages", "skill", "skills"]
 
 
 class Skill(msgspec.Struct, frozen=True):
@@ -58,6 +58,11 @@ def _wage_table(path: str | None) -> tuple[MinimumWage, ...]:
         raw = Path(path).read_bytes()
     rules = msgspec.json.decode(raw, type=_RulesFile, strict=False)
     return tuple(sorted(rules.minimum_wage, key=lambda m: (m.region, m.effective_from)))
+
+
+def minimum_wages(rules_file: str | None = None) -> tuple[MinimumWage, ...]:
+    """Every shipped minimum wage entry (the starting data of the office's table)."""
+    return _wage_table(rules_file)
 
 
 def minimum_wage(region: str, on: date, rules_file: str | None = None) -> MinimumWage | None:

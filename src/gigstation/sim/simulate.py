@@ -27,7 +27,7 @@ therefore:
    with ``now`` as a parameter), closing orders that have ended (status ``closed``, live
    offers withdrawn: the snapshot's ``ends_at > now()`` filter would keep offering them),
    checking out workers when their availability runs out (the service ``check_out``), and
-   recording no-shows (the conditional update of ``assignments.mark_no_show``, whose
+   recording no-shows (the conditional update of ``no_shows.mark_no_show``, whose
    start-time guard reads the database clock);
 2. re-stamps, after each minute, the rows that minute wrote with the database clock
    (``checked_in_at``, ``created_at``, ``answered_at``, ``paid_at`` ...) to the simulated
@@ -85,7 +85,7 @@ from gigstation.platform.pii import PiiCipher
 from gigstation.sim.demo import demo_credit_code, demo_resident_id
 from gigstation.stations import checkins
 from gigstation.stations import registry as stations
-from gigstation.work import assignments, dispatch, orders, ratings
+from gigstation.work import assignments, dispatch, no_shows, orders, pay, ratings
 from gigstation.work.offers import accept_offer, decline_offer, withdraw_offers
 
 __all__ = ["SimParams", "SimResult", "format_report", "run_simulation"]
@@ -607,7 +607,7 @@ class _Simulation:
                           assignment_id: UUID, contest: bool) -> None:
         if plan.order_id in self.cancelled:
             return
-        # assignments.mark_no_show with the simulated clock (its guard reads the database's).
+        # no_shows.mark_no_show with the simulated clock (its guard reads the database's).
         employer = self.employer_ids[plan.employer]
         await assignments.get_assignment(conn, Principal(employer, "employer"), assignment_id)
         if await conn.fetchval(_NO_SHOW, assignment_id, self.at(m)) is None:
@@ -617,7 +617,7 @@ class _Simulation:
             self.agenda.add(m + 20, "contest", w, assignment_id)
 
     async def _do_contest(self, conn: asyncpg.Connection[Any], m: int, w: _Worker, assignment_id: UUID) -> None:
-        await assignments.contest_no_show(conn, Principal(w.id, "worker"), assignment_id,
+        await no_shows.contest_no_show(conn, Principal(w.id, "worker"), assignment_id,
                                           assignments.ReasonBody("我按时到了，现场负责人可以作证"))
         self.contests += 1
 
@@ -629,7 +629,7 @@ class _Simulation:
         hours = (plan.end - plan.start) / 60
         await assignments.complete(conn, employer, assignment_id, assignments.CompleteBody(hours))
         amount = plan.pay_cents if plan.pay_unit == "day" else round(plan.pay_cents * hours)
-        await assignments.record_pay(conn, employer, assignment_id, assignments.PaidBody(amount))
+        await pay.record_pay(conn, employer, assignment_id, assignments.PaidBody(amount))
         r = random.Random(f"{self.p.seed}:pay:{w.idx}:{roll}")
         later = m + r.randint(10, 90)
         if roll < self.p.dispute_p:
@@ -644,10 +644,10 @@ class _Simulation:
                             r.choices([5, 4, 3, 2], [50, 35, 11, 4])[0])
 
     async def _do_confirm(self, conn: asyncpg.Connection[Any], m: int, w: _Worker, assignment_id: UUID) -> None:
-        await assignments.confirm_pay(conn, Principal(w.id, "worker"), assignment_id)
+        await pay.confirm_pay(conn, Principal(w.id, "worker"), assignment_id)
 
     async def _do_dispute(self, conn: asyncpg.Connection[Any], m: int, w: _Worker, assignment_id: UUID) -> None:
-        await assignments.dispute(conn, Principal(w.id, "worker"), assignment_id,
+        await pay.dispute(conn, Principal(w.id, "worker"), assignment_id,
                                   assignments.ReasonBody("实际到账金额少于约定工资"))
 
     async def _do_rate(self, conn: asyncpg.Connection[Any], m: int, who: Principal, assignment_id: UUID,

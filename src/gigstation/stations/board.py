@@ -9,8 +9,9 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from gigstation.oversight.overdue import OverdueItem, station_overdue
 from gigstation.work.offers import OFFER_COLUMNS, OFFER_FROM, OfferView, offer_view
-from gigstation.work.orders import OrderView, order_view
+from gigstation.work.orders import GUIDANCE_COLUMNS, GUIDANCE_JOIN, OrderView, order_view
 
 __all__ = ["Board", "WaitingWorker", "station_board"]
 
@@ -33,6 +34,8 @@ class Board(msgspec.Struct, frozen=True):
     waiting: list[WaitingWorker]
     open_orders: list[OrderView]
     offers: list[OfferView]
+    # Pay not confirmed within the settlement period (oversight.overdue).
+    overdue: list[OverdueItem] = []
 
 
 _WAITING = """
@@ -48,11 +51,13 @@ GROUP BY c.id, u.id, w.user_id
 ORDER BY c.checked_in_at, c.id
 LIMIT $2
 """
-_OPEN_ORDERS = """
+_OPEN_ORDERS = f"""
 SELECT o.id, o.employer_id, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified,
        o.station_id, o.title, o.description, o.skill, o.headcount, o.filled, o.starts_at,
-       o.ends_at, o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at
+       o.ends_at, o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at,
+       {GUIDANCE_COLUMNS}
 FROM orders o JOIN employers e ON e.user_id = o.employer_id JOIN users u ON u.id = o.employer_id
+{GUIDANCE_JOIN}
 WHERE o.station_id = $1 AND o.status = 'open' AND o.ends_at > now()
 ORDER BY o.starts_at, o.id
 LIMIT $2
@@ -66,10 +71,12 @@ ORDER BY f.expires_at, f.id LIMIT $2
 
 
 async def station_board(
-    conn: asyncpg.Connection[Any], station_id: UUID, limit: int = 500
+    conn: asyncpg.Connection[Any], station_id: UUID, limit: int = 500,
+    *, now: datetime | None = None, settlement_days: int = 15,
 ) -> Board:
     """Waiting workers (oldest first) and open orders (soonest first)."""
     waiting = [msgspec.convert(dict(r), WaitingWorker) for r in await conn.fetch(_WAITING, station_id, limit)]
     orders = [order_view(r) for r in await conn.fetch(_OPEN_ORDERS, station_id, limit)]
     live = [offer_view(r) for r in await conn.fetch(_LIVE_OFFERS, station_id, limit)]
-    return Board(station_id, waiting, orders, live)
+    overdue = [] if now is None else await station_overdue(conn, station_id, now, settlement_days)
+    return Board(station_id, waiting, orders, live, overdue)

@@ -32,6 +32,7 @@ from gigstation.platform.config import Settings
 from gigstation.platform.db import connection
 from gigstation.platform.errors import Conflict, Invalid, NotFound
 from gigstation.work.offers import expire_due_offers
+from gigstation.work.safeguards import forbidden_pairs
 
 __all__ = [
     "MINOR_EXCLUDED_SKILLS",
@@ -199,6 +200,12 @@ async def take_snapshot(
         pair = solver.Pair(worker_id=str(r["worker_id"]), order_id=str(r["order_id"]))
         if pair.worker_id in present_w and pair.order_id in present_o:
             (pinned if r["kind"] == "pin" else forbidden).append(pair)
+    # Blocks and the part-time weekly limit (work.safeguards) rule pairs out, pins included.
+    ruled_out = await forbidden_pairs(conn, sorted(present_w), orders, settings.timezone)
+    forbidden += ruled_out
+    if ruled_out:
+        ruled = frozenset(ruled_out)
+        pinned = [p for p in pinned if p not in ruled]
     instance = solver.Instance(
         workers=workers, orders=orders,
         params=solver.Params(max_distance_m=float(settings.dispatch_reach_m)),

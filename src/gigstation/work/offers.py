@@ -26,6 +26,9 @@ import msgspec
 
 from gigstation.platform import audit, events
 from gigstation.platform.errors import Conflict, NotFound
+from gigstation.work import safeguards
+from gigstation.work.credit import CreditRecord
+from gigstation.work.orders import GUIDANCE_COLUMNS, GUIDANCE_JOIN
 
 __all__ = [
     "AssignmentView",
@@ -62,6 +65,15 @@ class OfferView(msgspec.Struct, frozen=True):
     pay_unit: str = ""
     employer_name: str = ""
     employer_verified: bool = False
+    employer_id: UUID | None = None
+    # Pay below the office's market guidance is allowed but flagged (oversight.wages).
+    below_guidance: bool = False
+    guidance_unit: str | None = None
+    guidance_low_fen: int | None = None
+    guidance_median_fen: int | None = None
+    guidance_high_fen: int | None = None
+    # The employer's record, filled in for the worker by work.credit.
+    employer_record: CreditRecord | None = None
 
 
 class AssignmentView(msgspec.Struct, frozen=True):
@@ -84,14 +96,15 @@ class AssignmentView(msgspec.Struct, frozen=True):
     no_show_contested_at: datetime | None = None
 
 
-OFFER_COLUMNS = """
+OFFER_COLUMNS = f"""
 f.id, f.run_id, f.station_id, f.order_id, f.worker_id, f.distance_m, f.status, f.created_at,
 f.expires_at, f.answered_at, f.close_reason, o.title, o.skill, o.address, o.starts_at, o.ends_at,
-o.pay_cents, o.pay_unit, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified
+o.pay_cents, o.pay_unit, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified,
+o.employer_id, {GUIDANCE_COLUMNS}
 """
-OFFER_FROM = """
+OFFER_FROM = f"""
 FROM offers f JOIN orders o ON o.id = f.order_id JOIN employers e ON e.user_id = o.employer_id
-JOIN users u ON u.id = o.employer_id
+JOIN users u ON u.id = o.employer_id {GUIDANCE_JOIN}
 """
 _LIVE = f"""
 SELECT {OFFER_COLUMNS} {OFFER_FROM}
@@ -155,7 +168,7 @@ WHERE worker_id = $1 AND status = 'waiting' RETURNING station_id
 
 
 async def accept_offer(
-    conn: asyncpg.Connection[Any], worker_id: UUID, offer_id: UUID
+    conn: asyncpg.Connection[Any], worker_id: UUID, offer_id: UUID, zone: str = "Asia/Shanghai"
 ) -> AssignmentView:
     """Take the slot (see the module docstring); a retry returns the same assignment."""
     offer = await _own_offer(conn, worker_id, offer_id)
@@ -174,6 +187,9 @@ async def accept_offer(
     if order is None:
         raise Conflict("该订单已满员或已取消", "the order is already full or no longer open",
                        code="order_full")
+    # Blocks and the 24-hour week, checked under the worker's row lock (work.safeguards).
+    await safeguards.check_accept(conn, worker_id, order["employer_id"], order["starts_at"],
+                                  order["ends_at"], zone)
     try:
         async with conn.transaction():  # a savepoint: the constraint error stays catchable
             row = await conn.fetchrow(_INSERT_ASSIGNMENT, offer_id, offer.order_id, worker_id,
@@ -183,6 +199,7 @@ async def accept_offer(
         raise Conflict("您已接受了时间冲突的另一份工作", "you already hold a job at an overlapping time",
                        code="overlapping_assignment") from exc
     assignment = assignment_view(row)
+    await safeguards.warn_daily_average(conn, worker_id, order["employer_id"], order["starts_at"], zone)
     # The worker leaves the waiting room, and their other offers go back to the pool.
     await conn.execute(_LEAVE_ROOM, worker_id)
     others = await withdraw_offers(conn, "worker_accepted_other", worker_id=worker_id)

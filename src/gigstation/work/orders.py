@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
+from gigstation.oversight import wages
 from gigstation.platform import audit, events, reference
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, Forbidden, Invalid, NotFound
@@ -81,14 +82,25 @@ class OrderView(msgspec.Struct, frozen=True):
     pay_unit: str
     status: OrderStatus
     created_at: datetime
+    # Wage guidance the order was compared with at posting (oversight.wages): below the
+    # low figure is allowed but shown to workers.
+    below_guidance: bool = False
+    guidance_unit: str | None = None
+    guidance_low_fen: int | None = None
+    guidance_median_fen: int | None = None
+    guidance_high_fen: int | None = None
 
 
-_COLUMNS = """
+GUIDANCE_COLUMNS = """o.below_guidance, g.pay_unit AS guidance_unit, g.low_fen AS guidance_low_fen,
+g.median_fen AS guidance_median_fen, g.high_fen AS guidance_high_fen"""
+GUIDANCE_JOIN = "LEFT JOIN wage_guidance g ON g.id = o.guidance_id"
+_COLUMNS = f"""
 o.id, o.employer_id, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified,
 o.station_id, o.title, o.description, o.skill, o.headcount, o.filled, o.starts_at, o.ends_at,
-o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at
+o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at, {GUIDANCE_COLUMNS}
 """
-_FROM = "FROM orders o JOIN employers e ON e.user_id = o.employer_id JOIN users u ON u.id = o.employer_id"
+_FROM = f"""FROM orders o JOIN employers e ON e.user_id = o.employer_id JOIN users u ON u.id = o.employer_id
+{GUIDANCE_JOIN}"""
 _GET = f"SELECT {_COLUMNS} {_FROM} WHERE o.id = $1"
 _INSERT = """
 INSERT INTO orders (employer_id, station_id, title, description, skill, headcount, starts_at,
@@ -105,11 +117,15 @@ def order_view(row: asyncpg.Record) -> OrderView:
 
 
 def check_minimum_wage(
-    data: OrderCreate, region: str, zone: str, rules_file: str | None = None
+    data: OrderCreate, region: str, zone: str, rules_file: str | None = None,
+    *, in_force: reference.MinimumWage | Literal["file"] | None = "file",
 ) -> None:
-    """Refuse pay below the local hourly minimum (day pay is spread over the order's hours)."""
+    """Refuse pay below the local hourly minimum (day pay is spread over the order's hours).
+
+    ``in_force`` is the minimum from the office's table (oversight.wages); left at "file",
+    the shipped file is read."""
     on = data.starts_at.astimezone(ZoneInfo(zone)).date()
-    minimum = reference.minimum_wage(region, on, rules_file)
+    minimum = reference.minimum_wage(region, on, rules_file) if isinstance(in_force, str) else in_force
     if minimum is None or data.pay_unit == "piece":
         # Piece rates cannot be compared per hour; they are shown with the wage guidance.
         return
@@ -149,12 +165,16 @@ async def create_order(
     region = default_region
     if station_id is not None:
         region = await conn.fetchval(_STATION_REGION, station_id)
-    check_minimum_wage(data, region, zone, rules_file)
+    on = data.starts_at.astimezone(ZoneInfo(zone)).date()
+    check_minimum_wage(data, region, zone, rules_file,
+                       in_force=await wages.minimum_in_force(conn, region, on, rules_file))
     order_id = await conn.fetchval(
         _INSERT, employer_id, station_id, data.title, data.description, data.skill,
         data.headcount, data.starts_at, data.ends_at, data.lat, data.lon, data.address,
         data.pay_cents, data.pay_unit,
     )
+    await wages.flag_order(conn, order_id, data.skill, region, on, data.pay_cents, data.pay_unit,
+                           (data.ends_at - data.starts_at).total_seconds() / 3600)
     await audit.record(conn, employer_id, "order.create", "order", order_id,
                        {"headcount": data.headcount, "pay_cents": data.pay_cents})
     return await _fetch(conn, order_id)

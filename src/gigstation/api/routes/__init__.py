@@ -1,6 +1,7 @@
 """Thin controllers: parse, authorize, call a service, shape the answer."""
 
 from gigstation.api.routes.accounts import AuthController, OperatorController
+from gigstation.api.routes.agreement_page import AgreementPageController
 from gigstation.api.routes.assignments import AssignmentController
 from gigstation.api.routes.checkins import CheckinController
 from gigstation.api.routes.dispatch import DispatchController, OfferController
@@ -15,28 +16,42 @@ from gigstation.api.routes.oversight import (
     StationRatingController,
 )
 from gigstation.api.routes.reports import ReliabilityController, StationReportController
+from gigstation.api.routes.safeguards import (
+    BlacklistController,
+    BlockController,
+    OversightController,
+    WageController,
+)
+from gigstation.api.routes.safeguards_work import JobRecordController, OrderCrewController
 from gigstation.api.routes.stations import StationController
 from gigstation.api.routes.workers import WorkerController
 
 __all__ = ["CONTROLLERS"]
 
 CONTROLLERS = [
+    AgreementPageController,
     AssignmentController,
     AuthController,
+    BlacklistController,
+    BlockController,
     CheckinController,
     DispatchController,
     EmployerController,
     EventController,
     HealthController,
+    JobRecordController,
     OfferController,
     OperatorController,
     OrderController,
     PerformanceController,
     PlanningController,
     PriorityEvidenceController,
+    OrderCrewController,
+    OversightController,
     ReliabilityController,
     StationController,
     StationRatingController,
     StationReportController,
+    WageController,
     WorkerController,
 ]

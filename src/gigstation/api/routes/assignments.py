@@ -14,7 +14,7 @@ from gigstation.api.security import roles
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.platform.pagination import Page
-from gigstation.work import assignments, ratings
+from gigstation.work import assignments, complaints, no_shows, pay, ratings
 from gigstation.work.assignments import Assignment, AssignmentStatus
 
 __all__ = ["AssignmentController"]
@@ -65,7 +65,7 @@ class AssignmentController(Controller):
         data: assignments.PaidBody, rt: Runtime,
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
-            return await assignments.record_pay(conn, request.user, assignment_id, data)
+            return await pay.record_pay(conn, request.user, assignment_id, data)
 
     @post(_ID + "/confirm-pay", guards=[roles("worker")], status_code=200,
           summary="确认收到工资 / Confirm the pay arrived")
@@ -73,7 +73,7 @@ class AssignmentController(Controller):
         self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
-            return await assignments.confirm_pay(conn, request.user, assignment_id)
+            return await pay.confirm_pay(conn, request.user, assignment_id)
 
     @post(_ID + "/dispute", guards=[roles("worker")], status_code=200,
           summary="工资投诉 / File a wage complaint")
@@ -82,7 +82,7 @@ class AssignmentController(Controller):
         data: assignments.ReasonBody, rt: Runtime,
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
-            return await assignments.dispute(conn, request.user, assignment_id, data)
+            return await pay.dispute(conn, request.user, assignment_id, data)
 
     @post(_ID + "/no-show", guards=[roles("employer")], status_code=200,
           summary="记录未到岗 / Record a no-show")
@@ -90,7 +90,7 @@ class AssignmentController(Controller):
         self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
-            return await assignments.mark_no_show(conn, request.user, assignment_id)
+            return await no_shows.mark_no_show(conn, request.user, assignment_id)
 
     @post(_ID + "/contest", guards=[roles("worker")], status_code=200,
           summary="申诉未到岗 / Contest a no-show")
@@ -99,7 +99,7 @@ class AssignmentController(Controller):
         data: assignments.ReasonBody, rt: Runtime,
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
-            return await assignments.contest_no_show(conn, request.user, assignment_id, data)
+            return await no_shows.contest_no_show(conn, request.user, assignment_id, data)
 
     @post(_ID + "/resolve", guards=[roles("operator", "admin")], status_code=200,
           summary="处理投诉 / Resolve a complaint")
@@ -108,7 +108,7 @@ class AssignmentController(Controller):
         data: assignments.ResolveBody | None = None,
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
-            return await assignments.resolve(conn, request.user, assignment_id,
+            return await complaints.resolve(conn, request.user, assignment_id,
                                              data or assignments.ResolveBody())
 
     @post(_ID + "/rating", guards=[roles("worker", "employer")],

@@ -15,7 +15,7 @@ from gigstation.api.security import roles
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
-from gigstation.work import dispatch, offers
+from gigstation.work import credit, dispatch, offers
 
 __all__ = ["DispatchController", "OfferController"]
 
@@ -80,14 +80,16 @@ class OfferController(Controller):
     @get("/", summary="我的待回复邀约 / My live offers")
     async def live(self, request: Request[Principal, Any, Any], rt: Runtime) -> list[offers.OfferView]:
         async with transaction(rt.pool) as conn:
-            return await offers.list_live_offers(conn, request.user.user_id)
+            live = await offers.list_live_offers(conn, request.user.user_id)
+            return await credit.with_employer_records(conn, live)
 
     @post("/{offer_id:uuid}/accept", status_code=200, summary="接受邀约 / Accept an offer")
     async def accept(
         self, request: Request[Principal, Any, Any], offer_id: UUID, rt: Runtime
     ) -> offers.AssignmentView:
         async with transaction(rt.pool) as conn:
-            return await offers.accept_offer(conn, request.user.user_id, offer_id)
+            return await offers.accept_offer(conn, request.user.user_id, offer_id,
+                                             rt.settings.timezone)
 
     @post("/{offer_id:uuid}/decline", status_code=200, summary="拒绝邀约 / Decline an offer")
     async def decline(

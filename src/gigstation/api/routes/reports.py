@@ -12,13 +12,14 @@ from litestar.params import Parameter
 from gigstation.api.routes.stations import page_params, require_station_access
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
+from gigstation.oversight import complaints as cases
 from gigstation.oversight import reports
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.platform.errors import Invalid
 from gigstation.platform.pagination import Page
-from gigstation.work import assignments, ratings
+from gigstation.work import assignments, complaints, ratings
 
 __all__ = ["ReliabilityController", "StationReportController"]
 
@@ -55,7 +56,8 @@ class StationReportController(Controller):
         page = page_params(limit, offset, rt)
         async with transaction(rt.pool) as conn:
             await require_station_access(conn, request.user, station_id)
-            return await assignments.list_complaints(conn, station_id, page)
+            return await cases.with_case_status(
+                conn, await complaints.list_complaints(conn, station_id, page))
 
 
 class ReliabilityController(Controller):

@@ -13,6 +13,7 @@ from litestar.params import Parameter
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC, roles
+from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.platform.errors import Invalid, NotFound
@@ -91,4 +92,5 @@ class StationController(Controller):
     ) -> Board:
         async with transaction(rt.pool) as conn:
             await require_station_access(conn, request.user, station_id)
-            return await station_board(conn, station_id)
+            return await station_board(conn, station_id, now=clock.now(),
+                                       settlement_days=rt.settings.settlement_days)

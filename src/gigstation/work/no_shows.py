@@ -1,0 +1,76 @@
+"""No-shows: the employer records that a worker did not come; the worker may contest it."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from gigstation.platform import audit
+from gigstation.platform.auth import Principal
+from gigstation.platform.errors import Conflict
+from gigstation.work.assignments import (
+    Assignment,
+    ReasonBody,
+    announce,
+    fetch_assignment,
+    own_assignment,
+    state_conflict,
+)
+
+__all__ = ["contest_no_show", "mark_no_show"]
+
+
+# --- no-show ----------------------------------------------------------------------------
+
+_NO_SHOW = """
+UPDATE assignments a SET status = 'no_show', no_show_at = now()
+FROM orders o
+WHERE a.id = $1 AND o.id = a.order_id AND a.status = 'active' AND o.starts_at <= now()
+RETURNING a.id
+"""
+
+
+async def mark_no_show(
+    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID
+) -> Assignment:
+    """The employer records that the worker did not come (only once the order started)."""
+    await own_assignment(conn, who, assignment_id, "employer")
+    if await conn.fetchval(_NO_SHOW, assignment_id) is None:
+        a = await fetch_assignment(conn, assignment_id)
+        if a.status == "no_show":
+            return a
+        if a.status == "active":
+            raise Conflict("用工尚未开始，不能记录未到岗", "the order has not started yet",
+                           code="not_started")
+        raise state_conflict(a, "记录未到岗", "marked a no-show")
+    a = await fetch_assignment(conn, assignment_id)
+    await announce(conn, a, "assignment.no_show")
+    await audit.record(conn, who.user_id, "assignment.no_show", "assignment", assignment_id)
+    return a
+
+
+_CONTEST = """
+UPDATE assignments SET no_show_contested_at = now(), contest_reason = $2
+WHERE id = $1 AND status = 'no_show' AND no_show_contested_at IS NULL RETURNING id
+"""
+
+
+async def contest_no_show(
+    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: ReasonBody
+) -> Assignment:
+    """The worker says they did come; the contest lands on the complaints list."""
+    await own_assignment(conn, who, assignment_id, "worker")
+    if await conn.fetchval(_CONTEST, assignment_id, data.reason) is None:
+        a = await fetch_assignment(conn, assignment_id)
+        if a.no_show_contested_at is not None:
+            if a.contest_reason == data.reason:
+                return a
+            raise Conflict("已提出过申诉", "the no-show was already contested",
+                           code="already_contested")
+        raise state_conflict(a, "申诉未到岗", "contested")
+    a = await fetch_assignment(conn, assignment_id)
+    await announce(conn, a, "complaint.opened", {"kind": "no_show_contest"})
+    await audit.record(conn, who.user_id, "assignment.contest", "assignment", assignment_id)
+    return a

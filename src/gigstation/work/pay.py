@@ -1,0 +1,115 @@
+"""Pay on an assignment: the employer records it, the worker confirms it or files a wage
+complaint (see ``work.assignments`` for the whole life of an assignment)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from gigstation.platform import audit
+from gigstation.platform.auth import Principal
+from gigstation.platform.errors import Conflict
+from gigstation.work.assignments import (
+    Assignment,
+    PaidBody,
+    ReasonBody,
+    announce,
+    fetch_assignment,
+    own_assignment,
+    state_conflict,
+)
+
+__all__ = ["confirm_pay", "dispute", "record_pay"]
+
+
+# --- pay --------------------------------------------------------------------------------
+
+_PAY = """
+UPDATE assignments SET paid_cents = $2, paid_at = now()
+WHERE id = $1 AND status = 'completed' AND pay_confirmed_at IS NULL
+  AND paid_cents IS DISTINCT FROM $2
+RETURNING id
+"""
+
+
+async def record_pay(
+    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: PaidBody
+) -> Assignment:
+    """The employer records the pay sent. The same amount again changes nothing; another
+    amount corrects it until the worker confirms receipt, then it is a 409."""
+    before = await own_assignment(conn, who, assignment_id, "employer")
+    if await conn.fetchval(_PAY, assignment_id, data.amount_cents) is None:
+        a = await fetch_assignment(conn, assignment_id)
+        if a.status != "completed":
+            raise state_conflict(a, "登记工资", "paid")
+        if a.paid_cents == data.amount_cents:
+            return a
+        raise Conflict("劳动者已确认收款，金额不能再改", "the worker already confirmed the pay",
+                       code="pay_confirmed")
+    a = await fetch_assignment(conn, assignment_id)
+    await announce(conn, a, "assignment.paid", {"paid_cents": a.paid_cents})
+    await audit.record(conn, who.user_id, "assignment.paid", "assignment", assignment_id,
+                       {"paid_cents": a.paid_cents, "previous_cents": before.paid_cents})
+    return a
+
+
+_CONFIRM = """
+UPDATE assignments SET pay_confirmed_at = now()
+WHERE id = $1 AND paid_at IS NOT NULL AND pay_confirmed_at IS NULL RETURNING id
+"""
+
+
+async def confirm_pay(
+    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID
+) -> Assignment:
+    """The worker confirms the pay arrived (again: the same answer)."""
+    await own_assignment(conn, who, assignment_id, "worker")
+    if await conn.fetchval(_CONFIRM, assignment_id) is None:
+        a = await fetch_assignment(conn, assignment_id)
+        if a.pay_confirmed_at is not None:
+            return a
+        raise Conflict("雇主尚未登记工资", "the employer has not recorded any pay yet",
+                       code="not_paid")
+    a = await fetch_assignment(conn, assignment_id)
+    await announce(conn, a, "assignment.pay_confirmed", {"paid_cents": a.paid_cents})
+    await audit.record(conn, who.user_id, "assignment.confirm_pay", "assignment", assignment_id,
+                       {"paid_cents": a.paid_cents})
+    return a
+
+
+# A wage complaint is possible once the work is done and the pay not yet confirmed, and
+# also when the order has ended but the employer never marked it completed: withholding
+# the completion must not be a way to withhold the wage.
+_DISPUTE = """
+UPDATE assignments SET disputed_at = now(), dispute_reason = $2
+WHERE id = $1 AND disputed_at IS NULL AND pay_confirmed_at IS NULL
+  AND (status = 'completed' OR (status = 'active' AND ends_at <= now()))
+RETURNING id
+"""
+
+
+async def dispute(
+    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: ReasonBody
+) -> Assignment:
+    """The worker files a wage complaint; it lands on the station's complaints list."""
+    await own_assignment(conn, who, assignment_id, "worker")
+    if await conn.fetchval(_DISPUTE, assignment_id, data.reason) is None:
+        a = await fetch_assignment(conn, assignment_id)
+        if a.disputed_at is not None:
+            if a.dispute_reason == data.reason:
+                return a
+            raise Conflict("已提交过工资投诉", "a wage complaint was already filed",
+                           code="already_disputed")
+        if a.pay_confirmed_at is not None:
+            raise Conflict("已确认收款，不能再投诉", "the pay was already confirmed",
+                           code="pay_confirmed")
+        if a.status == "active":
+            raise Conflict("工作尚未结束，不能投诉工资", "the work has not ended yet",
+                           code="not_ended")
+        raise state_conflict(a, "投诉工资", "disputed")
+    a = await fetch_assignment(conn, assignment_id)
+    await announce(conn, a, "complaint.opened", {"kind": "wage_dispute"})
+    await audit.record(conn, who.user_id, "assignment.dispute", "assignment", assignment_id)
+    return a
