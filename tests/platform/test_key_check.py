@@ -51,7 +51,7 @@ async def start_refused(settings: Settings) -> str:
     try:
         async with running(settings):
             pass
-    except BaseException as exc:  # noqa: BLE001  (looked into, re-raised if not ours)
+    except BaseException as exc:
         found = _key_refused(exc)
         if found is None:
             raise
