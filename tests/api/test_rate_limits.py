@@ -110,3 +110,20 @@ async def test_every_registration_from_all_addresses_is_bounded(
         api = Api(c)
         codes = [(await c.post(f"{API}/workers", json=api.worker_body())).status_code for _ in range(limit + 1)]
     assert codes == [201] * limit + [429]
+
+
+async def test_guessing_one_phone_from_many_addresses_is_capped(
+    settings: Settings, db: asyncpg.Connection[Any]
+) -> None:
+    limited = msgspec.structs.replace(settings, login_failures_per_phone_per_hour=3, login_free_failures=100)
+    async with _client(limited) as c:
+        api = Api(c)
+        victim = api.worker_body()
+        await api.worker(**victim)
+        for _ in range(3):
+            r = await c.post(f"{API}/auth/login", json={"phone": victim["phone"], "password": "guess"})
+            assert r.status_code == 401
+        # Other addresses share this count (it is keyed by phone alone).
+        await db.execute("UPDATE login_backoff SET key = replace(key, '@', '@elsewhere-')")
+        r = await c.post(f"{API}/auth/login", json={"phone": victim["phone"], "password": victim["password"]})
+        _assert_retry_after(r)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import string
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gigstation.platform.config import Settings
 
@@ -58,3 +61,14 @@ def test_outside_server_without_a_secret_refuses_to_start(monkeypatch: pytest.Mo
     monkeypatch.setenv("GIGSTATION_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(RuntimeError, match="GIGSTATION_SECRET_KEY"):
         asgi.app_from_env()
+
+
+_TEXT = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=32, max_size=64)
+
+
+@given(secret=_TEXT, admin=_TEXT, db_password=_TEXT)
+def test_no_secret_of_any_value_is_shown(secret: str, admin: str, db_password: str) -> None:
+    settings = Settings.from_env({}, secret_key=secret, admin_password=admin,
+                                 database_url=f"postgresql://app:{db_password}@db:5432/gig")
+    shown = repr(settings)
+    assert secret not in shown and admin not in shown and db_password not in shown
