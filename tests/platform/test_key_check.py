@@ -3,6 +3,7 @@ and can be rotated (every number re-sealed, duplicates still caught)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 from collections.abc import AsyncIterator
@@ -143,3 +144,23 @@ async def test_rotation_reseals_every_number_and_keeps_duplicates_caught(
     # Only the old key left (the new file lost): the start is refused.
     shutil.move(key_file(file_keys, 2), Path(file_keys.data_dir) / "moved-away")
     assert "version 2" in await start_refused(file_keys)
+
+
+async def test_rotate_command_end_to_end(
+    file_keys: Settings, db: asyncpg.Connection[Any], database_url: str,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from gigstation import cli
+
+    async with running(file_keys) as api:
+        number = await _register(api, 1)
+    for name in ("GIGSTATION_PII_KEY", "GIGSTATION_KEY_DIR", "GIGSTATION_PII_KEY_VERSION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIGSTATION_DATABASE_URL", database_url)
+    assert await asyncio.to_thread(cli.main, ["rotate-pii-key", "--data-dir", file_keys.data_dir]) == 0
+    assert "key version 2" in capsys.readouterr().out
+    blob = bytes(await db.fetchval("SELECT id_cipher FROM workers"))
+    assert PiiCipher(key_file(file_keys, 2).read_text(), key_version=2).decrypt(blob) == number
+    async with running(file_keys) as api:  # the server starts on the rotated database
+        r = await api.client.post(f"{API}/workers", json=api.worker_body(id_number=number))
+        assert r.status_code == 409
