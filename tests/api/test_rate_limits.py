@@ -74,6 +74,29 @@ async def test_one_persons_failures_do_not_lock_out_others_on_the_same_address(
         await api.login(victim["phone"], victim["password"])
 
 
+async def test_a_stranger_exhausting_the_address_budget_does_not_lock_out_regulars(
+    settings: Settings, db: asyncpg.Connection[Any]
+) -> None:
+    limited = msgspec.structs.replace(settings, login_rate_per_minute=5)
+    await _fresh_window()
+    async with _client(limited) as c:
+        api = Api(c)
+        regular = api.worker_body()
+        await api.worker(**regular)
+        await api.login(regular["phone"], regular["password"])  # signs in here every morning
+        newcomer = api.worker_body()
+        await api.worker(**newcomer)
+        for _ in range(5):  # a stranger on the same Wi-Fi tries phone after phone
+            r = await c.post(f"{API}/auth/login", json={"phone": next_phone(), "password": "guess"})
+            assert r.status_code == 401
+        r = await c.post(f"{API}/auth/login", json={"phone": next_phone(), "password": "guess"})
+        _assert_retry_after(r)
+        await api.login(regular["phone"], regular["password"])
+        # Not promised: someone who never signed in from here waits like the stranger.
+        r = await c.post(f"{API}/auth/login", json={"phone": newcomer["phone"], "password": newcomer["password"]})
+        _assert_retry_after(r)
+
+
 async def test_registration_is_refused_before_hashing(settings: Settings, db: asyncpg.Connection[Any]) -> None:
     limited = msgspec.structs.replace(settings, register_rate_per_minute=3)
     await _fresh_window()

@@ -33,5 +33,14 @@ CREATE UNLOGGED TABLE login_backoff (
 );
 CREATE INDEX login_backoff_updated ON login_backoff (updated_at);
 
+-- Phones that signed in from an address (key: SHA-256 of phone and address) in the last 30
+-- days are exempt from that address's failure limit: a stranger exhausting a station's
+-- shared Wi-Fi budget does not lock out its regulars.
+CREATE UNLOGGED TABLE login_known (
+    key     bytea PRIMARY KEY,
+    last_ok timestamptz NOT NULL
+);
+CREATE INDEX login_known_last_ok ON login_known (last_ok);
+
 -- Idempotency rows expire; the sweep deletes by age.
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);

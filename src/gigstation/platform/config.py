@@ -50,8 +50,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     page_size_max: int = 200
     password_time_cost: int = 2
     password_memory_kib: int = 19 * 1024
-    login_rate_per_minute: int = 120
-    """Login attempts per client address per minute, shared by every process."""
+    login_rate_per_minute: int = 60
+    """Failed logins per client address per minute, shared by every process; a phone that
+    signed in from that address in the last 30 days is not held back by it."""
     login_free_failures: int = 5
     """Failed logins for one phone from one address before back-off starts (1 s, 2 s, 4 s...)."""
     login_backoff_max_s: int = 900

@@ -1,13 +1,16 @@
 """Rate limits and login back-off kept in the database, so every server process shares them.
 
 Counters are fixed windows in ``rate_limit_windows`` (one upsert per check); failed logins
-back off per phone and address in ``login_backoff``. Every refusal is a `TooMany` carrying
+back off per phone and address in ``login_backoff``; ``login_known`` remembers which phones
+signed in from which address, so a stranger exhausting a station's per-address budget does
+not lock out the people who sign in there every day. Every refusal is a `TooMany` carrying
 the seconds to wait (sent as ``Retry-After``). The numbers and why are in
 docs/architecture.md, "Hardening (issue 8, part A)".
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 from uuid import UUID
@@ -62,24 +65,35 @@ ON CONFLICT (key) DO UPDATE SET
     blocked_until = now() + make_interval(secs => CASE WHEN b.failures + 1 > $2
         THEN least($3::float8, power(2, least(b.failures + 1 - $2 - 1, 30))) ELSE 0 END)
 """
-_FAILS_THIS_HOUR = """
-SELECT hits, extract(epoch FROM window_start - now())::float8 + 3600 AS left_s FROM rate_limit_windows
-WHERE bucket = $1 AND window_start = to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600)
-"""
 _CLEAR = "DELETE FROM login_backoff WHERE key = $1"
+_WINDOW = """
+SELECT hits, extract(epoch FROM window_start - now())::float8 + $2 AS left_s FROM rate_limit_windows
+WHERE bucket = $1 AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)
+"""
+_KNOWN = "SELECT true FROM login_known WHERE key = $1 AND last_ok > now() - interval '30 days'"
+_REMEMBER = """
+INSERT INTO login_known (key, last_ok) VALUES ($1, now()) ON CONFLICT (key) DO UPDATE SET last_ok = now()
+"""
 
 
 def _backoff_key(phone: str, address: str) -> str:
     return f"login:{phone}@{address}"
 
 
+def _known_key(phone: str, address: str) -> bytes:
+    # Hashed: the table need not say in clear who signs in from where.
+    return hashlib.sha256(f"{phone}@{address}".encode()).digest()
+
+
 async def _before_login(conn: asyncpg.Connection[Any], settings: Settings, phone: str, address: str) -> None:
-    await hit(conn, f"login:addr:{address}", settings.login_rate_per_minute, 60,
-              "该网络登录尝试过多", "too many sign-in attempts from this address")
+    if not await conn.fetchval(_KNOWN, _known_key(phone, address)):
+        row = await conn.fetchrow(_WINDOW, f"login-fail:addr:{address}", 60.0)
+        if row is not None and row["hits"] >= settings.login_rate_per_minute:
+            raise _too_many(row["left_s"], "该网络登录失败次数过多", "too many failed sign-ins from this address")
     wait = await conn.fetchval(_BLOCKED, _backoff_key(phone, address))
     if wait is not None and wait > 0:
         raise _too_many(wait, "该账号密码错误次数过多", "too many wrong passwords for this account")
-    row = await conn.fetchrow(_FAILS_THIS_HOUR, f"login-fail:{phone}")
+    row = await conn.fetchrow(_WINDOW, f"login-fail:{phone}", 3600.0)
     if row is not None and row["hits"] >= settings.login_failures_per_phone_per_hour:
         raise _too_many(row["left_s"], "该账号密码错误次数过多", "too many wrong passwords for this account")
 
@@ -88,6 +102,7 @@ async def _login_failed(conn: asyncpg.Connection[Any], settings: Settings, phone
     await conn.execute(_FAILED, _backoff_key(phone, address), settings.login_free_failures,
                        float(settings.login_backoff_max_s))
     await conn.execute(_HIT, f"login-fail:{phone}", 3600.0)
+    await conn.execute(_HIT, f"login-fail:addr:{address}", 60.0)
 
 
 async def login_checked(
@@ -106,6 +121,7 @@ async def login_checked(
         raise
     async with connection(pool) as conn:
         await conn.execute(_CLEAR, _backoff_key(phone, address))
+        await conn.execute(_REMEMBER, _known_key(phone, address))
     return result
 
 
@@ -126,10 +142,11 @@ async def check_password_change(conn: asyncpg.Connection[Any], settings: Setting
 _SWEEP = (
     "DELETE FROM rate_limit_windows WHERE window_start < now() - interval '1 day'",
     "DELETE FROM login_backoff WHERE updated_at < now() - interval '1 day' AND blocked_until < now()",
+    "DELETE FROM login_known WHERE last_ok < now() - interval '30 days'",
 )
 
 
 async def sweep(conn: asyncpg.Connection[Any]) -> None:
-    """Forget windows and back-offs older than a day (run periodically by every server)."""
+    """Forget windows and back-offs older than a day, known pairs older than 30 days."""
     for statement in _SWEEP:
         await conn.execute(statement)
