@@ -108,5 +108,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         admin_phone="13800000000",
         admin_password="admin-password",
         login_rate_per_minute=1000,
+        register_rate_per_minute=10_000,
+        register_rate_global_per_minute=10_000,
         pool_max_size=20,
     )

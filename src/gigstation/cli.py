@@ -1,4 +1,4 @@
-"""The ``gigstation`` command: serve, migrate, demo, solve."""
+"""The ``gigstation`` command: serve, migrate, demo, simulate, rotate-pii-key, solve."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
+
+import msgspec
 
 from gigstation.platform.config import Settings
+from gigstation.platform.keys import KeyRefused
+from gigstation.platform.processes import PARENT_PID_ENV, Busy, port_is_free, reserve_port
 
 __all__ = ["main"]
 
@@ -35,31 +41,77 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(data_dir=str(data_dir) if data_dir else None)
 
 
+def _prepare(settings: Settings) -> None:
+    """Shared start-up state, once, before any worker starts: migrations and the identity key."""
+    from gigstation.platform.db import apply_migrations, connect_pool, connection
+    from gigstation.platform.keys import open_keyring
+
+    async def run() -> None:
+        pool = await connect_pool(settings.database_url or "", min_size=1, max_size=1)
+        try:
+            async with connection(pool) as conn:
+                await apply_migrations(conn)
+                await open_keyring(conn, settings)
+        finally:
+            await pool.close()
+
+    asyncio.run(run())
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int, server: str) -> None:
+    _prepare(settings)
     # Child processes read settings from the environment, so publish the resolved ones.
     os.environ["GIGSTATION_DATABASE_URL"] = settings.database_url or ""
     os.environ["GIGSTATION_DATA_DIR"] = str(settings.data_dir)
+    os.environ[PARENT_PID_ENV] = str(os.getpid())  # workers die with this process
     if not settings.secret_key:
         # Every worker process must verify tokens the others issued.
         os.environ["GIGSTATION_SECRET_KEY"] = os.urandom(32).hex()
-    print(f"API: http://{host}:{port}/api/v1   文档 / docs: http://{host}:{port}/schema/swagger",
-          file=sys.stderr)
-    if server == "granian":
-        from granian import Granian
-        from granian.constants import Interfaces
+    with reserve_port(host, port):
+        print(f"API: http://{host}:{port}/api/v1   文档 / docs: http://{host}:{port}/schema/swagger",
+              file=sys.stderr)
+        if server == "granian":
+            from granian import Granian
+            from granian.constants import Interfaces
 
-        Granian("gigstation.api.asgi:app_from_env", address=host, port=port, workers=workers,
-                interface=Interfaces.ASGI, factory=True).serve()
-    else:
-        import uvicorn
+            Granian("gigstation.api.asgi:app_from_env", address=host, port=port, workers=workers,
+                    interface=Interfaces.ASGI, factory=True).serve()
+        else:
+            import uvicorn
 
-        uvicorn.run("gigstation.api.asgi:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", access_log=False)
+            uvicorn.run("gigstation.api.asgi:app_from_env", factory=True, host=host, port=port,
+                        workers=workers, log_level="warning", access_log=False)
+
+
+def _exit_on_signal(signum: int, _: FrameType | None) -> None:
+    # Unwind the with-blocks (the embedded PostgreSQL stops) instead of dying on the spot.
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _graceful_signals() -> Iterator[None]:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
+    yield
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    with database(_settings(args)) as settings:
+    if not port_is_free(args.host, args.port):  # fail before starting a database, not after
+        raise Busy(f"端口 {args.host}:{args.port} 已被占用 / port {args.host}:{args.port} is already in use")
+    with _graceful_signals(), database(_settings(args)) as settings:
         _serve(settings, args.host, args.port, args.workers, args.server)
+    return 0
+
+
+def cmd_rotate_pii_key(args: argparse.Namespace) -> int:
+    from gigstation.platform.key_rotation import rotate
+
+    with database(_settings(args)) as settings:
+        done = asyncio.run(rotate(settings.database_url or "", settings))
+    print(f"已用第 {done.new_version} 版密钥重新加密 {done.resealed} 个证件号码 / resealed {done.resealed} "
+          f"identity numbers under key version {done.new_version} (was {done.old_version}); new key file: "
+          f"{done.key_file}. 旧密钥文件在旧备份不再需要后可删除 / keep the old key file while backups made "
+          "before now may still be restored.")
     return 0
 
 
@@ -149,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--data-dir", type=Path, help="keep the database here (must be new)")
     simulate.set_defaults(func=cmd_simulate)
 
+    rotate = sub.add_parser("rotate-pii-key", help="re-encrypt identity numbers under a new key (servers stopped)")
+    rotate.add_argument("--data-dir", type=Path)
+    rotate.set_defaults(func=cmd_rotate_pii_key)
+
     from gigstation.oversight.cli import add_oversight_parsers
 
     add_oversight_parsers(sub)
@@ -164,7 +220,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except (Busy, KeyRefused) as exc:
+        print(f"gigstation {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except msgspec.ValidationError as exc:  # a setting out of range, explained in the message
+        print(f"gigstation {args.command}: 配置错误 / bad setting: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -8,11 +8,11 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from litestar import Litestar, Request, Router
+import asyncpg
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -24,11 +24,11 @@ from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
 from gigstation.oversight import retention, wages
 from gigstation.people import accounts
+from gigstation.platform import idempotency, keys, throttle
 from gigstation.platform.auth import PasswordHasher
 from gigstation.platform.config import Settings
 from gigstation.platform.db import apply_migrations, connect_pool, connection, transaction
 from gigstation.platform.events import EventHub
-from gigstation.platform.pii import PiiCipher
 from gigstation.work import autodispatch
 
 __all__ = ["API_PREFIX", "create_app", "openapi_config"]
@@ -36,6 +36,20 @@ __all__ = ["API_PREFIX", "create_app", "openapi_config"]
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+SWEEP_INTERVAL_S = 60.0
+
+
+async def _sweep_forever(pool: asyncpg.Pool[Any], settings: Settings, stop: asyncio.Event) -> None:
+    """Delete expired idempotency keys and stale rate-limit rows, once a minute."""
+    while not stop.is_set():
+        try:
+            async with connection(pool) as conn:
+                await idempotency.sweep(conn, settings.idempotency_ttl_s)
+                await throttle.sweep(conn)
+        except (asyncpg.PostgresError, OSError) as exc:  # the next round tries again
+            log.warning("sweep failed: %s", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), SWEEP_INTERVAL_S)
 
 
 def _runtime(state: State) -> Runtime:
@@ -67,13 +81,17 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = await connect_pool(settings.database_url or "", min_size=settings.pool_min_size,
                                   max_size=settings.pool_max_size)
+        # Held for the server's life: key rotation needs every server stopped (keys.KEY_LOCK).
+        key_guard = await asyncpg.connect(settings.database_url or "")
         try:
+            await key_guard.execute("SELECT pg_advisory_lock_shared($1)", keys.KEY_LOCK)
             async with connection(pool) as conn:
                 await apply_migrations(conn)
+                keyring = await keys.open_keyring(conn, settings)
             async with transaction(pool) as conn:
                 await wages.seed_minimum_wages(conn)
             hasher = PasswordHasher(settings)
-            runtime = Runtime(settings, pool, hasher, PiiCipher(settings.pii_key_bytes()))
+            runtime = Runtime(settings, pool, hasher, keyring.current)
             app.state.runtime = runtime
             if settings.admin_phone and settings.admin_password:
                 password_hash = await hasher.hash(settings.admin_password)
@@ -88,6 +106,7 @@ def create_app(settings: Settings) -> Litestar:
                 asyncio.create_task(autodispatch.run_forever(pool, settings, stop))
                 if settings.auto_dispatch else None
             )
+            sweep_task = asyncio.create_task(_sweep_forever(pool, settings, stop))
             retention_task = (
                 asyncio.create_task(retention.run_daily(pool, settings, stop))
                 if settings.retention_enabled else None
@@ -98,20 +117,14 @@ def create_app(settings: Settings) -> Litestar:
                 stop.set()
                 if loop_task is not None:
                     await loop_task
+                await sweep_task
                 if retention_task is not None:
                     await retention_task
                 await hub.stop()
         finally:
+            await key_guard.close()
             await pool.close()
 
-    async def login_only(request: Request[Any, Any, Any]) -> bool:
-        # Throttle password guessing; other routes are bounded by the pool instead.
-        return request.url.path.endswith("/auth/login")
-
-    rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_rate_per_minute),
-        check_throttle_handler=login_only,
-    )
     api = Router(
         path=API_PREFIX,
         route_handlers=list(CONTROLLERS),
@@ -120,7 +133,8 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[api],
         lifespan=[lifespan],
-        middleware=[rate_limit.middleware, DefineMiddleware(TokenAuth, exclude=["^/schema", "^/$", "^/static"])],
+        # Limits live in the database (platform/throttle.py), shared by every process.
+        middleware=[DefineMiddleware(TokenAuth, exclude=["^/schema", "^/$", "^/static"])],
         exception_handlers=exception_handlers,
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,

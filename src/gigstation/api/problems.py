@@ -85,7 +85,8 @@ def problem_response(
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
-    return problem_response(request, status, exc.detail, exc.detail_en, exc.errors, exc.code)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooMany) else None
+    return problem_response(request, status, exc.detail, exc.detail_en, exc.errors, exc.code, headers)
 
 
 # msgspec messages that mean the body has the wrong shape (400) rather than a wrong value (422).

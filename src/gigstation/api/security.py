@@ -9,31 +9,51 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from gigstation.platform.auth import Principal, decode_token
-from gigstation.platform.config import Settings
+from gigstation.platform.auth import Principal, check_account, decode_token
+from gigstation.platform.db import connection as pooled
 from gigstation.platform.errors import Forbidden, Unauthorized
 from gigstation.platform.types import Role
 
-__all__ = ["PUBLIC", "TokenAuth", "principal_of", "roles"]
+__all__ = ["EVENTS_PATH", "PUBLIC", "TokenAuth", "client_address", "principal_of", "roles", "verify_token"]
 
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 """Route ``opt`` for the few routes anyone may call."""
+
+EVENTS_PATH = "/api/v1/events"
+"""The one route that also takes ``?access_token=``: an EventSource cannot send headers."""
+
+
+def _query_token_allowed(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    # Tokens in URLs end up in access logs and browser history, so only where unavoidable.
+    return connection.scope.get("method") == "GET" and connection.scope["path"].rstrip("/") == EVENTS_PATH
+
+
+async def verify_token(connection: ASGIConnection[Any, Any, Any, Any], token: str) -> Principal:
+    """Signature and expiry, then the account: active, and the token not revoked."""
+    runtime = connection.app.state.runtime
+    principal = decode_token(runtime.settings, token.strip())
+    async with pooled(runtime.pool) as conn:
+        await check_account(conn, principal)
+    return principal
 
 
 class TokenAuth(AbstractAuthenticationMiddleware):
     """Reads ``Authorization: Bearer <token>`` and sets ``request.user`` to a Principal."""
 
-
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            # An EventSource cannot set headers, so /events may pass the token as a query.
-            token = connection.query_params.get("access_token", "")
+            token = connection.query_params.get("access_token", "") if _query_token_allowed(connection) else ""
             if not token:
                 raise Unauthorized("请先登录", "sign in first: send Authorization: Bearer <token>")
-        settings: Settings = connection.app.state.runtime.settings
-        return AuthenticationResult(user=decode_token(settings, token.strip()), auth=token)
+        return AuthenticationResult(user=await verify_token(connection, token), auth=token)
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The peer address rate limits count by (behind a proxy: configure the server's
+    forwarded-address handling so this is the real client)."""
+    return connection.client.host if connection.client else "unknown"
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

@@ -10,16 +10,22 @@ import asyncpg
 import msgspec
 
 from gigstation.platform import audit
+from gigstation.platform.auth import PasswordHasher, revoke_tokens
 from gigstation.platform.conflicts import conflict_from
-from gigstation.platform.errors import Invalid
+from gigstation.platform.errors import Conflict, Invalid, NotFound
 from gigstation.platform.types import Name, Password, Phone, Role
 
 __all__ = [
+    "AccountStatus",
     "OperatorCreate",
     "OperatorView",
+    "PasswordChange",
+    "change_password",
     "create_operator",
     "ensure_admin",
     "insert_user",
+    "logout_everywhere",
+    "set_disabled",
 ]
 
 
@@ -90,3 +96,63 @@ async def ensure_admin(
     if user_id is not None:
         await audit.record(conn, None, "admin.bootstrap", "user", user_id)
     return user_id
+
+
+class AccountStatus(msgspec.Struct, frozen=True):
+    id: UUID
+    role: Role
+    disabled_at: datetime | None
+
+
+# Disabling also bumps the token version, so enabling again does not revive old tokens.
+_SET_DISABLED = """
+UPDATE users SET
+    disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
+    token_version = token_version + CASE WHEN $2 THEN 1 ELSE 0 END
+WHERE id = $1
+RETURNING id, role, disabled_at
+"""
+
+
+async def set_disabled(
+    conn: asyncpg.Connection[Any], actor: UUID, user_id: UUID, disabled: bool
+) -> AccountStatus:
+    """Disable (every token stops working at once, login refused) or enable an account."""
+    if disabled and actor == user_id:
+        raise Conflict("不能停用自己的账号", "you cannot disable your own account", code="self_disable")
+    row = await conn.fetchrow(_SET_DISABLED, user_id, disabled)
+    if row is None:
+        raise NotFound("账号不存在", "no such account")
+    await audit.record(conn, actor, "account.disable" if disabled else "account.enable", "user", user_id)
+    return msgspec.convert(dict(row), AccountStatus)
+
+
+async def logout_everywhere(conn: asyncpg.Connection[Any], user_id: UUID) -> int:
+    """Revoke every token of the account (this one too); return the new token version."""
+    version = await revoke_tokens(conn, user_id)
+    await audit.record(conn, user_id, "account.logout_all", "user", user_id)
+    return version
+
+
+class PasswordChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    new_password: Password
+
+
+_HASH_OF = "SELECT password_hash FROM users WHERE id = $1 AND disabled_at IS NULL FOR UPDATE"
+_STORE_HASH = "UPDATE users SET password_hash = $2 WHERE id = $1"
+
+
+async def change_password(
+    conn: asyncpg.Connection[Any], hasher: PasswordHasher, user_id: UUID, data: PasswordChange
+) -> int:
+    """Check the current password, store the new one, revoke every older token."""
+    current = await conn.fetchval(_HASH_OF, user_id)
+    if current is None:
+        raise NotFound("账号不存在", "no such account")
+    if not await hasher.verify(current, data.current_password):
+        raise Invalid.of_field("current_password", "当前密码不正确", "is not the current password")
+    await conn.execute(_STORE_HASH, user_id, await hasher.hash(data.new_password))
+    version = await revoke_tokens(conn, user_id)
+    await audit.record(conn, user_id, "account.password_change", "user", user_id)
+    return version

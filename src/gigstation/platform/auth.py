@@ -20,9 +20,12 @@ __all__ = [
     "LoginResult",
     "PasswordHasher",
     "Principal",
+    "check_account",
     "decode_token",
+    "fresh_token",
     "issue_token",
     "login",
+    "revoke_tokens",
 ]
 
 
@@ -31,6 +34,8 @@ class Principal(msgspec.Struct, frozen=True):
 
     user_id: UUID
     role: Role
+    token_version: int = 0
+    """The account's token version when the token was issued (see `check_account`)."""
 
 
 class LoginResult(msgspec.Struct, frozen=True):
@@ -73,6 +78,7 @@ def issue_token(settings: Settings, principal: Principal) -> tuple[str, datetime
     claims = {
         "sub": str(principal.user_id),
         "role": principal.role,
+        "ver": principal.token_version,
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
     }
@@ -85,13 +91,51 @@ def decode_token(settings: Settings, token: str) -> Principal:
         claims = jwt.decode(
             token, settings.token_secret(), algorithms=["HS256"], options={"require": ["exp"]}
         )
-        return msgspec.convert({"user_id": claims["sub"], "role": claims["role"]}, Principal)
+        return msgspec.convert(
+            {"user_id": claims["sub"], "role": claims["role"], "token_version": claims.get("ver", 0)},
+            Principal,
+        )
     except (jwt.PyJWTError, KeyError, msgspec.ValidationError) as exc:
         raise Unauthorized("登录已失效，请重新登录", "token is invalid or expired") from exc
 
 
+_ACCOUNT = "SELECT role, token_version, disabled_at IS NULL AS active FROM users WHERE id = $1"
+
+
+async def check_account(conn: asyncpg.Connection[Any], principal: Principal) -> None:
+    """Refuse a validly signed token whose account is gone, disabled or has revoked it.
+
+    One primary-key lookup per authenticated request, so a disable or a logout
+    everywhere takes effect on the next request, in every process."""
+    row = await conn.fetchrow(_ACCOUNT, principal.user_id)
+    if row is None or not row["active"]:
+        raise Unauthorized("账号已停用或不存在，请联系驿站", "this account is disabled or no longer exists")
+    if row["token_version"] != principal.token_version or row["role"] != principal.role:
+        raise Unauthorized("登录已失效，请重新登录", "this token was revoked: sign in again")
+
+
+_REVOKE = "UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version"
+
+
+async def revoke_tokens(conn: asyncpg.Connection[Any], user_id: UUID) -> int:
+    """Invalidate every token of the account; return the new token version."""
+    version: int | None = await conn.fetchval(_REVOKE, user_id)
+    if version is None:
+        raise Unauthorized("账号不存在", "this account no longer exists")
+    return version
+
+
+async def fresh_token(conn: asyncpg.Connection[Any], settings: Settings, user_id: UUID) -> str:
+    """A new token for an active account at its current token version."""
+    row = await conn.fetchrow(_ACCOUNT, user_id)
+    if row is None or not row["active"]:
+        raise Unauthorized("账号已停用或不存在，请联系驿站", "this account is disabled or no longer exists")
+    token, _ = issue_token(settings, Principal(user_id, row["role"], row["token_version"]))
+    return token
+
+
 _USER_BY_PHONE = """
-SELECT id, role, password_hash FROM users WHERE phone = $1 AND disabled_at IS NULL
+SELECT id, role, password_hash, token_version FROM users WHERE phone = $1 AND disabled_at IS NULL
 """
 
 
@@ -107,6 +151,6 @@ async def login(
     ok = await hasher.verify(row["password_hash"] if row else None, password)
     if row is None or not ok:
         raise Unauthorized("手机号或密码错误", "wrong phone number or password")
-    principal = Principal(row["id"], row["role"])
+    principal = Principal(row["id"], row["role"], row["token_version"])
     token, expires = issue_token(settings, principal)
     return LoginResult(token, principal.role, principal.user_id, expires)

@@ -6,16 +6,21 @@ the CLI and by tests, and the result is passed down explicitly.
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
-__all__ = ["Settings"]
+from gigstation.platform.pii import parse_key
+
+__all__ = ["MIN_SECRET_BYTES", "Settings", "redact_url"]
 
 _PREFIX = "GIGSTATION_"
+MIN_SECRET_BYTES = 32
+"""HS256 keys shorter than the hash output weaken the token signature (RFC 7518 3.2)."""
+_SECRET_FIELDS = frozenset({"secret_key", "pii_key", "admin_password"})
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,9 +32,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str = "Asia/Shanghai"
     region: str = "Shanghai"
     secret_key: str = ""
-    """Signs bearer tokens. Empty: a random key per process (tokens die on restart)."""
+    """Signs bearer tokens, at least 32 bytes. Empty: ``gigstation serve`` makes one for its
+    workers (tokens die on restart); an outside server (``app_from_env``) refuses to start."""
     pii_key: str = ""
-    """urlsafe base64 of 32 bytes; encrypts identity numbers. Empty: kept in data_dir."""
+    """urlsafe base64 of 32 bytes (padding optional); encrypts identity numbers.
+    Empty: kept in ``key_dir`` as ``pii-<version>.key``, created on the first start."""
+    pii_key_version: int = 1
+    """The version of ``pii_key`` (written in front of every ciphertext it seals)."""
+    key_dir: str = ""
+    """Where key files live; empty means ``<data_dir>/keys`` (beside, not inside, the database)."""
     token_ttl_s: int = 12 * 3600
     admin_phone: str | None = None
     admin_password: str | None = None
@@ -39,7 +50,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     page_size_max: int = 200
     password_time_cost: int = 2
     password_memory_kib: int = 19 * 1024
-    login_rate_per_minute: int = 30
+    login_rate_per_minute: int = 60
+    """Failed logins per client address per minute, shared by every process; a phone that
+    signed in from that address in the last 30 days is not held back by it."""
+    login_free_failures: int = 5
+    """Failed logins for one phone from one address before back-off starts (1 s, 2 s, 4 s...)."""
+    login_backoff_max_s: int = 900
+    login_failures_per_phone_per_hour: int = 50
+    """Failed logins for one phone from all addresses together, before a pause."""
+    register_rate_per_minute: int = 20
+    """Registrations per client address per minute (checked before the password is hashed)."""
+    register_rate_global_per_minute: int = 300
+    """Registrations per minute from all addresses together (bounds argon2's CPU)."""
+    password_change_per_hour: int = 10
+    idempotency_ttl_s: int = 24 * 3600
+    """Idempotency keys (and their stored answers) are forgotten after this."""
     dispatch_reach_m: int = 15_000
     """Orders are dispatched by their nearest station; workers travel at most this."""
     offer_ttl_s: int = 300
@@ -67,6 +92,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("settlement_days must be 1 to 15 (Labour Contract Law art. 72)")
         if not 1 <= self.blacklist_years <= 10:
             raise ValueError("blacklist_years must be 1 to 10")
+        if self.secret_key and len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"GIGSTATION_SECRET_KEY 至少需要 {MIN_SECRET_BYTES} 字节 / "
+                f"must be at least {MIN_SECRET_BYTES} bytes (it is {len(self.secret_key.encode())})"
+            )
+        if self.pii_key:
+            parse_key(self.pii_key)  # a clear error now rather than at the first registration
+        if not 1 <= self.pii_key_version <= 255:
+            raise ValueError("GIGSTATION_PII_KEY_VERSION 必须在 1 到 255 之间 / must be 1 to 255")
+
+    def __repr__(self) -> str:
+        # Secrets never reach logs, tracebacks or a debugger's display.
+        shown = []
+        for field in msgspec.structs.fields(self):
+            value = getattr(self, field.name)
+            if field.name in _SECRET_FIELDS and value:
+                value = "<hidden>"
+            elif field.name == "database_url" and value:
+                value = redact_url(value)
+            shown.append(f"{field.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    __str__ = __repr__
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -86,26 +134,36 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         """``data_dir`` as a path."""
         return Path(self.data_dir)
 
+    @property
+    def key_path(self) -> Path:
+        """The directory holding key files (``key_dir``, else ``<data_dir>/keys``)."""
+        return Path(self.key_dir) if self.key_dir else self.data_path / "keys"
+
     def token_secret(self) -> bytes:
-        """The HMAC key for bearer tokens."""
+        """The HMAC key for bearer tokens (a random one per process when none is set)."""
         if self.secret_key:
             return self.secret_key.encode()
         return _process_secret()
 
     def pii_key_bytes(self) -> bytes:
-        """The master key for identity-number encryption (never stored in the database)."""
-        if self.pii_key:
-            return base64.urlsafe_b64decode(self.pii_key.encode())
-        key_file = self.data_path / "pii.key"
-        if key_file.exists():
-            return base64.urlsafe_b64decode(key_file.read_bytes().strip())
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key = os.urandom(32)
-        # Written once with owner-only permissions; losing it loses the identity numbers.
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(base64.urlsafe_b64encode(key))
-        return key
+        """The newest identity key's bytes, WITHOUT the database check (kept for the simulator's
+        fresh databases); a service opens its keys with ``keys.open_keyring`` instead."""
+        from gigstation.platform.keys import newest_key_bytes
+
+        return newest_key_bytes(self)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable url>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
 
 
 _SECRET: list[bytes] = []

@@ -11,7 +11,10 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
+import signal
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +23,8 @@ from typing import Any, cast
 
 import asyncpg
 
+from gigstation.platform.processes import exclusive_lock
+
 __all__ = [
     "MigrationError",
     "apply_migrations",
@@ -27,6 +32,7 @@ __all__ = [
     "connection",
     "embedded_postgres",
     "migration_files",
+    "stop_stale_postgres",
     "transaction",
 ]
 
@@ -43,16 +49,47 @@ class MigrationError(RuntimeError):
 
 @contextlib.contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[str]:
-    """Start PostgreSQL with files in ``data_dir/pg``; yield its URL; stop it on exit."""
+    """Start PostgreSQL with files in ``data_dir/pg``; yield its URL; stop it on exit.
+
+    One gigstation process owns a data dir at a time (an flock the kernel drops even on
+    kill -9). A PostgreSQL still running from a crashed owner is stopped first, so this
+    process starts, owns and stops its own server."""
     from pgserver import get_server  # type: ignore[attr-defined]  # only this path needs it
 
     pgdata = (data_dir / "pg").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = get_server(str(pgdata), cleanup_mode="stop")
+    with exclusive_lock(data_dir / "gigstation.lock", f"数据目录 / data dir {data_dir}"):
+        stop_stale_postgres(pgdata)
+        server = get_server(str(pgdata), cleanup_mode="stop")
+        try:
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+            stop_stale_postgres(pgdata)  # whatever pgserver's own bookkeeping concluded
+
+
+def stop_stale_postgres(pgdata: Path, timeout_s: float = 15.0) -> bool:
+    """Stop a PostgreSQL left running on ``pgdata`` (postmaster.pid names it); True if one was."""
+    import psutil
+
+    # pgserver counts the processes using a server in this file; a crashed owner's pid
+    # stays in it and would stop pgserver from ever shutting the server down.
+    (pgdata / ".handle_pids.json").unlink(missing_ok=True)
     try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+        proc = psutil.Process(pid)
+        if "postgres" not in proc.name():
+            return False  # a recycled pid: the server is long gone
+    except (FileNotFoundError, IndexError, ValueError, psutil.NoSuchProcess):
+        return False
+    log.warning("stopping a PostgreSQL left running by a crashed gigstation (pid %s)", pid)
+    os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown: roll back, close, checkpoint
+    deadline = time.monotonic() + timeout_s
+    while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+        os.kill(pid, signal.SIGKILL)
+    return True
 
 
 async def _init_connection(conn: asyncpg.Connection[Any]) -> None:

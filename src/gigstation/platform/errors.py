@@ -71,5 +71,8 @@ class Invalid(DomainError):
         )
 
 
+@dataclass
 class TooMany(DomainError):
-    """Rate limit reached."""
+    """Rate limit reached; the client may retry after ``retry_after_s`` seconds."""
+
+    retry_after_s: int = 1

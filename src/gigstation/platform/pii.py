@@ -19,12 +19,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["PiiCipher", "PiiDecryptionError", "generate_key"]
+__all__ = ["PiiCipher", "PiiDecryptionError", "PiiKeyring", "generate_key", "parse_key"]
 
 _KEY_BYTES = 32
 _NONCE_BYTES = 12  # 96 bits: the size GCM is specified for; random per message.
 _ENCRYPTION_INFO = b"gigstation pii encryption"
 _BLIND_INDEX_INFO = b"gigstation blind index "
+_CHECK_INFO = b"gigstation key check"
+_MAC_INFO = b"gigstation mac "
+_CHECK_MESSAGE = b"gigstation pii key check v1"
 
 
 class PiiDecryptionError(ValueError):
@@ -46,7 +49,7 @@ class PiiCipher:
         # without re-encrypting everything at once: blobs say which key sealed them.
         if not 1 <= key_version <= 255:
             raise ValueError("key_version must be between 1 and 255")
-        self._master = _parse_key(key)
+        self._master = parse_key(key)
         self._key_version = key_version
         self._aead = AESGCM(_derive(self._master, _ENCRYPTION_INFO))
         self._index_keys: dict[str, bytes] = {}
@@ -69,6 +72,23 @@ class PiiCipher:
         if not blob:
             raise PiiDecryptionError("empty blob")
         return blob[0]
+
+    def check_value(self) -> bytes:
+        """A value the database may keep to recognise this key later without holding it.
+
+        HMAC under a subkey of its own, so the value says nothing about the encryption or
+        index keys."""
+        return hmac.new(_derive(self._master, _CHECK_INFO), _CHECK_MESSAGE, hashlib.sha256).digest()
+
+    def mac(self, data: bytes, purpose: str) -> bytes:
+        """HMAC-SHA256 of raw bytes under a subkey for ``purpose`` (e.g. request fingerprints)."""
+        if not purpose:
+            raise ValueError("purpose must name what the MAC is for")
+        key = self._index_keys.get("\0mac " + purpose)
+        if key is None:
+            key = _derive(self._master, _MAC_INFO + purpose.encode("utf-8"))
+            self._index_keys["\0mac " + purpose] = key
+        return hmac.new(key, data, hashlib.sha256).digest()
 
     def encrypt(self, plaintext: str, associated_data: bytes | None = None) -> bytes:
         """Seal text as version byte + random nonce + AES-256-GCM ciphertext and tag."""
@@ -107,7 +127,47 @@ class PiiCipher:
         return hmac.new(index_key, _normalise(value).encode("utf-8"), hashlib.sha256).digest()
 
 
-def _parse_key(key: bytes | str) -> bytes:
+class PiiKeyring:
+    """Every known key version: the current one seals, any known one opens (for rotation)."""
+
+    __slots__ = ("_ciphers", "_current")
+
+    def __init__(self, keys: dict[int, bytes], current: int) -> None:
+        if current not in keys:
+            raise ValueError(f"no key for the current version {current}")
+        self._ciphers = {v: PiiCipher(k, key_version=v) for v, k in keys.items()}
+        self._current = current
+
+    def __repr__(self) -> str:
+        return f"PiiKeyring(versions={sorted(self._ciphers)}, current={self._current})"
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("PiiKeyring holds secret keys and cannot be pickled")
+
+    @property
+    def versions(self) -> list[int]:
+        """The key versions this keyring can open."""
+        return sorted(self._ciphers)
+
+    @property
+    def current(self) -> PiiCipher:
+        """The cipher that seals new values and computes blind indexes."""
+        return self._ciphers[self._current]
+
+    def cipher(self, version: int) -> PiiCipher | None:
+        """The cipher of one version, if known."""
+        return self._ciphers.get(version)
+
+    def decrypt(self, blob: bytes, associated_data: bytes | None = None) -> str:
+        """Open a blob sealed under any known version."""
+        cipher = self._ciphers.get(PiiCipher.version_of(blob))
+        if cipher is None:
+            raise PiiDecryptionError(f"no key for version {blob[0]}")
+        return cipher.decrypt(blob, associated_data)
+
+
+def parse_key(key: bytes | str) -> bytes:
+    """Raw key bytes from 32 bytes or their urlsafe base64 text (padding optional)."""
     if isinstance(key, str):
         text = key.strip()
         try:
@@ -115,11 +175,14 @@ def _parse_key(key: bytes | str) -> bytes:
             # validate=True: the default silently skips stray characters.
             raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
         except (binascii.Error, ValueError):
-            raise ValueError("PII key text is not urlsafe base64") from None
+            raise ValueError("身份证件密钥不是 urlsafe base64 / PII key text is not urlsafe base64") from None
     else:
         raw = bytes(key)
     if len(raw) != _KEY_BYTES:
-        raise ValueError(f"PII key must be {_KEY_BYTES} bytes, or urlsafe base64 of that many")
+        raise ValueError(
+            f"身份证件密钥必须是 {_KEY_BYTES} 字节（base64 文本约 43 个字符），实际 {len(raw)} 字节 / "
+            f"PII key must be {_KEY_BYTES} bytes, or urlsafe base64 of that many (got {len(raw)} bytes)"
+        )
     return raw
 
 

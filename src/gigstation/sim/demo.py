@@ -19,7 +19,7 @@ from gigstation.platform import clock
 from gigstation.platform.auth import PasswordHasher, Principal
 from gigstation.platform.config import Settings
 from gigstation.platform.db import apply_migrations, connect_pool, connection, transaction
-from gigstation.platform.pii import PiiCipher
+from gigstation.platform.keys import open_keyring
 from gigstation.stations import checkins
 from gigstation.stations import registry as stations
 from gigstation.work import orders
@@ -70,13 +70,13 @@ async def seed_demo(settings: Settings, *, n_workers: int = 40, seed: int = 7) -
     rng = random.Random(seed)
     pool = await connect_pool(settings.database_url or "", min_size=1, max_size=2)
     hasher = PasswordHasher(settings)
-    cipher = PiiCipher(settings.pii_key_bytes())
     password_hash = await hasher.hash(DEMO_PASSWORD)
     today = clock.today(settings.timezone)
     now = clock.now()
     try:
         async with connection(pool) as conn:
             await apply_migrations(conn)
+            cipher = (await open_keyring(conn, settings)).current
         async with transaction(pool) as conn:
             if await conn.fetchval(_SEEDED):
                 return _accounts_text(already=True)

@@ -1,6 +1,6 @@
 """Thin controllers: parse, authorize, call a service, shape the answer."""
 
-from gigstation.api.routes.accounts import AuthController, OperatorController
+from gigstation.api.routes.accounts import AccountController, AuthController, OperatorController
 from gigstation.api.routes.agreement_page import AgreementPageController
 from gigstation.api.routes.assignments import AssignmentController
 from gigstation.api.routes.checkins import CheckinController
@@ -29,6 +29,7 @@ from gigstation.api.routes.workers import WorkerController
 __all__ = ["CONTROLLERS"]
 
 CONTROLLERS = [
+    AccountController,
     AgreementPageController,
     AssignmentController,
     AuthController,

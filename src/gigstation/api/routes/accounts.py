@@ -1,21 +1,24 @@
-"""Login and operator accounts."""
+"""Login, logout everywhere, password change, operator accounts, disabling accounts."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, post
 
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
-from gigstation.api.security import PUBLIC, roles
+from gigstation.api.security import PUBLIC, client_address, roles
 from gigstation.people import accounts
-from gigstation.platform import auth
-from gigstation.platform.db import transaction
+from gigstation.platform import auth, throttle
+from gigstation.platform.db import connection, transaction
 from gigstation.platform.types import Phone
 
-__all__ = ["AuthController", "OperatorController"]
+__all__ = ["AccountController", "AuthController", "OperatorController"]
+
+_ANYONE_SIGNED_IN = roles("admin", "operator", "worker", "employer")
 
 
 class LoginRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -28,9 +31,29 @@ class AuthController(Controller):
     tags = ["accounts"]
 
     @post("/login", opt=PUBLIC, status_code=200, summary="登录 / Sign in")
-    async def login(self, data: LoginRequest, rt: Runtime) -> auth.LoginResult:
+    async def login(self, request: Request[Any, Any, Any], data: LoginRequest, rt: Runtime) -> auth.LoginResult:
+        return await throttle.login_checked(rt.pool, rt.settings, rt.hasher, data.phone, data.password,
+                                            client_address(request))
+
+    @post("/logout-all", guards=[_ANYONE_SIGNED_IN], status_code=204,
+          summary="退出所有设备 / Sign out everywhere (revoke every token of this account)")
+    async def logout_all(self, request: Request[auth.Principal, Any, Any], rt: Runtime) -> None:
         async with transaction(rt.pool) as conn:
-            return await auth.login(conn, rt.settings, rt.hasher, data.phone, data.password)
+            await accounts.logout_everywhere(conn, request.user.user_id)
+
+    @post("/password", guards=[_ANYONE_SIGNED_IN], status_code=200,
+          summary="修改密码 / Change password (other sessions are signed out)")
+    async def change_password(
+        self, request: Request[auth.Principal, Any, Any], data: accounts.PasswordChange, rt: Runtime
+    ) -> auth.LoginResult:
+        who = request.user
+        async with connection(rt.pool) as conn:  # counted even when the password is wrong
+            await throttle.check_password_change(conn, rt.settings, who.user_id)
+        async with transaction(rt.pool) as conn:
+            version = await accounts.change_password(conn, rt.hasher, who.user_id, data)
+        principal = auth.Principal(who.user_id, who.role, version)
+        token, expires = auth.issue_token(rt.settings, principal)
+        return auth.LoginResult(token, who.role, who.user_id, expires)
 
 
 class OperatorController(Controller):
@@ -46,3 +69,24 @@ class OperatorController(Controller):
             request, rt, accounts.OperatorView,
             lambda conn: accounts.create_operator(conn, request.user.user_id, data, password_hash),
         )
+
+
+class AccountController(Controller):
+    path = "/accounts"
+    tags = ["accounts"]
+
+    @post("/{user_id:uuid}/disable", guards=[roles("admin")], status_code=200,
+          summary="停用账号 / Disable an account (its tokens stop working at once)")
+    async def disable(
+        self, request: Request[auth.Principal, Any, Any], user_id: UUID, rt: Runtime
+    ) -> accounts.AccountStatus:
+        async with transaction(rt.pool) as conn:
+            return await accounts.set_disabled(conn, request.user.user_id, user_id, True)
+
+    @post("/{user_id:uuid}/enable", guards=[roles("admin")], status_code=200,
+          summary="恢复账号 / Enable an account again (old tokens stay revoked)")
+    async def enable(
+        self, request: Request[auth.Principal, Any, Any], user_id: UUID, rt: Runtime
+    ) -> accounts.AccountStatus:
+        async with transaction(rt.pool) as conn:
+            return await accounts.set_disabled(conn, request.user.user_id, user_id, False)

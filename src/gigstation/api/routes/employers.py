@@ -10,11 +10,11 @@ from litestar import Controller, Request, Response, get, post
 
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
-from gigstation.api.security import PUBLIC, roles
+from gigstation.api.security import PUBLIC, client_address, roles
 from gigstation.people import employers
-from gigstation.platform import auth, clock
+from gigstation.platform import auth, clock, throttle
 from gigstation.platform.auth import Principal
-from gigstation.platform.db import transaction
+from gigstation.platform.db import connection, transaction
 
 __all__ = ["EmployerController"]
 
@@ -41,6 +41,8 @@ class EmployerController(Controller):
     async def register(
         self, request: Request[Any, Any, Any], data: employers.EmployerCreate, rt: Runtime
     ) -> Response[EmployerRegistered]:
+        async with connection(rt.pool) as conn:  # before argon2: refusals cost no hashing
+            await throttle.before_registration(conn, rt.settings, client_address(request))
         password_hash = await rt.hasher.hash(data.password)
         today = clock.today(rt.settings.timezone)
 
@@ -49,7 +51,7 @@ class EmployerController(Controller):
             token, _ = auth.issue_token(rt.settings, Principal(employer.id, "employer"))
             return EmployerRegistered(employer, token)
 
-        return await create(request, rt, EmployerRegistered, make)
+        return await create(request, rt, EmployerRegistered, make, token_holder=lambda r: r.employer.id)
 
     @get("/me", guards=[roles("employer")], summary="单位资料 / My employer profile")
     async def me(self, request: Request[Principal, Any, Any], rt: Runtime) -> employers.EmployerView:

@@ -10,12 +10,12 @@ from litestar import Controller, Request, Response, get, patch, post, put
 
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
-from gigstation.api.security import PUBLIC, roles
+from gigstation.api.security import PUBLIC, client_address, roles
 from gigstation.oversight import priority
 from gigstation.people import workers
-from gigstation.platform import auth, clock
+from gigstation.platform import auth, clock, throttle
 from gigstation.platform.auth import Principal
-from gigstation.platform.db import transaction
+from gigstation.platform.db import connection, transaction
 from gigstation.platform.errors import NotFound
 from gigstation.platform.types import Phone
 
@@ -42,6 +42,8 @@ class WorkerController(Controller):
     async def register(
         self, request: Request[Any, Any, Any], data: workers.WorkerCreate, rt: Runtime
     ) -> Response[WorkerRegistered]:
+        async with connection(rt.pool) as conn:  # before argon2: refusals cost no hashing
+            await throttle.before_registration(conn, rt.settings, client_address(request))
         password_hash = await rt.hasher.hash(data.password)
         today = clock.today(rt.settings.timezone)
 
@@ -50,7 +52,7 @@ class WorkerController(Controller):
             token, _ = auth.issue_token(rt.settings, Principal(worker.id, "worker"))
             return WorkerRegistered(worker, token)
 
-        return await create(request, rt, WorkerRegistered, make)
+        return await create(request, rt, WorkerRegistered, make, token_holder=lambda r: r.worker.id)
 
     @get("/me", guards=[roles("worker")], summary="我的资料 / My profile")
     async def me(self, request: Request[Principal, Any, Any], rt: Runtime) -> workers.WorkerView:
