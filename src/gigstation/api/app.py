@@ -30,11 +30,12 @@ from gigstation.platform.events import EventHub
 from gigstation.platform.pii import PiiCipher
 from gigstation.work import autodispatch
 
-__all__ = ["API_PREFIX", "create_app", "openapi_config"]
+__all__ = ["API_PREFIX", "SWAGGER_ASSETS", "create_app", "openapi_config"]
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+SWAGGER_ASSETS = "/static/vendor/swagger-ui"
 
 
 def _runtime(state: State) -> Runtime:
@@ -49,7 +50,13 @@ def openapi_config() -> OpenAPIConfig:
         version=__version__,
         description="零工驿站调度系统 / dispatch and scheduling for public gig-work stations",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin()],
+        # Served from the package (static/vendor/swagger-ui): stations may have no internet.
+        render_plugins=[SwaggerRenderPlugin(
+            js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+            css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+            standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+            favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
+        )],
         components=Components(
             security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
         ),
