@@ -3,6 +3,7 @@
 from gigstation.api.routes.accounts import AuthController, OperatorController
 from gigstation.api.routes.assignments import AssignmentController
 from gigstation.api.routes.checkins import CheckinController
+from gigstation.api.routes.desk import DeskOfferController
 from gigstation.api.routes.dispatch import DispatchController, OfferController
 from gigstation.api.routes.employers import EmployerController
 from gigstation.api.routes.events import EventController
@@ -18,6 +19,7 @@ CONTROLLERS = [
     AssignmentController,
     AuthController,
     CheckinController,
+    DeskOfferController,
     DispatchController,
     EmployerController,
     EventController,
