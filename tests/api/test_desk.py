@@ -67,7 +67,7 @@ async def test_only_the_stations_operators_may_answer(api: Api) -> None:
     _, stranger = await api.operator(admin, [other_station["id"]])
     r = await api.client.post(f"{API}/offers/{offer['id']}/accept-for-worker", headers=bearer(stranger))
     assert r.status_code == 404
-    worker, worker_token = await api.worker()
+    _, worker_token = await api.worker()
     r = await api.client.post(f"{API}/offers/{offer['id']}/accept-for-worker", headers=bearer(worker_token))
     assert r.status_code == 403
     r = await api.client.post(f"{API}/offers/{offer['id']}/accept-for-worker", headers=bearer(admin))

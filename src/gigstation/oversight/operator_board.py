@@ -153,7 +153,7 @@ def empty_reason(reason: str, skill: str) -> tuple[str, str]:
     """Why a slot stayed empty, in the operator's words (Chinese, English)."""
     ref = reference.skill(skill)
     if reason == "no_skilled_worker":
-        return (f"没有会{ref.zh if ref else skill}的人",
+        return (f"没有会做{ref.zh if ref else skill}的人",
                 f"nobody waiting can do {ref.en.lower() if ref else skill}")
     texts = {
         "too_far": ("都太远", "everyone who could is too far away"),
