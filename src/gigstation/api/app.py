@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Litestar, Request, Router
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -16,6 +18,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.htmx import HTMXPlugin
 
 from gigstation import __version__
 from gigstation.api.problems import exception_handlers
@@ -104,7 +107,8 @@ def create_app(settings: Settings) -> Litestar:
 
     async def login_only(request: Request[Any, Any, Any]) -> bool:
         # Throttle password guessing; other routes are bounded by the pool instead.
-        return request.url.path.endswith("/auth/login")
+        return request.url.path.endswith("/auth/login") or (
+            request.url.path == "/login" and request.method == "POST")
 
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_rate_per_minute),
@@ -113,13 +117,24 @@ def create_app(settings: Settings) -> Litestar:
     api = Router(
         path=API_PREFIX,
         route_handlers=list(CONTROLLERS),
-        dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
+    )
+    # Imported here: the pages import the API's runtime and security modules.
+    from gigstation.web import template_config, web_handlers
+
+    csrf = CSRFConfig(
+        secret=hashlib.sha256(b"gigstation-csrf" + settings.token_secret()).hexdigest(),
+        cookie_name="gs_csrf", header_name="x-csrftoken", exclude=["^/api/"],
+        cookie_samesite="lax",
     )
     return Litestar(
-        route_handlers=[api],
+        route_handlers=[api, *web_handlers(settings)],
+        dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
         lifespan=[lifespan],
-        middleware=[rate_limit.middleware, DefineMiddleware(TokenAuth, exclude=["^/schema", "^/$", "^/static"])],
+        middleware=[rate_limit.middleware, DefineMiddleware(TokenAuth, exclude=["^/schema", "^/static"])],
         exception_handlers=exception_handlers,
+        template_config=template_config(),
+        plugins=[HTMXPlugin()],
+        csrf_config=csrf,
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,
         debug=False,

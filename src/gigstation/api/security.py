@@ -20,16 +20,32 @@ PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 """Route ``opt`` for the few routes anyone may call."""
 
 
+SESSION_COOKIE = "gs_session"
+"""The pages' HttpOnly session cookie (web/session.py sets it)."""
+_EVENTS_PATH = "/api/v1/events"
+
+
+def _cookie_allowed(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    # The cookie authenticates pages and the event stream only: a cookie on the JSON API's
+    # writes would make them open to cross-site requests, which CSRF does not cover there.
+    path = connection.url.path
+    if not path.startswith("/api/"):
+        return True
+    return path.rstrip("/") == _EVENTS_PATH and connection.scope.get("method") == "GET"
+
+
 class TokenAuth(AbstractAuthenticationMiddleware):
     """Reads ``Authorization: Bearer <token>`` and sets ``request.user`` to a Principal."""
-
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            # An EventSource cannot set headers, so /events may pass the token as a query.
+            # An EventSource cannot set headers, so /events may pass the token as a query,
+            # and the pages' EventSource sends the session cookie.
             token = connection.query_params.get("access_token", "")
+            if not token and _cookie_allowed(connection):
+                token = connection.cookies.get(SESSION_COOKIE, "")
             if not token:
                 raise Unauthorized("请先登录", "sign in first: send Authorization: Bearer <token>")
         settings: Settings = connection.app.state.runtime.settings
