@@ -27,10 +27,13 @@ __all__ = [
     "DeskOrder",
     "DeskWaiting",
     "EmptySlots",
+    "PairingRow",
     "RunLine",
     "RunResult",
     "desk_board",
     "empty_reason",
+    "names_of",
+    "order_pairings",
     "run_result",
 ]
 
@@ -189,3 +192,30 @@ async def run_result(conn: asyncpg.Connection[Any], station_id: UUID, run_id: UU
         empty.append(EmptySlots(UUID(u["order_id"]), order["title"] if order else "", u["missing"],
                                 u["reason"], zh, en))
     return RunResult(run["id"], station_id, run["started_at"], run["trigger"], lines, empty)
+
+
+class PairingRow(msgspec.Struct, frozen=True):
+    worker_id: UUID
+    worker_name: str
+    kind: str
+
+
+_PAIRINGS = """
+SELECT p.worker_id, u.name AS worker_name, p.kind FROM pairings p JOIN users u ON u.id = p.worker_id
+WHERE p.order_id = $1 AND p.station_id = $2 ORDER BY u.name, p.worker_id
+"""
+_NAMES = "SELECT id, name FROM users WHERE id = ANY($1::uuid[])"
+
+
+async def order_pairings(
+    conn: asyncpg.Connection[Any], station_id: UUID, order_id: UUID
+) -> list[PairingRow]:
+    """The pins and forbids waiting for an order's next run."""
+    return [msgspec.convert(dict(r), PairingRow) for r in await conn.fetch(_PAIRINGS, order_id, station_id)]
+
+
+async def names_of(conn: asyncpg.Connection[Any], user_ids: list[UUID]) -> dict[UUID, str]:
+    """Display names by user id."""
+    if not user_ids:
+        return {}
+    return {r["id"]: r["name"] for r in await conn.fetch(_NAMES, user_ids)}

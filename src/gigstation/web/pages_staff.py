@@ -5,6 +5,13 @@ W1's ``web/__init__.py`` imports ``PAGE_CONTROLLERS_W2`` and mounts every class 
 
 from __future__ import annotations
 
+from gigstation.web.pages_employer import EmployerPages, EmployerRegisterPages
+from gigstation.web.pages_operator import OperatorPages
+from gigstation.web.pages_operator_desk import DeskPages
+from gigstation.web.pages_operator_review import OperatorReviewPages
+
 __all__ = ["PAGE_CONTROLLERS_W2"]
 
-PAGE_CONTROLLERS_W2: list[type] = []
+PAGE_CONTROLLERS_W2: list[type] = [
+    OperatorPages, DeskPages, OperatorReviewPages, EmployerRegisterPages, EmployerPages,
+]

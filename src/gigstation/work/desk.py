@@ -7,16 +7,35 @@ audit row names the operator as the actor and the worker as ``on_behalf_of``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
+from gigstation.people.workers import WorkerView, get_worker
+from gigstation.platform import audit
 from gigstation.platform.errors import NotFound
+from gigstation.stations.checkins import CheckinView
 from gigstation.stations.registry import operator_station_ids
-from gigstation.work.offers import AssignmentView, OfferView, accept_offer, decline_offer
+from gigstation.work.offers import (
+    AssignmentView,
+    OfferView,
+    accept_offer,
+    decline_offer,
+    list_live_offers,
+)
 
-__all__ = ["accept_for_worker", "decline_for_worker", "desk_offer_worker"]
+__all__ = [
+    "DeskJob",
+    "DeskPerson",
+    "accept_for_worker",
+    "clear_pairing",
+    "decline_for_worker",
+    "desk_offer_worker",
+    "desk_person",
+]
 
 _OFFER = "SELECT worker_id, station_id FROM offers WHERE id = $1"
 
@@ -45,3 +64,68 @@ async def decline_for_worker(
     """Decline on the worker's behalf (they said no at the desk)."""
     worker_id = await desk_offer_worker(conn, operator_id, offer_id)
     return await decline_offer(conn, worker_id, offer_id, actor=operator_id)
+
+
+_CLEAR = "DELETE FROM pairings WHERE station_id = $1 AND worker_id = $2 AND order_id = $3 RETURNING kind"
+
+
+async def clear_pairing(
+    conn: asyncpg.Connection[Any], station_id: UUID, operator_id: UUID, worker_id: UUID, order_id: UUID
+) -> bool:
+    """Remove a pin or forbid; True if there was one."""
+    kind = await conn.fetchval(_CLEAR, station_id, worker_id, order_id)
+    if kind is not None:
+        await audit.record(conn, operator_id, "pairing.clear", "order", order_id,
+                           {"worker_id": str(worker_id), "kind": kind})
+    return kind is not None
+
+
+class DeskJob(msgspec.Struct, frozen=True):
+    assignment_id: UUID
+    title: str
+    address: str
+    lat: float
+    lon: float
+    starts_at: datetime
+    ends_at: datetime
+    pay_cents: int
+    pay_unit: str
+    employer_name: str
+    employer_phone: str
+
+
+class DeskPerson(msgspec.Struct, frozen=True):
+    """What the operator needs about the person standing at the desk."""
+
+    worker: WorkerView
+    checkin: CheckinView | None
+    waiting_here: bool
+    offers: list[OfferView]
+    jobs: list[DeskJob]
+
+
+_OPEN_CHECKIN = """
+SELECT id, worker_id, station_id, status, distance_m, by_operator IS NOT NULL AS by_operator,
+       available_until, max_distance_m, checked_in_at, left_at
+FROM checkins WHERE worker_id = $1 AND status = 'waiting'
+"""
+_JOBS = """
+SELECT a.id AS assignment_id, o.title, o.address, o.lat, o.lon, a.starts_at, a.ends_at, o.pay_cents,
+       o.pay_unit, u.name AS employer_name, u.phone AS employer_phone
+FROM assignments a JOIN orders o ON o.id = a.order_id JOIN users u ON u.id = o.employer_id
+WHERE a.worker_id = $1 AND a.status = 'active' AND a.ends_at > now()
+ORDER BY a.starts_at LIMIT 10
+"""
+
+
+async def desk_person(
+    conn: asyncpg.Connection[Any], station_id: UUID, worker_id: UUID
+) -> DeskPerson:
+    """The worker, their open check-in, this station's live offers to them, their coming jobs."""
+    worker = await get_worker(conn, worker_id)
+    row = await conn.fetchrow(_OPEN_CHECKIN, worker_id)
+    checkin = msgspec.convert(dict(row), CheckinView) if row is not None else None
+    offers = [o for o in await list_live_offers(conn, worker_id) if o.station_id == station_id]
+    jobs = [msgspec.convert(dict(r), DeskJob) for r in await conn.fetch(_JOBS, worker_id)]
+    return DeskPerson(worker, checkin, checkin is not None and checkin.station_id == station_id,
+                      offers, jobs)

@@ -1,0 +1,104 @@
+"""Operator pages over HTTP (no browser): board, dispatch result, desk, figures, review."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from litestar.testing import AsyncTestClient
+
+from gigstation.platform.clock import now
+from tests.api.conftest import API, Api, api, bearer, client  # noqa: F401  (fixtures)
+
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def sign_in(c: AsyncTestClient[Any], phone: str, password: str) -> str:
+    """Sign in through the login form; returns a CSRF token for later posts."""
+    page = await c.get("/login")
+    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    r = await c.post("/login", data={"phone": phone, "password": password, "_csrf_token": token},
+                     follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return token
+
+
+async def desk_setup(api: Api) -> dict[str, Any]:
+    admin = await api.admin()
+    station = await api.station(admin, name="夏阳驿站")
+    op, op_token = await api.operator(admin, [station["id"]])
+    worker, _ = await api.worker(name="陈阿姨")
+    _, employer = await api.employer()
+    start = (now() + timedelta(hours=1)).replace(microsecond=0)
+    order = await api.order(employer, headcount=2, title="仓库装卸", starts_at=start.isoformat(),
+                            ends_at=(start + timedelta(hours=2)).isoformat())
+    return {"admin": admin, "station": station, "op": op, "op_token": op_token, "worker": worker,
+            "order": order}
+
+
+async def test_operator_runs_the_desk_end_to_end(api: Api, db: asyncpg.Connection[Any]) -> None:
+    s = await desk_setup(api)
+    c = api.client
+    sid = s["station"]["id"]
+    token = await sign_in(c, s["op"]["phone"], "operator-pass")
+    r = await c.get("/operator", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/operator/stations/{sid}"
+    board = await c.get(f"/operator/stations/{sid}")
+    assert board.status_code == 200
+    assert "一键调度" in board.text and "仓库装卸" in board.text
+    # Find the person by phone and check them in at the desk.
+    desk = await c.get(f"/operator/stations/{sid}/desk", params={"q": s["worker"]["phone"]})
+    assert desk.status_code == 200 and "陈阿姨" in desk.text and "帮他签到" in desk.text
+    r = await c.post(f"/operator/stations/{sid}/desk/checkin", data={
+        "_csrf_token": token, "worker_id": s["worker"]["id"], "until": "",
+        "until_other": (now() + timedelta(hours=5)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M"),
+        "max_distance_m": "10000"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    # Dispatch: the result names who goes where.
+    r = await c.post(f"/operator/stations/{sid}/dispatch", data={"_csrf_token": token},
+                     follow_redirects=False)
+    assert r.status_code == 303, r.text
+    result = await c.get(r.headers["location"].split("#")[0])
+    assert "调度结果" in result.text and "陈阿姨" in result.text
+    assert "缺 1 人" in result.text  # two places, one person: the other stays empty, with a reason
+    assert "没有会做装卸的人" in result.text
+    # Accept the offer for her at the desk.
+    offer_id = await db.fetchval("SELECT id FROM offers WHERE status = 'offered'")
+    r = await c.post(f"/operator/stations/{sid}/desk/offers/{offer_id}/accept",
+                     data={"_csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    after = await c.get(r.headers["location"].split("#")[0])
+    assert "已替他接受" in after.text and "他接下的工作" in after.text
+    actor = await db.fetchval(
+        "SELECT u.role FROM audit_log a JOIN users u ON u.id = a.actor_id WHERE a.action = 'offer.accept'")
+    assert actor == "operator"
+    figures = await c.get(f"/operator/stations/{sid}/figures")
+    assert figures.status_code == 200 and "<svg" in figures.text and "每小时签到人次" in figures.text
+    for tab in ("complaints", "employers"):
+        assert (await c.get(f"/operator/stations/{sid}/{tab}")).status_code == 200
+    order_page = await c.get(f"/operator/stations/{sid}/orders/{s['order']['id']}")
+    assert order_page.status_code == 200
+
+
+async def test_unknown_number_at_the_desk_says_what_to_do(api: Api) -> None:
+    s = await desk_setup(api)
+    await sign_in(api.client, s["op"]["phone"], "operator-pass")
+    r = await api.client.get(f"/operator/stations/{s['station']['id']}/desk", params={"q": "13999999999"})
+    assert r.status_code == 404 and "没有找到这位劳动者" in r.text
+
+
+async def test_other_stations_and_other_roles_are_kept_out(api: Api) -> None:
+    s = await desk_setup(api)
+    other = await api.station(s["admin"], name="别处")
+    await sign_in(api.client, s["op"]["phone"], "operator-pass")
+    r = await api.client.get(f"/operator/stations/{other['id']}")
+    assert r.status_code == 404
+    await api.client.post("/logout", follow_redirects=False)
+    api.client.cookies.clear()
+    worker, _ = await api.worker()
+    await sign_in(api.client, worker["phone"], "worker-pass")
+    r = await api.client.get(f"/operator/stations/{s['station']['id']}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
