@@ -20,8 +20,9 @@ from gigstation.platform.errors import DomainError, NotFound, Unauthorized
 from gigstation.web import i18n
 from gigstation.web.pages_public import PublicPages
 from gigstation.web.pages_staff import PAGE_CONTROLLERS_W2
-from gigstation.web.pages_station import StationPages
+from gigstation.web.pages_station import ScreenLinkPages, StationPages
 from gigstation.web.pages_worker import WorkerPages
+from gigstation.web.pages_worker_jobs import WorkerJobPages
 from gigstation.web.session import NeedsSignIn
 
 __all__ = ["STATIC_DIR", "TEMPLATE_DIR", "template_config", "web_handlers"]
@@ -67,7 +68,8 @@ def web_handlers(settings: Settings) -> list[Any]:
     """The page routers and the static files (long-cached; asset URLs carry the version)."""
     pages = Router(
         path="/",
-        route_handlers=[PublicPages, StationPages, WorkerPages, *PAGE_CONTROLLERS_W2],
+        route_handlers=[PublicPages, StationPages, ScreenLinkPages, WorkerPages, WorkerJobPages,
+                        *PAGE_CONTROLLERS_W2],
         # Pages read the cookie themselves (web/session.py) and redirect instead of a JSON 401.
         opt=dict(PUBLIC),
         exception_handlers={NeedsSignIn: _needs_sign_in, DomainError: _page_error},

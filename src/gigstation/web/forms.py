@@ -17,7 +17,7 @@ T = TypeVar("T")
 _PATH = re.compile(r"at `\$\.(\w+)")
 
 
-def convert_form(data: dict[str, Any], kind: type[T]) -> T:
+def convert_form(data: Any, kind: type[T]) -> T:
     """``msgspec.convert`` with text coercion; a failure becomes Invalid naming the field."""
     try:
         return msgspec.convert(data, kind, strict=False)
