@@ -11,9 +11,13 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from gigstation.platform.clock import now
-from tests.api.conftest import API, Api, api, bearer, client  # noqa: F401  (fixtures)
+from tests.api import conftest as _api_fixtures
+from tests.api.conftest import Api
 
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+client = _api_fixtures.client  # the API tests' app-and-client fixtures
+api = _api_fixtures.api
 
 
 async def sign_in(c: AsyncTestClient[Any], phone: str, password: str) -> str:
