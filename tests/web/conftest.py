@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
+import httpx
 import pytest
 import uvicorn
 
@@ -204,6 +205,38 @@ def sql(server: LiveServer, query: str, *args: Any) -> Any:
             await conn.close()
 
     return run(go())
+
+
+# ---------------------------------------------------------------- JSON API shortcuts
+
+
+def api_token(server: LiveServer, phone: str, password: str = PASSWORD) -> str:
+    """A bearer token for the JSON API (for steps another person does elsewhere)."""
+    r = httpx.post(f"{server.url}/api/v1/auth/login", json={"phone": phone, "password": password})
+    assert r.status_code == 200, r.text
+    return str(r.json()["token"])
+
+
+def post_order(server: LiveServer, seed: Seed, title: str = "仓库装卸", headcount: int = 2) -> dict[str, Any]:
+    """The employer posts an order near the station, starting in an hour (JSON API)."""
+    token = api_token(server, seed.employer.phone)
+    start = now() + timedelta(minutes=30)
+    r = httpx.post(f"{server.url}/api/v1/orders", headers={"Authorization": f"Bearer {token}"}, json={
+        "title": title, "skill": "moving", "headcount": headcount,
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=4)).isoformat(),
+        "lat": STATION_LAT + 0.01, "lon": STATION_LON + 0.01, "address": "青浦区赵巷镇沪青平公路3000号仓库",
+        "pay_cents": 3000, "pay_unit": "hour"})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def dispatch(server: LiveServer, seed: Seed) -> dict[str, Any]:
+    token = api_token(server, seed.operator.phone)
+    r = httpx.post(f"{server.url}/api/v1/stations/{seed.station_id}/dispatch",
+                   headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
 
 
 # ---------------------------------------------------------------- browser

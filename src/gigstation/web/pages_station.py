@@ -80,7 +80,7 @@ class StationPages(Controller):
             await screens.station_of_screen(conn, station_id, token)
             feed = await screens.screen_feed(conn, station_id, clock.now())
         return await render(request, rt, "station/screen.html", feed=feed, token=token,
-                            url=station_url(rt, station_id), user_name=None)
+                            url=station_url(rt, station_id), user_name=None, now=clock.now())
 
     @get(_SCREEN + "/live", name="station.screen_live")
     async def screen_live(self, request: Request[Any, Any, Any], station_id: UUID, token: str,
@@ -89,7 +89,7 @@ class StationPages(Controller):
             await screens.station_of_screen(conn, station_id, token)
             feed = await screens.screen_feed(conn, station_id, clock.now())
         return await render(request, rt, "station/_screen_live.html", feed=feed, token=token,
-                            url=station_url(rt, station_id), user_name=None)
+                            url=station_url(rt, station_id), user_name=None, now=clock.now())
 
     @get(_SCREEN + "/qr.svg", name="station.screen_qr", media_type="image/svg+xml",
          cache_control=None)
