@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
@@ -28,13 +29,19 @@ __all__ = ["DeskPages"]
 
 DISTANCE_CHOICES = (3000, 5000, 10000, 20000)
 DONE = {
-    "checked_in": ("已帮他签到，等待派工", "Checked in: now waiting for a job"),
+    "checked_in": ("已代为签到，等待派工", "Checked in: now waiting for a job"),
     "checked_out": ("已签退", "Checked out"),
-    "accepted": ("已替他接受：请把工作地点和时间告诉他", "Accepted for them: tell them where and when"),
-    "declined": ("已替他拒绝", "Declined for them"),
+    "accepted": ("已代为接受：请把工作地点和时间告诉本人", "Accepted for them: tell them where and when"),
+    "declined": ("已代为拒绝", "Declined for them"),
     "skill": ("证书已核验", "Certificate verified"),
     "priority": ("帮扶身份已核定", "Priority groups recorded"),
 }
+
+
+def _default_until(rt: Runtime) -> str:
+    """The first choice still ahead today (the last one late at night)."""
+    local = clock.now().astimezone(ZoneInfo(rt.settings.timezone)).strftime("%H:%M")
+    return next((c for c in UNTIL_CHOICES if c > local), UNTIL_CHOICES[-1])
 
 
 def _back(station_id: UUID, worker_id: UUID, done: str) -> Redirect:
@@ -77,7 +84,7 @@ class DeskPages(Controller):
         return await render(
             request, rt, "operator/desk.html", status_code=status_code, station=station,
             stations=stations, person=person, q=q, errors=errors, done=en if lang == "en" else zh,
-            until_choices=UNTIL_CHOICES, distance_choices=DISTANCE_CHOICES,
+            until_choices=UNTIL_CHOICES, default_until=_default_until(rt), distance_choices=DISTANCE_CHOICES,
             priority_groups=workers.PRIORITY_GROUPS, now=clock.now())
 
     async def _fail(

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from litestar.testing import AsyncTestClient
 
 from gigstation.platform.clock import now
-from tests.api import conftest as _api_fixtures
 from tests.api.conftest import Api
-
-CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
-
-client = _api_fixtures.client  # the API tests' app-and-client fixtures
-api = _api_fixtures.api
-
-
-async def sign_in(c: AsyncTestClient[Any], phone: str, password: str) -> str:
-    """Sign in through the login form; returns a CSRF token for later posts."""
-    page = await c.get("/login")
-    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-    r = await c.post("/login", data={"phone": phone, "password": password, "_csrf_token": token},
-                     follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return token
+from tests.pages_http.forms import sign_in
 
 
 async def desk_setup(api: Api) -> dict[str, Any]:
@@ -55,7 +38,7 @@ async def test_operator_runs_the_desk_end_to_end(api: Api, db: asyncpg.Connectio
     assert "一键调度" in board.text and "仓库装卸" in board.text
     # Find the person by phone and check them in at the desk.
     desk = await c.get(f"/operator/stations/{sid}/desk", params={"q": s["worker"]["phone"]})
-    assert desk.status_code == 200 and "陈阿姨" in desk.text and "帮他签到" in desk.text
+    assert desk.status_code == 200 and "陈阿姨" in desk.text and "代为签到" in desk.text
     r = await c.post(f"/operator/stations/{sid}/desk/checkin", data={
         "_csrf_token": token, "worker_id": s["worker"]["id"], "until": "",
         "until_other": (now() + timedelta(hours=5)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M"),
@@ -75,7 +58,7 @@ async def test_operator_runs_the_desk_end_to_end(api: Api, db: asyncpg.Connectio
                      data={"_csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303, r.text
     after = await c.get(r.headers["location"].split("#")[0])
-    assert "已替他接受" in after.text and "他接下的工作" in after.text
+    assert "已代为接受" in after.text and "已接下的工作" in after.text
     actor = await db.fetchval(
         "SELECT u.role FROM audit_log a JOIN users u ON u.id = a.actor_id WHERE a.action = 'offer.accept'")
     assert actor == "operator"

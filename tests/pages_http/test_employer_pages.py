@@ -12,13 +12,9 @@ import asyncpg
 from gigstation.people.employers import COMMITMENT_TEXT
 from gigstation.sim.demo import demo_credit_code
 from gigstation.work.offers import accept_offer
-from tests.api import conftest as _api_fixtures
 from tests.api import seed
 from tests.api.conftest import Api
-from tests.web.test_operator_pages import CSRF, sign_in
-
-client = _api_fixtures.client  # the API tests' app-and-client fixtures
-api = _api_fixtures.api
+from tests.pages_http.forms import CSRF, sign_in
 
 
 async def _register(api: Api) -> tuple[str, str]:

@@ -6,12 +6,8 @@ from typing import Any
 
 import asyncpg
 
-from tests.api import conftest as _api_fixtures
 from tests.api.conftest import ADMIN, Api
-from tests.web.test_operator_pages import sign_in
-
-client = _api_fixtures.client  # the API tests' app-and-client fixtures
-api = _api_fixtures.api
+from tests.pages_http.forms import sign_in
 
 
 async def test_admin_creates_and_edits_a_station_and_an_operator(api: Api, db: asyncpg.Connection[Any]) -> None:
