@@ -3,6 +3,7 @@ every station's figures for today side by side."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +32,12 @@ STATION_FIELDS = {"name", "address", "lat", "lon", "service_radius_m", "region"}
 OPERATOR_FIELDS = {"name", "phone", "password", "station_ids"}
 
 
+def short_names(names: list[str]) -> list[str]:
+    """Chart labels: without the shared district prefix and the "零工驿站" suffix, 6 characters."""
+    prefix = os.path.commonprefix(names) if len(names) > 1 else ""
+    return [(n.removeprefix(prefix).removesuffix("零工驿站").removesuffix("驿站") or n)[:6] for n in names]
+
+
 def _admin(request: Request[Any, Any, Any]) -> Principal:
     who = current_user(request)
     assert who is not None
@@ -56,7 +63,7 @@ class AdminPages(Controller):
         async with transaction(rt.pool) as conn:
             stations = (await registry.list_stations(conn, PageParams(limit=200))).items
             reports = [await station_report(conn, s.id, today, zone) for s in stations]
-        names = [s.name[:6] for s in stations]
+        names = short_names([s.name for s in stations])
         return await render(
             request, rt, "admin/home.html", stations=stations, rows=list(zip(stations, reports, strict=True)),
             checkins_chart=bar_chart([r.checkins for r in reports], names, height=180),
