@@ -3,7 +3,6 @@ every station's figures for today side by side."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from uuid import UUID
 
@@ -34,7 +33,12 @@ OPERATOR_FIELDS = {"name", "phone", "password", "station_ids"}
 
 def short_names(names: list[str]) -> list[str]:
     """Chart labels: without the shared district prefix and the "零工驿站" suffix, 6 characters."""
-    prefix = os.path.commonprefix(names) if len(names) > 1 else ""
+    prefix = ""
+    if len(names) > 1:
+        for chars in zip(*names, strict=False):
+            if len(set(chars)) > 1:
+                break
+            prefix += chars[0]
     return [(n.removeprefix(prefix).removesuffix("零工驿站").removesuffix("驿站") or n)[:6] for n in names]
 
 
