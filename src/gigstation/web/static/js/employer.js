@@ -61,6 +61,12 @@
     });
   }
 
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (event) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
   var live = document.getElementById("live");
   if (live && live.getAttribute("data-order") && window.EventSource && window.htmx) {
     var source = new EventSource("/api/v1/events");
