@@ -135,3 +135,15 @@ def test_operator_pages_are_clean(web: Browser, seed: Seed, width: int) -> None:
     # Chart code: none is sent anywhere; the charts are SVG in the page itself.
     page.goto(base + "/figures")
     assert page.locator("svg[role=img]").count() >= 4
+
+
+def test_operator_board_in_english(web: Browser, seed: Seed) -> None:
+    post_order(web.server, seed)
+    page = web.page(1366, lang="en")
+    sign_in(page, seed.operator.phone)
+    page.wait_for_url(f"**/operator/stations/{seed.station_id}")
+    assert page.get_by_role("button", name="Dispatch now").is_visible()
+    assert page.get_by_role("heading", name="Open orders").is_visible()
+    assert page.get_by_text("¥30/hour").is_visible()
+    assert axe_violations(page) == []
+    shot(page, "operator-board-en-1366", full_page=False)

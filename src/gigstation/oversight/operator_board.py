@@ -43,6 +43,7 @@ class DeskWaiting(msgspec.Struct, frozen=True):
     worker_id: UUID
     name: str
     skills: list[str]
+    skills_en: list[str]
     flags: list[str]
     waited_minutes: int
     checked_in_at: datetime
@@ -83,8 +84,8 @@ def _age(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _skill_names(codes: list[str]) -> list[str]:
-    return [s.zh if (s := reference.skill(c)) else c for c in codes]
+def _skill_names(codes: list[str], english: bool = False) -> list[str]:
+    return [(s.en if english else s.zh) if (s := reference.skill(c)) else c for c in codes]
 
 
 async def desk_board(
@@ -113,7 +114,7 @@ async def desk_board(
         offer = live_by_worker.get(w.worker_id)
         waiting.append(DeskWaiting(
             checkin_id=w.checkin_id, worker_id=w.worker_id, name=w.name,
-            skills=_skill_names(w.skills), flags=flags,
+            skills=_skill_names(w.skills), skills_en=_skill_names(w.skills, english=True), flags=flags,
             waited_minutes=max(0, int((now - w.checked_in_at).total_seconds() // 60)),
             checked_in_at=w.checked_in_at, available_until=w.available_until,
             max_distance_m=w.max_distance_m, by_operator=w.by_operator,
