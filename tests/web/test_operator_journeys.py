@@ -107,6 +107,13 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     assert page.get_by_text("赵巷镇沪青平公路3000号仓库").first.is_visible()
     shot(page, "operator-desk-accepted-1366")
 
+    # Today's figures have moved: one check-in, one place filled, drawn on the server.
+    page.get_by_role("link", name="今日数据").click()
+    assert page.locator("#c-checkins-h").get_by_text("合计 1").is_visible()
+    assert page.locator("#c-fills-h").get_by_text("合计 1").is_visible()
+    assert page.get_by_text("等候的人 0").is_visible()  # she left the room when she took the job
+    shot(page, "operator-figures-after-dispatch-1366")
+
     rows = sql(server, "SELECT a.status, u.role FROM assignments a JOIN audit_log l ON "
                "l.action = 'offer.accept' AND l.object_id = a.offer_id::text JOIN users u ON u.id = l.actor_id "
                "WHERE a.worker_id = $1::uuid", worker_id)
