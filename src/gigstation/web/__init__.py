@@ -5,18 +5,20 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, Router
 from litestar.datastructures import CacheControlHeader
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from gigstation import __version__
 from gigstation.api.security import PUBLIC
 from gigstation.platform.config import Settings
-from gigstation.platform.errors import DomainError, NotFound, Unauthorized
+from gigstation.platform.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany, Unauthorized
 from gigstation.web import i18n
 from gigstation.web.pages_public import PublicPages
 from gigstation.web.pages_staff import PAGE_CONTROLLERS_W2
@@ -50,18 +52,23 @@ def _needs_sign_in(_: Request[Any, Any, Any], exc: NeedsSignIn) -> Response[Any]
     return exc.redirect()
 
 
+_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, TooMany: 429}
+
+
 def _page_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    # A domain error that a page controller did not turn into a form message: a plain page.
+    # A domain error that a page controller did not turn into a form message: a plain page
+    # that says what happened and links back to the start.
     if isinstance(exc, Unauthorized):
-        return Redirect(f"/login?next={request.url.path}", status_code=303)
-    status = 404 if isinstance(exc, NotFound) else 403 if exc.__class__.__name__ == "Forbidden" else 409
+        return Redirect(f"/login?next={quote(request.url.path, safe='/')}", status_code=303)
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
     lang = i18n.lang_of(dict(request.cookies))
-    message = exc.detail_en if lang == "en" else exc.detail
-    return Response(
-        content=f"{message}\n",
-        status_code=status,
-        media_type="text/plain; charset=utf-8",
-    )
+    t = i18n.translator(lang)
+    return Template(template_name="error.html", status_code=status, context={
+        "lang": lang, "t": t, "tz": "Asia/Shanghai", "user": None, "user_name": None,
+        "here": request.url.path, "version": __version__, "errors": [],
+        "heading": t("出错了", "Something went wrong") if status != 404 else t("找不到", "Not found"),
+        "message": exc.detail_en if lang == "en" else exc.detail,
+    })
 
 
 def web_handlers(settings: Settings) -> list[Any]:
