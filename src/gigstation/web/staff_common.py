@@ -11,7 +11,8 @@ import asyncpg
 
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Invalid, NotFound
-from gigstation.stations.registry import StationView, get_station, operator_station_ids
+from gigstation.platform.pagination import PageParams
+from gigstation.stations.registry import StationView, get_station, list_stations, operator_station_ids
 
 __all__ = [
     "UNTIL_CHOICES",
@@ -24,16 +25,11 @@ __all__ = [
 
 UNTIL_CHOICES = ("12:00", "15:00", "18:00", "21:00")
 
-_ALL_STATIONS = "SELECT id FROM stations ORDER BY name, id LIMIT 500"
-
-
 async def my_stations(conn: asyncpg.Connection[Any], who: Principal) -> list[StationView]:
     """The stations this operator works for (every station for an admin), by name."""
     if who.role == "admin":
-        ids = [r["id"] for r in await conn.fetch(_ALL_STATIONS)]
-    else:
-        ids = list(await operator_station_ids(conn, who.user_id))
-    stations = [await get_station(conn, i) for i in ids]
+        return (await list_stations(conn, PageParams(limit=500))).items
+    stations = [await get_station(conn, i) for i in await operator_station_ids(conn, who.user_id)]
     return sorted(stations, key=lambda s: (s.name, str(s.id)))
 
 
