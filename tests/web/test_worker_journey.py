@@ -16,7 +16,6 @@ from tests.web.conftest import (
     Seed,
     assert_no_sideways_scroll,
     axe_violations,
-    dispatch,
     next_phone,
     post_order,
     shot,
@@ -42,7 +41,7 @@ def register(page: Any, name: str, phone: str, seq: int) -> None:
 
 def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, seed: Seed) -> None:
     server = web.server
-    post_order(server, seed)
+    order = post_order(server, seed)
     page = web.watch_page(web.context(360, geolocation=(STATION_LAT + 0.001, STATION_LON)).new_page())
 
     # The QR code opens the station page.
@@ -79,9 +78,18 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
     assert page.get_by_role("heading", name=re.compile("已签到，等待派工")).is_visible()
     assert page.get_by_text("暂时没有派工").is_visible()
 
-    # The operator dispatches elsewhere; the offer arrives on the open page without a reload.
-    run = dispatch(server, seed)
-    assert len(run["offers"]) >= 1
+    # The employer watches the order; the operator, in another browser, presses dispatch.
+    employer = web.page(1366)
+    sign_in(employer, seed.employer.phone, next_path=f"/employer/orders/{order['id']}")
+    assert employer.get_by_text("已来 0/2").is_visible()
+    operator = web.page(1366)
+    sign_in(operator, seed.operator.phone, next_path=f"/operator/stations/{seed.station_id}/figures")
+    assert operator.locator(".figure-nums div").filter(has_text="已补上").locator("dd").inner_text() == "0"
+    operator.goto(f"/operator/stations/{seed.station_id}")
+    operator.get_by_role("button", name="一键调度").click()
+    assert operator.get_by_text("赵大勇").first.is_visible()
+
+    # The offer arrives on the worker's open page without a reload.
     card = page.locator("article.offer")
     card.wait_for(timeout=10_000)
     assert card.locator(".pay").inner_text() == "¥30/小时"
@@ -105,6 +113,12 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
     page.get_by_role("link", name="我的工作").click()
     assert page.get_by_text("待付").is_visible()
     shot(page, "worker-jobs-360")
+
+    # The employer sees the order fill; the operator's figures count the filled place.
+    employer.get_by_text("已来 1/2").wait_for(timeout=10_000)
+    assert employer.get_by_role("heading", name="赵大勇").is_visible()
+    operator.goto(f"/operator/stations/{seed.station_id}/figures")
+    assert operator.locator(".figure-nums div").filter(has_text="已补上").locator("dd").inner_text() == "1"
 
 
 def test_station_page_for_a_signed_in_worker_goes_straight_to_check_in(web: Browser, seed: Seed) -> None:
