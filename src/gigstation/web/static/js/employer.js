@@ -68,6 +68,15 @@
   });
 
   var live = document.getElementById("live");
+  if (live) {
+    // Never replace the forms under someone's fingers: skip a refresh while they type.
+    live.addEventListener("htmx:beforeRequest", function (event) {
+      var el = document.activeElement;
+      if (el && live.contains(el) && (el.tagName === "INPUT" || el.tagName === "TEXTAREA")) {
+        event.preventDefault();
+      }
+    });
+  }
   if (live && live.getAttribute("data-order") && window.EventSource && window.htmx) {
     var source = new EventSource("/api/v1/events");
     ["order.filling", "offer.accepted", "assignment.cancelled"].forEach(function (kind) {
