@@ -4,12 +4,17 @@ employer pages at phone and desktop widths (journey 5)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
+from gigstation.platform.clock import now
 from gigstation.sim.demo import demo_credit_code
 from tests.web.conftest import (
+    STATION_LAT,
+    STATION_LON,
     Browser,
     Seed,
     assert_no_sideways_scroll,
@@ -114,3 +119,30 @@ def test_employer_pages_are_clean(web: Browser, seed: Seed, width: int) -> None:
     # No chart code on the employer's pages.
     scripts = page.evaluate("() => [...document.scripts].map(s => s.src)")
     assert [s for s in scripts if "chart" in s.lower()] == []
+
+
+def test_employer_watches_the_order_fill_live(web: Browser, seed: Seed) -> None:
+    from tests.web.test_operator_journeys import api_token, post_order
+
+    server = web.server
+    order = post_order(server, seed, "仓库搬运", headcount=1)
+    page = web.page(360)
+    sign_in(page, seed.employer.phone)
+    page.goto(f"/employer/orders/{order['id']}")
+    assert page.get_by_text("还没有人接单").is_visible()
+    worker = seed.workers[0]
+    token = api_token(server, worker.phone)
+    auth = {"Authorization": f"Bearer {token}"}
+    until = (now() + timedelta(hours=8)).isoformat()
+    r = httpx.post(f"{server.url}/api/v1/checkins", headers=auth, json={
+        "station_id": str(seed.station_id), "lat": STATION_LAT, "lon": STATION_LON,
+        "available_until": until, "max_distance_m": 10000})
+    assert r.status_code == 201, r.text
+    op = {"Authorization": f"Bearer {api_token(server, seed.operator.phone)}"}
+    run = httpx.post(f"{server.url}/api/v1/stations/{seed.station_id}/dispatch", headers=op).json()
+    (offer,) = run["offers"]
+    assert httpx.post(f"{server.url}/api/v1/offers/{offer['id']}/accept", headers=auth).status_code == 200
+    # No reload: the page hears the event (or its 5 s poll) and shows who is coming.
+    page.get_by_role("heading", name=worker.name).wait_for(timeout=10_000)
+    assert page.get_by_text("已来 1/1").is_visible()
+    shot(page, "employer-order-filled-360")
