@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from gigstation.platform import clock
+
 __all__ = [
     "LANG_COOKIE",
     "Lang",
@@ -25,6 +27,7 @@ __all__ = [
     "money",
     "pay",
     "translator",
+    "when",
 ]
 
 Lang = Literal["zh", "en"]
@@ -71,6 +74,18 @@ def hm(dt: datetime | None, tz: str) -> str:
     return "" if dt is None else _local(dt, tz).strftime("%H:%M")
 
 
+def when(dt: datetime | None, tz: str, now: datetime, lang: Lang = "zh") -> str:
+    """14:30 today, 明天 03:50 / tomorrow 03:50, else the date and time."""
+    if dt is None:
+        return ""
+    local, today = _local(dt, tz), _local(now, tz).date()
+    if local.date() == today:
+        return local.strftime("%H:%M")
+    if (local.date() - today).days == 1:
+        return ("tomorrow " if lang == "en" else "明天 ") + local.strftime("%H:%M")
+    return f"{day(local, tz, lang)} {local.strftime('%H:%M')}"
+
+
 def day(value: datetime | date | None, tz: str, lang: Lang = "zh") -> str:
     """12月1日 周二 / Tue 1 Dec."""
     if value is None:
@@ -115,8 +130,13 @@ def install(env: Environment) -> None:
         return day(value, _ctx_tz(ctx, tz), _ctx_lang(ctx))
 
     @pass_context
+    def when_f(ctx: Context, dt: datetime | None, tz: str | None = None) -> str:
+        return when(dt, _ctx_tz(ctx, tz), clock.now(), _ctx_lang(ctx))
+
+    @pass_context
     def km_f(ctx: Context, metres: int | float | None) -> str:
         return km(metres, _ctx_lang(ctx))
 
-    filters: dict[str, Any] = {"money": money, "pay": pay_f, "hm": hm_f, "day": day_f, "km": km_f}
+    filters: dict[str, Any] = {"money": money, "pay": pay_f, "hm": hm_f, "day": day_f, "km": km_f,
+                              "when": when_f}
     env.filters.update(filters)
