@@ -60,8 +60,9 @@ def test_order_below_the_minimum_wage_is_stopped_with_the_figure(web: Browser, s
     assert summary.get_by_text("25.00").is_visible()
 
     # The server is the real rule: with the page's check bypassed it refuses the same order.
-    page.evaluate("() => document.getElementById('order-form').submit()")
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():
+        page.evaluate("() => document.getElementById('order-form').submit()")
+    assert page.url.endswith("/employer/orders")  # the answer of the POST: the form again, 422
     assert page.locator(".error-summary a[href='#f-pay']").get_by_text("最低工资标准 25.00 元/小时").is_visible()
     assert sql(web.server, "SELECT count(*) AS n FROM orders")[0]["n"] == 0
     shot(page, "employer-order-refused-by-server-360")
