@@ -41,7 +41,10 @@ def test_free_until_chips_are_ahead_and_past_times_mean_tomorrow() -> None:
     morning = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
     assert until_options(morning, TZ) == ["12:00", "15:00", "18:00", "21:00"]
     evening = datetime(2026, 12, 1, 11, 30, tzinfo=UTC)  # 19:30
-    assert until_options(evening, TZ) == ["21:00"]
+    assert until_options(evening, TZ) == ["21:00", "23:00"]
+    late = datetime(2026, 12, 1, 15, 10, tzinfo=UTC)  # 23:10: chips go past midnight
+    assert until_options(late, TZ) == ["01:00", "03:00"]
+    assert until_to_datetime("01:00", late, TZ) == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
     assert until_to_datetime("21:00", evening, TZ) == datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
     assert until_to_datetime("02:00", evening, TZ) == datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 

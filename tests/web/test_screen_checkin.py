@@ -82,6 +82,23 @@ def test_worker_without_location_checks_in_with_the_screen_code(web: Browser, se
     assert_no_sideways_scroll(screen)
 
 
+def test_scanning_the_screen_qr_code_brings_its_code_along(web: Browser, seed: Seed) -> None:
+    screen, link = make_screen(web, seed)
+    code = screen_code(screen)
+    qr = httpx.get(f"{link}/qr.svg?c={code}")
+    expected = io.BytesIO()
+    segno.make(f"{web.server.url}/s/{seed.station_id}?code={code}", error="m").save(
+        expected, kind="svg", scale=10, border=2, dark="#000", light="#fff")
+    assert qr.content == expected.getvalue()
+    # What the phone opens after scanning: the station page, then check-in with the code filled in.
+    worker = web.page(360)
+    sign_in(worker, seed.workers[0].phone, next_path=f"/s/{seed.station_id}?code={code}")
+    worker.get_by_role("link", name="签到").click()
+    assert worker.get_by_label(re.compile("输入驿站屏幕上的签到码")).input_value() == code
+    worker.get_by_role("button", name="签到", exact=True).click()
+    worker.wait_for_url(re.compile(r"/worker$"))
+
+
 def test_wrong_codes_are_refused_and_then_guessing_stops(web: Browser, seed: Seed) -> None:
     make_screen(web, seed)
     worker = web.page(360)

@@ -98,8 +98,9 @@ class StationPages(Controller):
         async with transaction(rt.pool) as conn:
             await screens.station_of_screen(conn, station_id, token)
             feed = await screens.screen_feed(conn, station_id, clock.now(), limit=0)
+        # The page asks for it with ?c=<code>, so a URL names one minute's image: cacheable.
         return Response(_svg(f"{station_url(rt, station_id)}?code={feed.code}"),
-                        media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+                        media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
 
 
 class ScreenLinkPages(Controller):

@@ -47,9 +47,17 @@ def skill_options(lang: str) -> list[tuple[str, str]]:
 
 
 def until_options(now: datetime, tz: str) -> list[str]:
-    """The "free until" chips still ahead today (12:00, 15:00, 18:00, 21:00), at least one hour on."""
+    """The "free until" chips: 12:00, 15:00, 18:00, 21:00 while at least an hour ahead; late in
+    the day, whole hours two and four hours on (past midnight they mean tomorrow)."""
     local = now.astimezone(ZoneInfo(tz))
-    return [f"{h:02d}:00" for h in _UNTIL_HOURS if local.replace(hour=h, minute=0) > local + timedelta(hours=1)]
+    chips = [f"{h:02d}:00" for h in _UNTIL_HOURS if local.replace(hour=h, minute=0) > local + timedelta(hours=1)]
+    for ahead in (2, 4):
+        if len(chips) >= 2:
+            break
+        chip = f"{(local + timedelta(hours=ahead)).hour:02d}:00"
+        if chip not in chips:
+            chips.append(chip)
+    return chips
 
 
 def until_to_datetime(value: str, now: datetime, tz: str) -> datetime:
