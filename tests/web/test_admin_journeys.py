@@ -29,11 +29,13 @@ def test_admin_creates_a_station_and_an_operator(web: Browser, seed: Seed) -> No
     page.wait_for_url("**/admin?done=station")
     assert page.get_by_role("link", name="白鹤镇零工驿站", exact=True).is_visible()
     page.get_by_role("link", name="驿站工作人员").click()
+    page.wait_for_url("**/admin/operators")
     page.get_by_label("姓名").fill("刘专员")
     page.get_by_label("手机号（登录用）").fill("13911113333")
     page.get_by_label("初始密码（至少8位）").fill("operator-pass")
     page.locator("label.chip", has_text="白鹤镇零工驿站").click()
     page.get_by_role("button", name="创建账号").click()
+    page.wait_for_url("**/admin/operators?done=1")
     assert page.get_by_role("status").get_by_text("账号已创建").is_visible()
     assert page.get_by_role("cell", name="刘专员").is_visible()
     rows = sql(web.server, "SELECT s.name FROM operator_stations os JOIN stations s ON s.id = os.station_id "

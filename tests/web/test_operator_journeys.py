@@ -77,10 +77,12 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     page.get_by_role("button", name="查找").click()
     page.wait_for_url("**/desk?q=*")
     assert page.get_by_role("heading", name="陈阿姨").is_visible()
+    assert page.locator("#person .badge", has_text="50岁以上").is_visible()  # born 1966
     page.locator("label.chip", has_text="10 公里").click()
     page.get_by_label("其他时间（例如 16:30）").fill(
         (now() + timedelta(hours=6)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M"))
     page.get_by_role("button", name="代为签到").click()
+    page.wait_for_url("**/desk?worker=*done=checked_in*")
     assert page.get_by_role("status").get_by_text("已代为签到").is_visible()
     assert page.get_by_text("已签到，等待派工").is_visible()
 
@@ -96,12 +98,15 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     # Back at the desk: her offer, accepted for her with one press.
     page.get_by_label("窗口办理：手机号或证件号").fill("13600004242")
     page.get_by_role("button", name="查找").click()
+    page.wait_for_url("**/desk?q=13600004242")
     offer = page.locator("article.offer")
+    offer.wait_for()
     assert offer.get_by_text("¥30/小时").is_visible()
     assert offer.get_by_text("仓库搬运").is_visible()
     assert axe_violations(page) == []
     shot(page, "operator-desk-offer-1366")
     offer.get_by_role("button", name="代为接受").click()
+    page.wait_for_url("**done=accepted*")
     assert page.get_by_role("status").get_by_text("已代为接受").is_visible()
     assert page.get_by_text("已接下的工作").is_visible()
     assert page.get_by_text("赵巷镇沪青平公路3000号仓库").first.is_visible()
@@ -109,6 +114,7 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
 
     # Today's figures have moved: one check-in, one place filled, drawn on the server.
     page.get_by_role("link", name="今日数据").click()
+    page.wait_for_url("**/figures")
     assert page.locator("#c-checkins-h").get_by_text("合计 1").is_visible()
     assert page.locator("#c-fills-h").get_by_text("合计 1").is_visible()
     assert page.get_by_text("等候的人 0").is_visible()  # she left the room when she took the job

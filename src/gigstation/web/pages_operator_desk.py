@@ -76,7 +76,8 @@ class DeskPages(Controller):
                 if worker_id is None and q.strip():
                     worker_id = (await lookup.find_worker(conn, rt.cipher, q)).id
                 if worker_id is not None:
-                    person = await desk.desk_person(conn, station_id, worker_id)
+                    person = await desk.desk_person(conn, station_id, worker_id,
+                                                    clock.today(rt.settings.timezone))
             except DomainError as exc:
                 errors += field_errors(exc, lang, {"q"})
                 status_code = 404 if status_code == 200 else status_code

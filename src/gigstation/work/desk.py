@@ -7,13 +7,14 @@ audit row names the operator as the actor and the worker as ``on_behalf_of``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from gigstation.people.identity import age_on
 from gigstation.people.workers import WorkerView, get_worker
 from gigstation.platform import audit
 from gigstation.platform.errors import NotFound
@@ -98,6 +99,7 @@ class DeskPerson(msgspec.Struct, frozen=True):
     """What the operator needs about the person standing at the desk."""
 
     worker: WorkerView
+    flags: list[str]
     checkin: CheckinView | None
     waiting_here: bool
     offers: list[OfferView]
@@ -109,6 +111,7 @@ SELECT id, worker_id, station_id, status, distance_m, by_operator IS NOT NULL AS
        available_until, max_distance_m, checked_in_at, left_at
 FROM checkins WHERE worker_id = $1 AND status = 'waiting'
 """
+_BORN = "SELECT birth_date FROM workers WHERE user_id = $1"
 _JOBS = """
 SELECT a.id AS assignment_id, o.title, o.address, o.lat, o.lon, a.starts_at, a.ends_at, o.pay_cents,
        o.pay_unit, u.name AS employer_name, u.phone AS employer_phone
@@ -119,13 +122,20 @@ ORDER BY a.starts_at LIMIT 10
 
 
 async def desk_person(
-    conn: asyncpg.Connection[Any], station_id: UUID, worker_id: UUID
+    conn: asyncpg.Connection[Any], station_id: UUID, worker_id: UUID, today: date
 ) -> DeskPerson:
-    """The worker, their open check-in, this station's live offers to them, their coming jobs."""
+    """The worker (with the board's priority flags), their open check-in, this station's live
+    offers to them, their coming jobs."""
     worker = await get_worker(conn, worker_id)
+    flags = list(worker.priority_groups)
+    born = await conn.fetchval(_BORN, worker_id)
+    if born is not None and "age_50_plus" not in flags and age_on(born, today) >= 50:
+        flags.append("age_50_plus")
+    if worker.minor:
+        flags.append("minor")
     row = await conn.fetchrow(_OPEN_CHECKIN, worker_id)
     checkin = msgspec.convert(dict(row), CheckinView) if row is not None else None
     offers = [o for o in await list_live_offers(conn, worker_id) if o.station_id == station_id]
     jobs = [msgspec.convert(dict(r), DeskJob) for r in await conn.fetch(_JOBS, worker_id)]
-    return DeskPerson(worker, checkin, checkin is not None and checkin.station_id == station_id,
+    return DeskPerson(worker, flags, checkin, checkin is not None and checkin.station_id == station_id,
                       offers, jobs)
