@@ -57,3 +57,12 @@ def test_sign_in_and_out(new_page: Any, seed: Seed) -> None:
     page.get_by_role("button", name="退出").click()
     page.wait_for_url("**/")
     assert "gs_session" not in {c["name"] for c in page.context.cookies()}
+
+
+def test_a_page_for_another_role_says_which_account_it_needs(new_page: Any, seed: Seed) -> None:
+    page = new_page(360)
+    sign_in(page, seed.workers[0].phone, next_path="/")
+    page.goto("/operator")
+    assert "/login?next=/operator" in page.url
+    assert page.get_by_text("您现在登录的是工人账号；这个页面需要驿站工作人员账号").is_visible()
+    assert axe_violations(page) == []
