@@ -56,11 +56,18 @@ def _prepare(settings: Settings) -> None:
             await pool.close()
 
     asyncio.run(run())
+def _public_base_url(host: str, port: int) -> str:
+    """GIGSTATION_PUBLIC_BASE_URL, or the address this server listens on (QR codes encode it)."""
+    configured = os.environ.get("GIGSTATION_PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int, server: str) -> None:
     _prepare(settings)
     # Child processes read settings from the environment, so publish the resolved ones.
+    os.environ["GIGSTATION_PUBLIC_BASE_URL"] = _public_base_url(host, port)
     os.environ["GIGSTATION_DATABASE_URL"] = settings.database_url or ""
     os.environ["GIGSTATION_DATA_DIR"] = str(settings.data_dir)
     os.environ[PARENT_PID_ENV] = str(os.getpid())  # workers die with this process
@@ -133,11 +140,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from gigstation.sim.demo import seed_demo
+    from gigstation.sim.demo import pages_text, seed_demo
 
     with database(_settings(args)) as settings:
         accounts = asyncio.run(seed_demo(settings))
         print(accounts)
+        print(asyncio.run(pages_text(settings, _public_base_url(args.host, args.port))))
         if not args.no_serve:
             _serve(settings, args.host, args.port, args.workers, args.server)
     return 0

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.htmx import HTMXPlugin
 
 from gigstation import __version__
 from gigstation.api.problems import exception_handlers
@@ -31,12 +34,13 @@ from gigstation.platform.db import apply_migrations, connect_pool, connection, t
 from gigstation.platform.events import EventHub
 from gigstation.work import autodispatch
 
-__all__ = ["API_PREFIX", "create_app", "openapi_config"]
+__all__ = ["API_PREFIX", "SWAGGER_ASSETS", "create_app", "openapi_config"]
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 SWEEP_INTERVAL_S = 60.0
+SWAGGER_ASSETS = "/static/vendor/swagger-ui"
 
 
 async def _sweep_forever(pool: asyncpg.Pool[Any], settings: Settings, stop: asyncio.Event) -> None:
@@ -64,7 +68,13 @@ def openapi_config() -> OpenAPIConfig:
         version=__version__,
         description="零工驿站调度系统 / dispatch and scheduling for public gig-work stations",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin()],
+        # Served from the package (static/vendor/swagger-ui): stations may have no internet.
+        render_plugins=[SwaggerRenderPlugin(
+            js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+            css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+            standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+            favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
+        )],
         components=Components(
             security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
         ),
@@ -128,14 +138,26 @@ def create_app(settings: Settings) -> Litestar:
     api = Router(
         path=API_PREFIX,
         route_handlers=list(CONTROLLERS),
-        dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
+    )
+    # Imported here: the pages import the API's runtime and security modules.
+    from gigstation.web import template_config, web_handlers
+    from gigstation.web.session import PageSession
+
+    csrf = CSRFConfig(
+        secret=hashlib.sha256(b"gigstation-csrf" + settings.token_secret()).hexdigest(),
+        cookie_name="gs_csrf", header_name="x-csrftoken", exclude=["^/api/"],
+        cookie_samesite="lax",
     )
     return Litestar(
-        route_handlers=[api],
+        route_handlers=[api, *web_handlers(settings)],
+        dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
         lifespan=[lifespan],
         # Limits live in the database (platform/throttle.py), shared by every process.
-        middleware=[DefineMiddleware(TokenAuth, exclude=["^/schema", "^/$", "^/static"])],
+        middleware=[DefineMiddleware(TokenAuth, exclude=["^/schema", "^/static"]), PageSession],
         exception_handlers=exception_handlers,
+        template_config=template_config(),
+        plugins=[HTMXPlugin()],
+        csrf_config=csrf,
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,
         debug=False,

@@ -37,6 +37,19 @@ async def verify_token(connection: ASGIConnection[Any, Any, Any, Any], token: st
     return principal
 
 
+SESSION_COOKIE = "gs_session"
+"""The pages' HttpOnly session cookie (web/session.py sets it)."""
+
+
+def _cookie_allowed(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    # The cookie authenticates pages and the event stream only: a cookie on the JSON API's
+    # writes would make them open to cross-site requests, which CSRF does not cover there.
+    path = connection.url.path
+    if not path.startswith("/api/"):
+        return True
+    return path.rstrip("/") == EVENTS_PATH and connection.scope.get("method") == "GET"
+
+
 class TokenAuth(AbstractAuthenticationMiddleware):
     """Reads ``Authorization: Bearer <token>`` and sets ``request.user`` to a Principal."""
 
@@ -45,6 +58,9 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             token = connection.query_params.get("access_token", "") if _query_token_allowed(connection) else ""
+            # The pages (and their EventSource) send the HttpOnly session cookie instead.
+            if not token and _cookie_allowed(connection):
+                token = connection.cookies.get(SESSION_COOKIE, "")
             if not token:
                 raise Unauthorized("请先登录", "sign in first: send Authorization: Bearer <token>")
         return AuthenticationResult(user=await verify_token(connection, token), auth=token)

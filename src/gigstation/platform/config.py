@@ -74,6 +74,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     priority_wait_per_hour: int = 1
     priority_jobs_today_penalty: int = 2
     location_retention_days: int = 30
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where people reach the pages; the station QR codes encode ``{this}/s/{station_id}``."""
     # Oversight (docs/README-oversight.md names the source of each figure).
     settlement_days: int = 15
     """Pay unconfirmed this many days after the work ends is overdue (LCL art. 72: at most 15)."""

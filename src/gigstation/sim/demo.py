@@ -20,14 +20,15 @@ from gigstation.platform.auth import PasswordHasher, Principal
 from gigstation.platform.config import Settings
 from gigstation.platform.db import apply_migrations, connect_pool, connection, transaction
 from gigstation.platform.keys import open_keyring
-from gigstation.stations import checkins
+from gigstation.stations import checkins, screens
 from gigstation.stations import registry as stations
 from gigstation.work import orders
 
-__all__ = ["DEMO_PASSWORD", "demo_resident_id", "seed_demo"]
+__all__ = ["DEMO_PASSWORD", "demo_resident_id", "pages_text", "seed_demo"]
 
 DEMO_PASSWORD = "gig-demo-2026"  # noqa: S105 - printed for the demo on purpose
 ADMIN_PHONE = "13800000000"
+FIRST_OPERATOR_PHONE = "13900000000"
 QINGPU_AREA = "310118"
 
 
@@ -87,6 +88,7 @@ async def seed_demo(settings: Settings, *, n_workers: int = 40, seed: int = 7) -
                 made.append(await stations.create_station(conn, admin_id, stations.StationCreate(
                     name=f"{place['zh']}零工驿站", address=f"上海市青浦区{place['zh']}社区服务中心",
                     lat=place["lat"], lon=place["lon"], service_radius_m=1500)))
+                await screens.set_opening_hours(conn, admin_id, made[-1].id, "每天 06:30–18:00")
                 await accounts.create_operator(conn, admin_id, accounts.OperatorCreate(
                     name=f"{place['zh']}驿站专员", phone=f"1390000{i:04d}",
                     password=DEMO_PASSWORD, station_ids=[made[-1].id]), password_hash)
@@ -130,6 +132,39 @@ async def _operator_of(conn: Any, station_id: Any) -> Principal:
     operator_id = await conn.fetchval(
         "SELECT operator_id FROM operator_stations WHERE station_id = $1 LIMIT 1", station_id)
     return Principal(operator_id, "operator")
+
+
+_FIRST_STATION = """
+SELECT s.id, s.name FROM operator_stations os JOIN stations s ON s.id = os.station_id
+JOIN users u ON u.id = os.operator_id WHERE u.phone = $1
+"""
+
+
+async def pages_text(settings: Settings, base_url: str) -> str:
+    """The page addresses and the demo account that opens each (a fresh wall-screen link)."""
+    pool = await connect_pool(settings.database_url or "", min_size=1, max_size=1)
+    try:
+        async with transaction(pool) as conn:
+            station = await conn.fetchrow(_FIRST_STATION, FIRST_OPERATOR_PHONE)
+            if station is None:
+                return "（没有演示数据 / no demo data）"
+            admin_id = await conn.fetchval("SELECT id FROM users WHERE phone = $1", ADMIN_PHONE)
+            screen = await screens.make_screen_link(conn, admin_id, station["id"], base_url)
+    finally:
+        await pool.close()
+    b, sid = base_url.rstrip("/"), station["id"]
+    return "\n".join([
+        f"页面 / pages (密码 / password {DEMO_PASSWORD}):",
+        f"  选择身份 / start                     {b}/",
+        f"  工人（驿站二维码页）/ worker, QR page  {b}/s/{sid}      工人 13600000000",
+        f"  工人 / worker                        {b}/worker        13600000000 (已签到 checked in)",
+        f"  用工单位 / employer                  {b}/employer      13700000000",
+        f"  驿站专员 / operator                  {b}/operator      {FIRST_OPERATOR_PHONE} ({station['name']})",
+        f"  管理员 / admin                       {b}/admin         {ADMIN_PHONE}",
+        f"  驿站海报 / printable poster          {b}/s/{sid}/poster",
+        f"  签到大屏 / wall screen (无需登录)     {screen}",
+        f"  API 文档 / API docs                  {b}/schema/swagger",
+    ])
 
 
 def _accounts_text(*, already: bool) -> str:

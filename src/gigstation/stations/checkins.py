@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -15,6 +15,7 @@ from gigstation.platform.conflicts import conflict_from
 from gigstation.platform.errors import Forbidden, Invalid, NotFound
 from gigstation.platform.geo import distance_m
 from gigstation.platform.types import Distance, Lat, Lon
+from gigstation.stations import presence
 from gigstation.stations.registry import get_station, operator_station_ids
 
 __all__ = [
@@ -36,6 +37,8 @@ class CheckinCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     lon: Lon | None = None
     worker_id: UUID | None = None
     """Only when an operator checks a worker in on their behalf."""
+    presence_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")] | None = None
+    """The six digits on the station's wall screen: proof of presence instead of a location."""
 
     def __post_init__(self) -> None:
         from gigstation.platform.types import rule_violation
@@ -94,16 +97,23 @@ async def check_in(
         if data.worker_id not in (None, who.user_id):
             raise Forbidden("只能为自己签到", "workers check in only themselves")
         worker_id = who.user_id
-        if lat is None or lon is None:
-            raise Invalid.of_field("lat", "自助签到需要手机定位", "self check-in needs the phone's location")
-        dist = distance_m(lat, lon, station.lat, station.lon)
-        if dist > station.service_radius_m:
-            raise Invalid.of_field(
-                "lat",
-                f"您距离驿站 {dist} 米，须在 {station.service_radius_m} 米范围内签到",
-                f"you are {dist} m from the station; check-in needs to be within "
-                f"{station.service_radius_m} m",
-            )
+        if data.presence_code is not None:
+            # The screen's code proves presence; the location is then neither needed nor kept.
+            await presence.verify_code(conn, worker_id, data.station_id, data.presence_code, now)
+            lat = lon = None
+        elif lat is None or lon is None:
+            raise Invalid.of_field("lat", "自助签到需要手机定位，或输入驿站屏幕上的签到码",
+                                   "self check-in needs the phone's location or the code on the "
+                                   "station's screen")
+        else:
+            dist = distance_m(lat, lon, station.lat, station.lon)
+            if dist > station.service_radius_m:
+                raise Invalid.of_field(
+                    "lat",
+                    f"您距离驿站 {dist} 米，须在 {station.service_radius_m} 米范围内签到",
+                    f"you are {dist} m from the station; check-in needs to be within "
+                    f"{station.service_radius_m} m",
+                )
         by_operator = None
     elif who.role == "operator":
         if data.station_id not in await operator_station_ids(conn, who.user_id):
@@ -116,7 +126,8 @@ async def check_in(
         by_operator = who.user_id
     else:
         raise Forbidden("无权签到", "this role cannot check in")
-    details = {"station_id": str(data.station_id), "by_operator": by_operator is not None}
+    proof = "operator" if by_operator else "presence_code" if data.presence_code is not None else "location"
+    details = {"station_id": str(data.station_id), "by_operator": by_operator is not None, "proof": proof}
     try:
         row = await conn.fetchrow(_INSERT, worker_id, data.station_id, lat, lon, dist, by_operator,
                                   data.available_until, data.max_distance_m, who.user_id, details)

@@ -168,9 +168,14 @@ WHERE worker_id = $1 AND status = 'waiting' RETURNING station_id
 
 
 async def accept_offer(
-    conn: asyncpg.Connection[Any], worker_id: UUID, offer_id: UUID, zone: str = "Asia/Shanghai"
+    conn: asyncpg.Connection[Any], worker_id: UUID, offer_id: UUID, zone: str = "Asia/Shanghai",
+    *, actor: UUID | None = None
 ) -> AssignmentView:
-    """Take the slot (see the module docstring); a retry returns the same assignment."""
+    """Take the slot (see the module docstring); a retry returns the same assignment.
+
+    ``actor`` is who pressed the button when it is not the worker (an operator at the
+    desk); the audit row names them, and the worker in its details.
+    """
     offer = await _own_offer(conn, worker_id, offer_id)
     await conn.execute(_LOCK_WORKER, worker_id)
     await conn.execute(_LOCK_ORDER, offer.order_id)
@@ -212,8 +217,10 @@ async def accept_offer(
          {"order_id": offer.order_id, "filled": order["filled"], "headcount": order["headcount"],
           "status": order["status"], "worker_id": worker_id}),
     ])
-    await audit.record(conn, worker_id, "offer.accept", "offer", offer_id,
-                       {"assignment_id": str(assignment.id), "withdrawn": others})
+    details: dict[str, Any] = {"assignment_id": str(assignment.id), "withdrawn": others}
+    if actor is not None and actor != worker_id:
+        details["on_behalf_of"] = str(worker_id)
+    await audit.record(conn, actor or worker_id, "offer.accept", "offer", offer_id, details)
     return assignment
 
 
@@ -236,8 +243,13 @@ WHERE id = $1 AND worker_id = $2 AND status = 'offered' RETURNING id
 """
 
 
-async def decline_offer(conn: asyncpg.Connection[Any], worker_id: UUID, offer_id: UUID) -> OfferView:
-    """Say no; the slot goes back to the next run. Declining twice is harmless."""
+async def decline_offer(
+    conn: asyncpg.Connection[Any], worker_id: UUID, offer_id: UUID, *, actor: UUID | None = None
+) -> OfferView:
+    """Say no; the slot goes back to the next run. Declining twice is harmless.
+
+    ``actor``: as for accept_offer, the operator answering for the worker at the desk.
+    """
     offer = await _own_offer(conn, worker_id, offer_id)
     if await conn.fetchval(_DECLINE, offer_id, worker_id) is None:
         offer = await _own_offer(conn, worker_id, offer_id)
@@ -246,7 +258,8 @@ async def decline_offer(conn: asyncpg.Connection[Any], worker_id: UUID, offer_id
         raise _closed(offer)
     await events.emit(conn, "offer.declined", {"offer_id": offer_id, "order_id": offer.order_id,
                                                "worker_id": worker_id}, station_id=offer.station_id)
-    await audit.record(conn, worker_id, "offer.decline", "offer", offer_id)
+    on_behalf = {"on_behalf_of": str(worker_id)} if actor is not None and actor != worker_id else None
+    await audit.record(conn, actor or worker_id, "offer.decline", "offer", offer_id, on_behalf)
     return await _own_offer(conn, worker_id, offer_id)
 
 

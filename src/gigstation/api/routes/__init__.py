@@ -4,6 +4,7 @@ from gigstation.api.routes.accounts import AccountController, AuthController, Op
 from gigstation.api.routes.agreement_page import AgreementPageController
 from gigstation.api.routes.assignments import AssignmentController
 from gigstation.api.routes.checkins import CheckinController
+from gigstation.api.routes.desk import DeskOfferController
 from gigstation.api.routes.dispatch import DispatchController, OfferController
 from gigstation.api.routes.employers import EmployerController
 from gigstation.api.routes.events import EventController
@@ -36,6 +37,7 @@ CONTROLLERS = [
     BlacklistController,
     BlockController,
     CheckinController,
+    DeskOfferController,
     DispatchController,
     EmployerController,
     EventController,

@@ -13,7 +13,8 @@ from gigstation.api.security import roles
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
-from gigstation.stations import checkins
+from gigstation.platform.errors import Invalid
+from gigstation.stations import checkins, presence
 
 __all__ = ["CheckinController"]
 
@@ -26,10 +27,18 @@ class CheckinController(Controller):
     async def check_in(
         self, request: Request[Principal, Any, Any], data: checkins.CheckinCreate, rt: Runtime
     ) -> Response[checkins.CheckinView]:
-        return await create(
-            request, rt, checkins.CheckinView,
-            lambda conn: checkins.check_in(conn, request.user, data, clock.now()),
-        )
+        """With ``presence_code`` (the wall screen's six digits) a worker needs no location."""
+        try:
+            return await create(
+                request, rt, checkins.CheckinView,
+                lambda conn: checkins.check_in(conn, request.user, data, clock.now()),
+            )
+        except Invalid as exc:
+            if exc.code == presence.PRESENCE_CODE:
+                # The check-in rolled back; the wrong guess is counted on its own.
+                async with transaction(rt.pool) as conn:
+                    await presence.record_failure(conn, request.user.user_id, clock.now())
+            raise
 
     @get("/{checkin_id:uuid}", guards=[roles("worker", "operator", "admin")],
          summary="签到详情 / One check-in")

@@ -77,10 +77,11 @@ class StationController(Controller):
 
     @get("/{station_id:uuid}/qr.svg", opt=PUBLIC, media_type="image/svg+xml",
          summary="驿站签到二维码 / Check-in QR code")
-    async def qr(self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime) -> bytes:
+    async def qr(self, station_id: UUID, rt: Runtime) -> bytes:
+        """Encodes the station's worker page, ``{GIGSTATION_PUBLIC_BASE_URL}/s/{station_id}``."""
         async with transaction(rt.pool) as conn:
             await stations.get_station(conn, station_id)
-        url = f"{request.base_url}checkin?station={station_id}"
+        url = f"{rt.settings.public_base_url.rstrip('/')}/s/{station_id}"
         out = io.BytesIO()
         segno.make(url, error="m").save(out, kind="svg", scale=8, border=2)
         return out.getvalue()

@@ -1,0 +1,157 @@
+"""Administrator pages: stations (create, edit, poster, wall-screen link), operators, and
+every station's figures for today side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from gigstation.api.runtime import Runtime
+from gigstation.oversight.charts import bar_chart
+from gigstation.oversight.reports import station_report
+from gigstation.people import accounts
+from gigstation.platform import clock
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.platform.errors import DomainError
+from gigstation.platform.pagination import PageParams
+from gigstation.stations import editing, registry
+from gigstation.web.forms import convert_form, form_text
+from gigstation.web.i18n import lang_of
+from gigstation.web.pages_operator_review import figures_context
+from gigstation.web.render import field_errors, render
+from gigstation.web.session import current_user, page_role
+
+__all__ = ["AdminPages"]
+
+STATION_FIELDS = {"name", "address", "lat", "lon", "service_radius_m", "region"}
+OPERATOR_FIELDS = {"name", "phone", "password", "station_ids"}
+
+
+def short_names(names: list[str]) -> list[str]:
+    """Chart labels: without the shared district prefix and the "零工驿站" suffix, 6 characters."""
+    prefix = ""
+    if len(names) > 1:
+        for chars in zip(*names, strict=False):
+            if len(set(chars)) > 1:
+                break
+            prefix += chars[0]
+    return [(n.removeprefix(prefix).removesuffix("零工驿站").removesuffix("驿站") or n)[:6] for n in names]
+
+
+def _admin(request: Request[Any, Any, Any]) -> Principal:
+    who = current_user(request)
+    assert who is not None
+    return who
+
+
+def _station_data(values: dict[str, str]) -> registry.StationCreate:
+    return convert_form({
+        "name": values["name"], "address": values["address"], "lat": values["lat"] or None,
+        "lon": values["lon"] or None, "service_radius_m": values["service_radius_m"] or "1000",
+        "region": values["region"] or "Shanghai",
+    }, registry.StationCreate)
+
+
+class AdminPages(Controller):
+    path = "/admin"
+    guards = [page_role("admin")]  # noqa: RUF012  (Litestar reads it from the class)
+
+    @get("/", name="admin.home")
+    async def home(self, request: Request[Any, Any, Any], rt: Runtime, done: str = "") -> Template:
+        zone = rt.settings.timezone
+        today = clock.today(zone)
+        async with transaction(rt.pool) as conn:
+            stations = (await registry.list_stations(conn, PageParams(limit=200))).items
+            reports = [await station_report(conn, s.id, today, zone) for s in stations]
+        names = short_names([s.name for s in stations])
+        return await render(
+            request, rt, "admin/home.html", stations=stations, rows=list(zip(stations, reports, strict=True)),
+            checkins_chart=bar_chart([r.checkins for r in reports], names, height=180),
+            filled_chart=bar_chart([r.slots_filled for r in reports], names, height=180),
+            today=today, done=done)
+
+    @get("/stations/new", name="admin.station.new")
+    async def new_station(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:
+        return await render(request, rt, "admin/station_form.html", station=None,
+                            form={"service_radius_m": "1000", "region": "Shanghai"}, errors=[])
+
+    @post("/stations", name="admin.station.create")
+    async def create_station(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
+        who = _admin(request)
+        form = await request.form()
+        values = {k: form_text(form, k) for k in STATION_FIELDS}
+        try:
+            data = _station_data(values)
+            async with transaction(rt.pool) as conn:
+                await registry.create_station(conn, who.user_id, data)
+        except DomainError as exc:
+            return await render(request, rt, "admin/station_form.html", status_code=422, station=None,
+                                form=values, errors=field_errors(exc, lang_of(dict(request.cookies)),
+                                                                 STATION_FIELDS))
+        return Redirect("/admin?done=station", status_code=303)
+
+    @get("/stations/{station_id:uuid}", name="admin.station")
+    async def station(self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime) -> Template:
+        async with transaction(rt.pool) as conn:
+            station = await registry.get_station(conn, station_id)
+            context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
+        form = {k: str(getattr(station, k)) for k in STATION_FIELDS}
+        return await render(request, rt, "admin/station.html", station=station, form=form, errors=[],
+                            **context)
+
+    @post("/stations/{station_id:uuid}", name="admin.station.update")
+    async def update_station(
+        self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime
+    ) -> Response[Any] | Template:
+        who = _admin(request)
+        form = await request.form()
+        values = {k: form_text(form, k) for k in STATION_FIELDS}
+        try:
+            data = _station_data(values)
+            async with transaction(rt.pool) as conn:
+                await editing.update_station(conn, who.user_id, station_id, data)
+        except DomainError as exc:
+            async with transaction(rt.pool) as conn:
+                station = await registry.get_station(conn, station_id)
+                context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
+            return await render(request, rt, "admin/station.html", status_code=422, station=station,
+                                form=values, errors=field_errors(exc, lang_of(dict(request.cookies)),
+                                                                 STATION_FIELDS), **context)
+        return Redirect("/admin?done=saved", status_code=303)
+
+    @get("/operators", name="admin.operators")
+    async def operators(self, request: Request[Any, Any, Any], rt: Runtime, done: str = "") -> Template:
+        return await self._operators(request, rt, {}, done=done)
+
+    async def _operators(
+        self, request: Request[Any, Any, Any], rt: Runtime, values: dict[str, Any], *,
+        done: str = "", errors: list[dict[str, str]] | None = None, status_code: int = 200,
+    ) -> Template:
+        async with transaction(rt.pool) as conn:
+            rows = await editing.list_operators(conn)
+            stations = (await registry.list_stations(conn, PageParams(limit=200))).items
+        return await render(request, rt, "admin/operators.html", status_code=status_code,
+                            operators=rows, stations=stations, form=values, done=done,
+                            errors=errors or [])
+
+    @post("/operators", name="admin.operators.create")
+    async def create_operator(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
+        who = _admin(request)
+        form = await request.form()
+        values: dict[str, Any] = {k: form_text(form, k) for k in ("name", "phone")}
+        values["station_ids"] = [str(v) for v in form.getall("station_ids", [])]
+        try:
+            data = convert_form({**values, "password": str(form.get("password") or "")},
+                                accounts.OperatorCreate)
+            password_hash = await rt.hasher.hash(data.password)
+            async with transaction(rt.pool) as conn:
+                await accounts.create_operator(conn, who.user_id, data, password_hash)
+        except DomainError as exc:
+            return await self._operators(request, rt, values, status_code=422,
+                                         errors=field_errors(exc, lang_of(dict(request.cookies)),
+                                                             OPERATOR_FIELDS))
+        return Redirect("/admin/operators?done=1", status_code=303)

@@ -1,0 +1,117 @@
+"""Operator review pages: today's figures (charts and the station map), the complaints
+list, and the employers to verify."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from gigstation.api.runtime import Runtime
+from gigstation.oversight.charts import bar_chart
+from gigstation.oversight.figures import station_figures
+from gigstation.oversight.station_map import station_map
+from gigstation.people import employer_review, employers
+from gigstation.platform import clock
+from gigstation.platform.db import transaction
+from gigstation.platform.errors import DomainError
+from gigstation.platform.pagination import PageParams
+from gigstation.web.forms import form_text
+from gigstation.web.i18n import lang_of
+from gigstation.web.pages_operator import operator
+from gigstation.web.render import field_errors, render
+from gigstation.web.session import page_role
+from gigstation.web.staff_common import my_stations, station_in_scope
+from gigstation.work import assignments, complaints
+
+__all__ = ["OperatorReviewPages", "figures_context"]
+
+
+async def figures_context(rt: Runtime, conn: Any, station_id: UUID, lang: str) -> dict[str, Any]:
+    """Today's figures as numbers, three bar charts and the map."""
+    zone = rt.settings.timezone
+    figures = await station_figures(conn, station_id, clock.today(zone), zone)
+    hours = [f"{h}" for h in range(24)]
+    return {
+        "figures": figures,
+        "checkins_chart": bar_chart(figures.checkins_by_hour, hours, label_every=3),
+        "fills_chart": bar_chart(figures.fills_by_hour, hours, label_every=3),
+        "distance_chart": bar_chart([b.count for b in figures.distances],
+                                    [b.label_en if lang == "en" else b.label_zh for b in figures.distances]),
+        "map": await station_map(conn, station_id),
+    }
+
+
+class OperatorReviewPages(Controller):
+    path = "/operator/stations/{station_id:uuid}"
+    guards = [page_role("operator")]  # noqa: RUF012  (Litestar reads it from the class)
+
+    @get("/figures", name="operator.figures")
+    async def figures(self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime) -> Template:
+        who = operator(request)
+        async with transaction(rt.pool) as conn:
+            station = await station_in_scope(conn, who, station_id)
+            stations = await my_stations(conn, who)
+            context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
+        return await render(request, rt, "operator/figures.html", station=station, stations=stations,
+                            **context)
+
+    @get("/complaints", name="operator.complaints")
+    async def complaints(
+        self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime, done: str = ""
+    ) -> Template:
+        return await self._complaints(request, rt, station_id, done=done)
+
+    async def _complaints(
+        self, request: Request[Any, Any, Any], rt: Runtime, station_id: UUID, *, done: str = "",
+        errors: list[dict[str, str]] | None = None, status_code: int = 200,
+    ) -> Template:
+        who = operator(request)
+        async with transaction(rt.pool) as conn:
+            station = await station_in_scope(conn, who, station_id)
+            stations = await my_stations(conn, who)
+            page = await complaints.list_complaints(conn, station_id, PageParams(limit=200))
+        return await render(request, rt, "operator/complaints.html", status_code=status_code,
+                            station=station, stations=stations, complaints=page.items,
+                            done=done, errors=errors or [])
+
+    @post("/complaints/{assignment_id:uuid}/resolve", name="operator.complaints.resolve")
+    async def resolve(
+        self, request: Request[Any, Any, Any], station_id: UUID, assignment_id: UUID, rt: Runtime
+    ) -> Response[Any] | Template:
+        who = operator(request)
+        form = await request.form()
+        body = assignments.ResolveBody(note=form_text(form, "note")[:500],
+                                       no_show_overturned=form_text(form, "overturn") == "1")
+        try:
+            async with transaction(rt.pool) as conn:
+                await station_in_scope(conn, who, station_id)
+                await complaints.resolve(conn, who, assignment_id, body)
+        except DomainError as exc:
+            return await self._complaints(request, rt, station_id, status_code=409,
+                                          errors=field_errors(exc, lang_of(dict(request.cookies)), set()))
+        return Redirect(f"/operator/stations/{station_id}/complaints?done=1", status_code=303)
+
+    @get("/employers", name="operator.employers")
+    async def employers_page(
+        self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime, done: str = ""
+    ) -> Template:
+        who = operator(request)
+        async with transaction(rt.pool) as conn:
+            station = await station_in_scope(conn, who, station_id)
+            stations = await my_stations(conn, who)
+            rows = await employer_review.employers_at_station(conn, station_id)
+        return await render(request, rt, "operator/employers.html", station=station, stations=stations,
+                            employers=rows, done=done, errors=[])
+
+    @post("/employers/{employer_id:uuid}/verify", name="operator.employers.verify")
+    async def verify(
+        self, request: Request[Any, Any, Any], station_id: UUID, employer_id: UUID, rt: Runtime
+    ) -> Response[Any]:
+        who = operator(request)
+        async with transaction(rt.pool) as conn:
+            await station_in_scope(conn, who, station_id)
+            await employers.verify_employer(conn, who.user_id, employer_id)
+        return Redirect(f"/operator/stations/{station_id}/employers?done=1", status_code=303)

@@ -1,0 +1,18 @@
+"""Page controllers for the staff side (employer, operator, administrator).
+
+W1's ``web/__init__.py`` imports ``PAGE_CONTROLLERS_W2`` and mounts every class in it.
+"""
+
+from __future__ import annotations
+
+from gigstation.web.pages_admin import AdminPages
+from gigstation.web.pages_employer import EmployerPages, EmployerRegisterPages
+from gigstation.web.pages_operator import OperatorPages
+from gigstation.web.pages_operator_desk import DeskPages
+from gigstation.web.pages_operator_review import OperatorReviewPages
+
+__all__ = ["PAGE_CONTROLLERS_W2"]
+
+PAGE_CONTROLLERS_W2: list[type] = [
+    OperatorPages, DeskPages, OperatorReviewPages, EmployerRegisterPages, EmployerPages, AdminPages,
+]

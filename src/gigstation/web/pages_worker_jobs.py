@@ -1,0 +1,111 @@
+"""The worker's answers and records: accept or decline an offer, my jobs, pay and ratings."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from gigstation.api.runtime import Runtime
+from gigstation.platform import clock
+from gigstation.platform.auth import Principal
+from gigstation.platform.db import transaction
+from gigstation.platform.errors import DomainError
+from gigstation.web.forms import convert_form, form_text
+from gigstation.web.i18n import lang_of
+from gigstation.web.render import field_errors, render
+from gigstation.web.session import current_user, page_role
+from gigstation.work import assignments, offers, pay, ratings
+from gigstation.work.worker_day import job_history
+
+__all__ = ["WorkerJobPages"]
+
+_OFFER = "/offers/{offer_id:uuid}"
+_JOB = "/jobs/{assignment_id:uuid}"
+
+
+def _me(request: Request[Any, Any, Any]) -> Principal:
+    who = current_user(request)
+    assert who is not None  # page_role("worker") let only a signed-in worker through
+    return who
+
+
+class WorkerJobPages(Controller):
+    path = "/worker"
+    guards = [page_role("worker")]  # noqa: RUF012  (Litestar reads guards from the class)
+
+    async def _jobs_page(self, request: Request[Any, Any, Any], rt: Runtime,
+                         errors: list[dict[str, str]] | None = None, status: int = 200,
+                         done: str = "") -> Template:
+        async with transaction(rt.pool) as conn:
+            jobs = await job_history(conn, _me(request).user_id)
+        return await render(request, rt, "worker/jobs.html", status_code=status, jobs=jobs,
+                            errors=errors or [], done=done, now=clock.now())
+
+    async def _problem(self, request: Request[Any, Any, Any], rt: Runtime, exc: DomainError) -> Template:
+        return await self._jobs_page(request, rt, field_errors(exc, lang_of(dict(request.cookies)), set()),
+                                     status=422)
+
+    @post(_OFFER + "/accept", name="worker.offer.accept")
+    async def accept(self, request: Request[Any, Any, Any], offer_id: UUID, rt: Runtime) -> Response[Any] | Template:
+        try:
+            async with transaction(rt.pool) as conn:
+                await offers.accept_offer(conn, _me(request).user_id, offer_id)
+        except DomainError as exc:
+            return await self._offer_problem(request, rt, exc)
+        return Redirect("/worker?accepted=1", status_code=303)
+
+    @post(_OFFER + "/decline", name="worker.offer.decline")
+    async def decline(self, request: Request[Any, Any, Any], offer_id: UUID, rt: Runtime) -> Response[Any] | Template:
+        try:
+            async with transaction(rt.pool) as conn:
+                await offers.decline_offer(conn, _me(request).user_id, offer_id)
+        except DomainError as exc:
+            return await self._offer_problem(request, rt, exc)
+        return Redirect("/worker", status_code=303)
+
+    async def _offer_problem(self, request: Request[Any, Any, Any], rt: Runtime, exc: DomainError) -> Template:
+        lang = lang_of(dict(request.cookies))
+        return await render(request, rt, "worker/offer_gone.html", status_code=422,
+                            message=exc.detail_en if lang == "en" else exc.detail)
+
+    @get("/jobs", name="worker.jobs")
+    async def jobs(self, request: Request[Any, Any, Any], rt: Runtime, done: str | None = None) -> Template:
+        return await self._jobs_page(request, rt, done=done or "")
+
+    @post(_JOB + "/confirm-pay", name="worker.job.confirm_pay")
+    async def confirm_pay(self, request: Request[Any, Any, Any], assignment_id: UUID,
+                          rt: Runtime) -> Response[Any] | Template:
+        try:
+            async with transaction(rt.pool) as conn:
+                await pay.confirm_pay(conn, _me(request), assignment_id)
+        except DomainError as exc:
+            return await self._problem(request, rt, exc)
+        return Redirect("/worker/jobs?done=confirmed", status_code=303)
+
+    @post(_JOB + "/dispute", name="worker.job.dispute")
+    async def dispute(self, request: Request[Any, Any, Any], assignment_id: UUID,
+                      rt: Runtime) -> Response[Any] | Template:
+        form = await request.form()
+        reason = form_text(form, "reason") or "没收到工资 / wages not received"
+        try:
+            data = convert_form({"reason": reason}, assignments.ReasonBody)
+            async with transaction(rt.pool) as conn:
+                await pay.dispute(conn, _me(request), assignment_id, data)
+        except DomainError as exc:
+            return await self._problem(request, rt, exc)
+        return Redirect("/worker/jobs?done=disputed", status_code=303)
+
+    @post(_JOB + "/rate", name="worker.job.rate")
+    async def rate(self, request: Request[Any, Any, Any], assignment_id: UUID,
+                   rt: Runtime) -> Response[Any] | Template:
+        form = await request.form()
+        try:
+            data = convert_form({"stars": form_text(form, "stars")}, ratings.RatingCreate)
+            async with transaction(rt.pool) as conn:
+                await ratings.rate(conn, _me(request), assignment_id, data)
+        except DomainError as exc:
+            return await self._problem(request, rt, exc)
+        return Redirect("/worker/jobs?done=rated", status_code=303)

@@ -1,0 +1,87 @@
+/* Employer pages. The order form names the local minimum wage and refuses pay below it
+   before submitting (the server refuses it too: that is the real rule). The order page
+   refreshes "who is coming" when the event stream says the order changed. */
+(function () {
+  "use strict";
+  var form = document.getElementById("order-form");
+  if (form) {
+    var station = document.getElementById("f-station");
+    var figure = document.getElementById("min-wage-figure");
+    var minutes = function (text) {
+      var p = (text || "").split(":");
+      return p.length === 2 ? parseInt(p[0], 10) * 60 + parseInt(p[1], 10) : NaN;
+    };
+    var chosen = function () { return station && station.options[station.selectedIndex]; };
+    var showFigure = function () {
+      var opt = chosen();
+      if (!opt || !figure) { return; }
+      var fen = parseInt(opt.getAttribute("data-min-fen"), 10) || 0;
+      figure.textContent = opt.getAttribute("data-region") + " ¥" + (fen / 100).toFixed(2) + "/" +
+        (document.documentElement.lang === "en" ? "hour" : "小时");
+    };
+    if (station) { station.addEventListener("change", showFigure); }
+    form.addEventListener("submit", function (event) {
+      var opt = chosen();
+      var minFen = opt ? parseInt(opt.getAttribute("data-min-fen"), 10) || 0 : 0;
+      var unit = (form.querySelector("input[name=pay_unit]:checked") || {}).value || "hour";
+      var yuan = parseFloat((form.elements.pay.value || "").replace("¥", ""));
+      if (!minFen || isNaN(yuan) || unit === "piece") { return; }
+      var hourlyFen = Math.round(yuan * 100);
+      if (unit === "day") {
+        var span = minutes(form.elements.ends.value) - minutes(form.elements.starts.value);
+        if (span <= 0) { span += 24 * 60; }
+        if (!(span > 0)) { return; }
+        hourlyFen = hourlyFen / (span / 60);
+      }
+      if (hourlyFen >= minFen) { return; }
+      event.preventDefault();
+      var message = form.getAttribute("data-msg-below")
+        .replace("{region}", opt.getAttribute("data-region"))
+        .replace("{min}", (minFen / 100).toFixed(2));
+      var box = document.getElementById("client-errors");
+      box.textContent = "";
+      var summary = document.createElement("div");
+      summary.className = "error-summary";
+      summary.setAttribute("role", "alert");
+      summary.tabIndex = -1;
+      var h = document.createElement("h2");
+      h.textContent = form.getAttribute("data-msg-title");
+      var link = document.createElement("a");
+      link.href = "#f-pay";
+      link.textContent = message;
+      var ul = document.createElement("ul");
+      var li = document.createElement("li");
+      li.appendChild(link);
+      ul.appendChild(li);
+      summary.appendChild(h);
+      summary.appendChild(ul);
+      box.appendChild(summary);
+      form.elements.pay.setAttribute("aria-invalid", "true");
+      summary.focus();
+    });
+  }
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (event) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
+  var live = document.getElementById("live");
+  if (live) {
+    // Never replace the forms under someone's fingers: skip a refresh while they type.
+    live.addEventListener("htmx:beforeRequest", function (event) {
+      var el = document.activeElement;
+      if (el && live.contains(el) && (el.tagName === "INPUT" || el.tagName === "TEXTAREA")) {
+        event.preventDefault();
+      }
+    });
+  }
+  if (live && live.getAttribute("data-order") && window.EventSource && window.htmx) {
+    var source = new EventSource("/api/v1/events");
+    ["order.filling", "offer.accepted", "assignment.cancelled"].forEach(function (kind) {
+      source.addEventListener(kind, function () { window.htmx.trigger(live, "refresh"); });
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+})();

@@ -1,0 +1,2 @@
+// The poster's print button.
+document.getElementById("print")?.addEventListener("click", () => window.print());

@@ -1,0 +1,107 @@
+"""A worker's day as their phone shows it: the open check-in, today's jobs and the job history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from gigstation.stations.checkins import CheckinView
+
+__all__ = ["Job", "job_history", "open_checkin", "pay_status", "todays_jobs"]
+
+PayStatus = Literal["unpaid", "paid", "confirmed", "disputed", "none"]
+
+
+class Job(msgspec.Struct, frozen=True):
+    """One assignment with what the worker needs to get there and to be paid."""
+
+    id: UUID
+    order_id: UUID
+    title: str
+    skill: str
+    address: str
+    lat: float
+    lon: float
+    starts_at: datetime
+    ends_at: datetime
+    pay_cents: int
+    pay_unit: str
+    employer_id: UUID
+    employer_name: str
+    employer_verified: bool
+    contact_name: str
+    status: Literal["active", "completed", "no_show", "cancelled"]
+    hours: float | None
+    paid_cents: int | None
+    paid_at: datetime | None
+    pay_confirmed_at: datetime | None
+    disputed_at: datetime | None
+    rated_stars: int | None
+
+    @property
+    def pay_status(self) -> PayStatus:
+        """待付 / 已付 / 已确认 / 已投诉, or none for work that was not done."""
+        return pay_status(self)
+
+    @property
+    def expected_cents(self) -> int:
+        """The agreed pay for the whole job (hourly pay times the planned hours)."""
+        if self.pay_unit == "hour":
+            hours = self.hours or (self.ends_at - self.starts_at).total_seconds() / 3600
+            return round(self.pay_cents * hours)
+        return self.pay_cents
+
+
+def pay_status(job: Job) -> PayStatus:
+    """Where the pay of one job stands, from the worker's side."""
+    if job.status in ("cancelled", "no_show"):
+        return "none"
+    if job.disputed_at is not None:
+        return "disputed"
+    if job.pay_confirmed_at is not None:
+        return "confirmed"
+    if job.paid_at is not None:
+        return "paid"
+    return "unpaid"
+
+
+_OPEN_CHECKIN = """
+SELECT id, worker_id, station_id, status, distance_m, by_operator IS NOT NULL AS by_operator,
+       available_until, max_distance_m, checked_in_at, left_at
+FROM checkins WHERE worker_id = $1 AND status = 'waiting'
+"""
+_JOBS = """
+SELECT a.id, a.order_id, o.title, o.skill, o.address, o.lat, o.lon, a.starts_at, a.ends_at,
+       o.pay_cents, o.pay_unit, o.employer_id, u.name AS employer_name,
+       e.verified_at IS NOT NULL AS employer_verified, e.contact_name, a.status,
+       a.hours::float8 AS hours, a.paid_cents, a.paid_at, a.pay_confirmed_at, a.disputed_at,
+       r.stars AS rated_stars
+FROM assignments a
+JOIN orders o ON o.id = a.order_id
+JOIN employers e ON e.user_id = o.employer_id
+JOIN users u ON u.id = o.employer_id
+LEFT JOIN ratings r ON r.assignment_id = a.id AND r.rater_id = a.worker_id
+WHERE a.worker_id = $1
+"""
+_TODAY = _JOBS + " AND a.status = 'active' AND a.ends_at > $2 ORDER BY a.starts_at, a.id"
+_HISTORY = _JOBS + " ORDER BY a.starts_at DESC, a.id LIMIT $2"
+
+
+async def open_checkin(conn: asyncpg.Connection[Any], worker_id: UUID) -> CheckinView | None:
+    """The worker's check-in that is still waiting, if any."""
+    row = await conn.fetchrow(_OPEN_CHECKIN, worker_id)
+    return None if row is None else msgspec.convert(dict(row), CheckinView)
+
+
+async def todays_jobs(conn: asyncpg.Connection[Any], worker_id: UUID, now: datetime) -> list[Job]:
+    """Accepted jobs not yet over, soonest first."""
+    return [msgspec.convert(dict(r), Job) for r in await conn.fetch(_TODAY, worker_id, now)]
+
+
+async def job_history(conn: asyncpg.Connection[Any], worker_id: UUID, limit: int = 50) -> list[Job]:
+    """All the worker's jobs, newest first."""
+    return [msgspec.convert(dict(r), Job) for r in await conn.fetch(_HISTORY, worker_id, limit)]
