@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from ortools.graph.python import max_flow as or_max_flow
 from ortools.graph.python import min_cost_flow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -116,13 +117,31 @@ def best_priority(w: IntArray, o: IntArray, prio: IntArray, cap: IntArray, n_w: 
     """
     levels: list[int] = np.unique(prio).tolist()
     total = levels[0] * max_flow
+    if len(levels) == 1:
+        return total
+    # One OR-Tools push-relabel max flow network (source -> workers -> orders -> sink);
+    # each level only closes the source arcs of the workers below it.
+    worker_prio = np.zeros(n_w, dtype=np.int64)
+    worker_prio[w] = prio
+    source, sink = n_w + n_o, n_w + n_o + 1
+    net = or_max_flow.SimpleMaxFlow()
+    net.add_arcs_with_capacity(
+        np.concatenate([w, np.arange(n_o) + n_w]).astype(np.int32),
+        np.concatenate([o + n_w, np.full(n_o, sink)]).astype(np.int32),
+        np.concatenate([np.ones(w.shape[0], dtype=np.int64), cap.astype(np.int64)]),
+    )
+    source_arcs = np.asarray(
+        net.add_arcs_with_capacity(
+            np.full(n_w, source, dtype=np.int32), np.arange(n_w, dtype=np.int32), np.ones(n_w, dtype=np.int64)
+        )
+    )
     previous = levels[0]
     for level in levels[1:]:
-        keep = prio >= level
-        chosen, _ = _min_cost_max_flow(w[keep], o[keep], np.zeros(int(keep.sum()), dtype=np.int64), cap, n_w, n_o)
-        if chosen is None:
-            raise SolverError("max flow rejected zero costs")
-        total += (level - previous) * int(chosen.sum())
+        closed = worker_prio < level
+        net.set_arcs_capacity(source_arcs[closed], np.zeros(int(closed.sum()), dtype=np.int64))
+        if net.solve(source, sink) != net.OPTIMAL:
+            raise SolverError("max flow failed")
+        total += (level - previous) * int(net.optimal_flow())
         previous = level
     return total
 

@@ -1,11 +1,13 @@
 """Quick mode: each worker fills at most one slot; the exact lexicographic optimum.
 
 Pins are fixed first (their workers leave, their orders lose slots). The default path
-is ``pricing`` (a sparse subset, proven optimal over every pair by LP duality); its
-answer is accepted only when its priority sum equals P*, the best possible (``flow``'s
+is the full candidate graph through ``flow.max_flow_lexicographic`` (the fastest proven
+path measured, see solver/RESULTS.md). ``FlowOptions(pricing=True)`` opts into
+``pricing`` (a sparse subset, proven optimal over every pair by LP duality); its answer
+is accepted only when its priority sum equals P*, the best possible (``flow``'s
 ``best_priority``): the small-weight cost it minimises then orders solutions
-lexicographically (see ``flow._flow_component``). Otherwise, or when pricing gives up,
-the full candidate graph goes through ``flow.max_flow_lexicographic``.
+lexicographically (see ``flow._flow_component``). When pricing gives up, the full graph
+is used.
 """
 
 from __future__ import annotations
