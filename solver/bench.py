@@ -50,6 +50,9 @@ class Row:
     objective: Objective | None
     optimal: str
     note: str = ""
+    edges: int | None = None
+    rounds: int | None = None
+    added: int | None = None
 
 
 def _ms(seconds: float) -> float:
@@ -95,6 +98,9 @@ def bench_quick(
         solution.objective,
         "yes" if solution.optimal else "no",
         note,
+        edges=len(cand),
+        rounds=None if priced is None else priced.cut_rounds + priced.price_rounds,
+        added=None if priced is None else priced.final_pairs - priced.seed_pairs,
     )
 
 
@@ -264,8 +270,15 @@ def bench_greedy(name: str, instance: Instance, repeats: int) -> Row:
     return Row(name, "greedy nearest-first", _ms(_median(cand_t)), _ms(_median(solve_t)), objective, "no")
 
 
-def bench_day(name: str, instance: Instance, repeats: int, time_limit_s: float) -> Row:
-    """Day mode (CP-SAT, hinted by the flow) with its time limit."""
+def bench_day(
+    name: str,
+    instance: Instance,
+    repeats: int,
+    time_limit_s: float,
+    engine: str = "milp",
+    label: str = "gigstation day",
+) -> Row:
+    """Day mode with its time limit: ``milp`` (HiGHS neighbourhood MILP) or ``cpsat`` (staged CP-SAT)."""
     cand_t, solve_t = [], []
     solution = None
     for _ in range(repeats):
@@ -274,7 +287,7 @@ def bench_day(name: str, instance: Instance, repeats: int, time_limit_s: float) 
         pins = validate_pins(ix, instance.pinned, "day")
         cand = candidates(ix)
         t1 = time.perf_counter()
-        chosen = solve_day(ix, cand, pins, time_limit_s)
+        chosen = solve_day(ix, cand, pins, time_limit_s, engine)
         solution = build_solution(ix, chosen, "day", t1, cand)
         t2 = time.perf_counter()
         cand_t.append(t1 - t0)
@@ -286,7 +299,7 @@ def bench_day(name: str, instance: Instance, repeats: int, time_limit_s: float) 
     )
     return Row(
         name,
-        "gigstation day",
+        label,
         _ms(_median(cand_t)),
         _ms(_median(solve_t)),
         solution.objective,
@@ -394,6 +407,7 @@ def main(argv: list[str]) -> int:
     ]
     rows: list[Row] = []
     abl: list[str] = []
+    peaks: dict[str, float] = {}
     for name, file, repeats in plan:
         instance = load_instance(INSTANCES / file)
         rows.append(bench_quick(name, instance, repeats, FlowOptions(pricing=False), "gigstation quick, full graph"))
@@ -402,6 +416,7 @@ def main(argv: list[str]) -> int:
         if name != "district":
             rows.append(bench_scipy_sparse(name, instance, 60.0))
         rows.append(bench_greedy(name, instance, repeats))
+        peaks[name] = _peak_mb()
         print(table(rows[-5:]), flush=True)
         if args.ablations and name != "station":
             abl += ablations(name, instance, 1 if name == "district" else max(1, min(repeats, 3)))
@@ -409,25 +424,64 @@ def main(argv: list[str]) -> int:
         sys.path.insert(0, str(HERE))
         from generate import Spec, generate
 
-        city = generate(Spec("city", 100_000, 30_000, seed=5, gzip=True))
+        # Five district-sized areas side by side (see generate.py), same density as the district.
+        city = generate(Spec("city", 100_000, 30_000, seed=5, gzip=True, districts=5))
         rows.append(bench_quick("city", city, 1, FlowOptions(pricing=False), "gigstation quick, full graph"))
-        rows.append(bench_quick("city", city, 1, FlowOptions(pricing=True), "gigstation quick, pricing"))
+        peaks["city"] = _peak_mb()
+        rows.append(bench_ortools_full("city", city, 1))
+        print(table(rows[-2:]), flush=True)
+        del city
     day = load_instance(INSTANCES / "day.json")
     rows.append(bench_quick("day", day, r or 3, FlowOptions(pricing=False), "gigstation quick, full graph"))
-    rows.append(bench_day("day", day, r or 3, args.day_limit))
+    rows.append(bench_day("day", day, r or 3, args.day_limit, "milp", "gigstation day"))
+    rows.append(bench_day("day", day, 1, args.day_limit, "cpsat", "staged CP-SAT (previous day engine)"))
     text = table(rows)
     abl_text = "\n".join(["| instance | optimisation | with | without |", "|---|---|---:|---:|", *abl])
     if not abl:
         abl_text = "(not run this time: `--ablations`)"
-    peak_mb = __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_mb()
     target_text = targets(rows)
     target_text += f"\n\nPeak resident memory of the whole bench process: {peak_mb:,.0f} MB."
+    target_text += "\n\n" + growth(rows, peaks)
     print(text)
     print(target_text)
     print(abl_text)
     if not args.quick:
         write_results(text, target_text, abl_text, " ".join(["PYTHONPATH=src python solver/bench.py", *argv]))
     return 0
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far (Linux ru_maxrss is in KiB)."""
+    return float(__import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss) / 1024
+
+
+def growth(rows: list[Row], peaks: dict[str, float]) -> str:
+    """How time, memory and the candidate graph grow from station to city (default path; pricing rounds)."""
+    by = {(r.instance, r.method): r for r in rows}
+    lines = [
+        "### Growth, station to city",
+        "",
+        "Default path (`gigstation quick, full graph`) all-in time; peak memory is the bench process's"
+        " peak after that instance (monotone: it includes everything run before); rounds and pairs"
+        " added are the pricing path's (not run on the city).",
+        "",
+        "| instance | candidate pairs | all-in ms | OR-Tools full solve ms | peak MB | pricing rounds | pairs added |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("station", "town", "district", "city"):
+        row = by.get((name, "gigstation quick, full graph"))
+        if row is None or row.cand_ms is None or row.solve_ms is None:
+            continue
+        full = by.get((name, "OR-Tools max flow min cost, full graph"))
+        priced = by.get((name, "gigstation quick, pricing"))
+        lines.append(
+            f"| {name} | {row.edges or 0:,} | {row.cand_ms + row.solve_ms:,.0f}"
+            f" | {_fmt(None if full is None else full.solve_ms)} | {peaks.get(name, 0):,.0f}"
+            f" | {'-' if priced is None or priced.rounds is None else priced.rounds}"
+            f" | {'-' if priced is None or priced.added is None else f'{priced.added:,}'} |"
+        )
+    return "\n".join(lines)
 
 
 def targets(rows: list[Row]) -> str:
