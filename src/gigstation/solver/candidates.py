@@ -170,7 +170,11 @@ def _dense(ix: Indexed, skills: list[str]) -> Candidates:
         parts_w.append(np.repeat(skilled, orders.shape[0]))
         parts_o.append(np.tile(orders, skilled.shape[0]))
     w, o, d = _filter(ix, np.concatenate(parts_w), np.concatenate(parts_o))
-    return Candidates(worker=w.astype(np.int64), order=o.astype(np.int64), distance_m=np.rint(d).astype(np.int64))
+    return Candidates(
+        worker=w.astype(np.int64, copy=False),
+        order=o.astype(np.int64, copy=False),
+        distance_m=np.rint(d).astype(np.int64),
+    )
 
 
 def candidates(ix: Indexed) -> Candidates:
@@ -208,8 +212,9 @@ def candidates(ix: Indexed) -> Candidates:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
     return Candidates(
-        worker=np.concatenate(parts_w).astype(np.int64),
-        order=np.concatenate(parts_o).astype(np.int64),
+        # copy=False: the parts are int64 already, so a city does not hold two copies.
+        worker=np.concatenate(parts_w).astype(np.int64, copy=False),
+        order=np.concatenate(parts_o).astype(np.int64, copy=False),
         distance_m=np.rint(np.concatenate(parts_d)).astype(np.int64),
     )
 

@@ -234,9 +234,11 @@ def max_flow_lexicographic(
     n_w = workers.shape[0]
     graph = coo_matrix((np.ones(n, dtype=np.int8), (w_local, o_local + n_w)), shape=(n_w + orders.shape[0],) * 2)
     n_comp, label = connected_components(graph, directed=False)
+    del graph  # a city's graph is hundreds of MB; free it before the flows
     edge_label = label[w_local]
     comp_workers = np.bincount(label[:n_w], minlength=n_comp)
     comp_orders = np.bincount(label[n_w:], minlength=n_comp)
+    del label
     rest = np.ones(n, dtype=np.bool_)
     if opts.closed_form_stars:
         # Stars need no flow: a single order takes its best workers, a single worker its nearest order.
@@ -254,6 +256,12 @@ def max_flow_lexicographic(
     idx = np.flatnonzero(rest)
     perm = idx[np.argsort(edge_label[idx], kind="stable")]
     for part in np.split(perm, np.flatnonzero(np.diff(edge_label[perm])) + 1) if perm.size else []:
+        if part.shape[0] == n:  # one component holds every edge: ids are compact already, no copies
+            chosen, ok, bound = _flow_component(w_local, o_local, priority, distance, cap, opts, deadline)
+            selected[part] = chosen
+            optimal &= ok
+            bound_sum += bound
+            continue
         _, w_c = _compact(w_local[part])
         o_global, o_c = _compact(o_local[part])
         chosen, ok, bound = _flow_component(w_c, o_c, priority[part], distance[part], cap[o_global], opts, deadline)

@@ -58,8 +58,13 @@ def solve_quick_priced(
     pinned_worker = np.zeros(len(ix.workers), dtype=np.bool_)
     pinned_worker[pins.worker] = True
     capacity = ix.headcount - pins.per_order(len(ix.orders))
-    keep = np.flatnonzero(~pinned_worker[cand.worker] & (capacity[cand.order] > 0))
-    worker, order, distance = cand.worker[keep], cand.order[keep], cand.distance_m[keep]
+    usable = ~pinned_worker[cand.worker] & (capacity[cand.order] > 0)
+    keep = np.arange(len(cand), dtype=np.int64) if usable.all() else np.flatnonzero(usable)
+    del usable
+    if keep.shape[0] == len(cand):  # no pins in the way (the usual case): no copies of the pairs
+        worker, order, distance = cand.worker, cand.order, cand.distance_m
+    else:
+        worker, order, distance = cand.worker[keep], cand.order[keep], cand.distance_m[keep]
     priority = ix.worker_priority[worker]
     priced = None
     if opts.pricing:
