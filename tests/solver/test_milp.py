@@ -15,7 +15,7 @@ from gigstation.solver.milp import solve_levels_milp
 from tests.solver.test_cpsat import _brute, _feasible, models
 
 
-@pytest.mark.parametrize("first", [1500, 1], ids=["default", "tiny-neighbourhood"])
+@pytest.mark.parametrize("first", [3000, 1], ids=["default", "tiny-neighbourhood"])
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(m=models())
 def test_milp_matches_brute_force(first: int, m: dict[str, object]) -> None:

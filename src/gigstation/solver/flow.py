@@ -163,16 +163,23 @@ def _flow_component(
     flow_bound = min(n_w, int(cap.sum()))
     d_max, p_max, p_min = int(dist.max()), int(prio.max()), int(prio.min())
     weight = flow_bound * d_max + 1
-    unit_max = weight * (p_max - p_min) + d_max
-    if opts.force_fallback or unit_max * (n_w + n_o + 1) * (flow_bound + 1) >= _SAFE:
+
+    def overflows(w_level: int) -> bool:
+        return (w_level * (p_max - p_min) + d_max) * (n_w + n_o + 1) * (flow_bound + 1) >= _SAFE
+
+    if opts.force_fallback:
         return _fallback(w, o, prio, dist, cap, deadline)
     small = 4 * (d_max + 1)
-    if opts.small_weight_first and p_max > p_min and small < weight:
+    # The small weight is tried before the safe weight's overflow test: on a city the safe
+    # weight's conservative test fails while the small weight is far from any limit.
+    if opts.small_weight_first and p_max > p_min and small < weight and not overflows(small):
         chosen, _ = _min_cost_max_flow(w, o, small * (p_max - prio) + dist, cap, n_w, n_o)
         if chosen is not None and int(prio[chosen].sum()) == best_priority(
             w, o, prio, cap, n_w, n_o, int(chosen.sum())
         ):
             return chosen, True, (int(chosen.sum()), int(prio[chosen].sum()), int(dist[chosen].sum()))
+    if overflows(weight):
+        return _fallback(w, o, prio, dist, cap, deadline)
     chosen, rejected = _min_cost_max_flow(w, o, weight * (p_max - prio) + dist, cap, n_w, n_o)
     if rejected or chosen is None:
         return _fallback(w, o, prio, dist, cap, deadline)

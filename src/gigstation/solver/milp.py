@@ -42,7 +42,7 @@ FloatArray = npt.NDArray[np.float64]
 # Stage values must stay exactly representable with room for LP arithmetic.
 _MAX_VALUE = 2.0**50
 # Size of the first neighbourhood (edges with the smallest reduced costs).
-_FIRST_NEIGHBOURHOOD = 1500
+_FIRST_NEIGHBOURHOOD = 3000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
