@@ -51,6 +51,9 @@ class Spec:
     spread_km: float = 2.5
     day: bool = False
     gzip: bool = False
+    # A city is several district-sized areas side by side (same density as a district),
+    # each shifted by one tile; 1 means a single area.
+    districts: int = 1
 
 
 STANDARD = [
@@ -82,8 +85,40 @@ def _hour(h: float) -> datetime:
     return DAY + timedelta(minutes=round(h * 60))
 
 
+# One tile is about 22 km north-south and 28 km east-west: neighbouring districts touch.
+TILE = (0.2, 0.3)
+
+
 def generate(spec: Spec) -> Instance:
     """Build one instance from its spec; the same spec always gives the same instance."""
+    if spec.districts > 1:
+        return _city(spec)
+    return _area(spec)
+
+
+def _city(spec: Spec) -> Instance:
+    """Districts on a grid of tiles, ids prefixed by the district; orders are pooled city-wide."""
+    workers: list[Worker] = []
+    orders: list[Order] = []
+    cols = int(np.ceil(np.sqrt(spec.districts)))
+    for k in range(spec.districts):
+        part = _area(
+            Spec(spec.name, spec.workers // spec.districts, spec.orders // spec.districts, spec.seed * 100 + k)
+        )
+        north, east = (k // cols) * TILE[0], (k % cols) * TILE[1]
+        workers += [
+            msgspec.structs.replace(w, id=f"d{k}-{w.id}", lat=round(w.lat + north, 6), lon=round(w.lon + east, 6))
+            for w in part.workers
+        ]
+        orders += [
+            msgspec.structs.replace(o, id=f"d{k}-{o.id}", lat=round(o.lat + north, 6), lon=round(o.lon + east, 6))
+            for o in part.orders
+        ]
+    return Instance(workers=workers, orders=orders, params=Params(max_distance_m=8000.0))
+
+
+def _area(spec: Spec) -> Instance:
+    """One district-like area (the towns and hot spots of Qingpu)."""
     rng = np.random.default_rng(spec.seed)
     places = _data("qingpu-stations.json")["places"]  # type: ignore[index]
     towns = np.array([(p["lat"], p["lon"]) for p in places], dtype=np.float64)[: spec.towns]  # type: ignore[union-attr]

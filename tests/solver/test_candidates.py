@@ -5,20 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gigstation.solver import Instance, Pair, Worker
+from gigstation.solver import candidates as candidates_module
 from gigstation.solver.candidates import candidates, index_instance
 from gigstation.solver.reference import eligible_pairs
 
 
-@settings(max_examples=25, deadline=None)
+@pytest.mark.parametrize("dense_pairs", [0, 10**9], ids=["kd-trees", "dense"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10**6))
-def test_agrees_with_all_pairs_scan(make_random_instance: Callable[..., Instance], seed: int) -> None:
+def test_agrees_with_all_pairs_scan(make_random_instance: Callable[..., Instance], dense_pairs: int, seed: int) -> None:
     instance = make_random_instance(seed)
     ix = index_instance(instance)
-    cand = candidates(ix)
+    saved = candidates_module._DENSE_PAIRS
+    candidates_module._DENSE_PAIRS = dense_pairs
+    try:
+        cand = candidates(ix)
+    finally:
+        candidates_module._DENSE_PAIRS = saved
     got = {
         (ix.workers[w].id, ix.orders[o].id): d
         for w, o, d in zip(cand.worker.tolist(), cand.order.tolist(), cand.distance_m.tolist(), strict=True)

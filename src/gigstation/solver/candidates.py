@@ -37,6 +37,18 @@ def _micros(moment: datetime) -> int:
     return round(moment.timestamp() * 1_000_000)
 
 
+def _micros_array(moments: list[datetime]) -> IntArray:
+    """``_micros`` of each moment; windows repeat (whole hours), so each distinct one is converted once."""
+    seen: dict[datetime, int] = {}
+    out = []
+    for moment in moments:
+        value = seen.get(moment)
+        if value is None:
+            value = seen[moment] = _micros(moment)
+        out.append(value)
+    return np.array(out, dtype=np.int64)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Indexed:
     """An instance sorted by id and laid out as arrays; index i means the i-th sorted id."""
@@ -99,14 +111,14 @@ def index_instance(instance: Instance) -> Indexed:
         order_index=order_index,
         worker_lat=np.array([w.lat for w in workers], dtype=np.float64),
         worker_lon=np.array([w.lon for w in workers], dtype=np.float64),
-        worker_from=np.array([_micros(w.available_from) for w in workers], dtype=np.int64),
-        worker_until=np.array([_micros(w.available_until) for w in workers], dtype=np.int64),
+        worker_from=_micros_array([w.available_from for w in workers]),
+        worker_until=_micros_array([w.available_until for w in workers]),
         worker_limit=limit,
         worker_priority=np.array([w.priority for w in workers], dtype=np.int64),
         order_lat=np.array([o.lat for o in orders], dtype=np.float64),
         order_lon=np.array([o.lon for o in orders], dtype=np.float64),
-        order_start=np.array([_micros(o.starts_at) for o in orders], dtype=np.int64),
-        order_end=np.array([_micros(o.ends_at) for o in orders], dtype=np.int64),
+        order_start=_micros_array([o.starts_at for o in orders]),
+        order_end=_micros_array([o.ends_at for o in orders]),
         headcount=np.array([o.headcount for o in orders], dtype=np.int64),
         workers_by_skill={k: np.array(v, dtype=np.int64) for k, v in by_skill.items()},
         orders_by_skill={k: np.array(v, dtype=np.int64) for k, v in orders_skill.items()},
@@ -145,8 +157,33 @@ def _filter(ix: Indexed, worker: IntArray, order: IntArray) -> tuple[IntArray, I
     return worker[near], order[near], dist[near]
 
 
+# Up to this many same-skill pairs, testing them all beats building KD-trees.
+_DENSE_PAIRS = 300_000
+
+
+def _dense(ix: Indexed, skills: list[str]) -> Candidates:
+    """Every same-skill pair tested directly (small instances): one vectorised filter."""
+    parts_w: list[IntArray] = []
+    parts_o: list[IntArray] = []
+    for skill in skills:
+        skilled, orders = ix.workers_by_skill[skill], ix.orders_by_skill[skill]
+        parts_w.append(np.repeat(skilled, orders.shape[0]))
+        parts_o.append(np.tile(orders, skilled.shape[0]))
+    w, o, d = _filter(ix, np.concatenate(parts_w), np.concatenate(parts_o))
+    return Candidates(
+        worker=w.astype(np.int64, copy=False),
+        order=o.astype(np.int64, copy=False),
+        distance_m=np.rint(d).astype(np.int64),
+    )
+
+
 def candidates(ix: Indexed) -> Candidates:
-    """Every eligible pair, ordered by skill, then limit class, then tree order."""
+    """Every eligible pair: small instances by testing every same-skill pair (ordered by skill,
+    then worker), others by skill, then limit class, then KD-tree order."""
+    skills = [k for k in sorted(ix.orders_by_skill) if k in ix.workers_by_skill]
+    same_skill = sum(ix.workers_by_skill[k].shape[0] * ix.orders_by_skill[k].shape[0] for k in skills)
+    if 0 < same_skill <= _DENSE_PAIRS:
+        return _dense(ix, skills)
     worker_xyz = unit_vectors(ix.worker_lat, ix.worker_lon)
     order_xyz = unit_vectors(ix.order_lat, ix.order_lon)
     parts_w: list[IntArray] = []
@@ -175,8 +212,9 @@ def candidates(ix: Indexed) -> Candidates:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
     return Candidates(
-        worker=np.concatenate(parts_w).astype(np.int64),
-        order=np.concatenate(parts_o).astype(np.int64),
+        # copy=False: the parts are int64 already, so a city does not hold two copies.
+        worker=np.concatenate(parts_w).astype(np.int64, copy=False),
+        order=np.concatenate(parts_o).astype(np.int64, copy=False),
         distance_m=np.rint(np.concatenate(parts_d)).astype(np.int64),
     )
 

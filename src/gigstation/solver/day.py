@@ -1,7 +1,9 @@
 """Day mode: a worker may fill several orders whose time windows do not overlap.
 
-Solved with staged CP-SAT (see ``cpsat``), hinted with the quick-mode flow optimum,
-which is always feasible here. For each worker the overlap rule is written as one
+Solved exactly by ``milp`` (LP duals, a certified bound and a reduced-cost
+neighbourhood MILP in HiGHS); if its numerics guard refuses, by staged CP-SAT (see
+``cpsat``), hinted with the quick-mode flow optimum, which is always feasible here.
+For each worker the overlap rule is written as one
 at-most-one constraint per clique of its candidate orders' intervals (the orders
 running at some order's start); on interval graphs these cliques make the LP
 relaxation tight per worker, which is what lets CP-SAT prove optimality fast.
@@ -18,6 +20,7 @@ import numpy.typing as npt
 from gigstation.solver.candidates import Candidates, Indexed
 from gigstation.solver.chosen import Chosen
 from gigstation.solver.cpsat import solve_lexicographic
+from gigstation.solver.milp import solve_levels_milp
 from gigstation.solver.pins import Pins
 from gigstation.solver.quick import solve_quick
 
@@ -54,15 +57,31 @@ def _positions(cand_keys: IntArray, keys: IntArray) -> IntArray:
     return sorter[np.searchsorted(cand_keys, keys, sorter=sorter)]
 
 
-def solve_day(ix: Indexed, cand: Candidates, pins: Pins, time_limit_s: float = 10.0) -> Chosen:
-    """Lexicographic optimum for day mode, or the best found within ``time_limit_s``."""
+def solve_day(ix: Indexed, cand: Candidates, pins: Pins, time_limit_s: float = 10.0, engine: str = "milp") -> Chosen:
+    """Lexicographic optimum for day mode, or the best found within ``time_limit_s``.
+
+    ``engine`` is "milp" (default) or "cpsat" (the previous engine, kept for measurement).
+    """
     deadline = time.monotonic() + time_limit_s
-    quick = solve_quick(ix, cand, pins, time_limit_s)
     keys = ix.pair_keys(cand.worker, cand.order)
-    hint = np.zeros(len(cand), dtype=np.bool_)
-    hint[_positions(keys, ix.pair_keys(quick.worker, quick.order))] = True
     pinned = _positions(keys, ix.pair_keys(pins.worker, pins.order))
     groups = overlap_groups(cand.worker, ix.order_start[cand.order], ix.order_end[cand.order])
+    if engine == "milp":
+        exact = solve_levels_milp(
+            cand.order, ix.headcount, ix.worker_priority[cand.worker], cand.distance_m, groups, pinned, time_limit_s
+        )
+        if exact is not None:
+            edges = np.flatnonzero(exact.selected)
+            return Chosen(
+                worker=cand.worker[edges],
+                order=cand.order[edges],
+                distance_m=cand.distance_m[edges],
+                optimal=exact.optimal,
+                bound=exact.bound,
+            )
+    quick = solve_quick(ix, cand, pins, time_limit_s)
+    hint = np.zeros(len(cand), dtype=np.bool_)
+    hint[_positions(keys, ix.pair_keys(quick.worker, quick.order))] = True
     result = solve_lexicographic(
         cand.order,
         ix.headcount,

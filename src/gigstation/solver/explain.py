@@ -55,8 +55,10 @@ def explain_unfilled(
     missing = ix.headcount - filled
     other_eligible = np.zeros(len(ix.orders), dtype=np.bool_)
     if cand is not None and len(cand):
-        on_it = np.isin(ix.pair_keys(cand.worker, cand.order), ix.pair_keys(assigned_worker, assigned_order))
-        other_eligible[cand.order[~on_it]] = True
+        # Candidate pairs are distinct and every assigned pair is one (pins are checked
+        # eligible), so an order has an eligible worker not on it iff it has more
+        # candidate pairs than assigned ones: a count instead of a set membership test.
+        other_eligible = np.bincount(cand.order, minlength=len(ix.orders)) > filled
     # Group the assigned workers by order once, instead of scanning per unfilled order.
     perm = np.argsort(assigned_order, kind="stable")
     starts = np.searchsorted(assigned_order[perm], np.arange(len(ix.orders) + 1))
