@@ -109,6 +109,8 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     page.wait_for_url("**done=accepted*")
     assert page.get_by_role("status").get_by_text("已代为接受").is_visible()
     assert page.get_by_text("已接下的工作").is_visible()
+    assert page.get_by_text("已有工作，已离开等候队伍。").is_visible()
+    assert not page.get_by_role("button", name="代为签到").is_visible()  # folded away
     assert page.get_by_text("赵巷镇沪青平公路3000号仓库").first.is_visible()
     shot(page, "operator-desk-accepted-1366")
 

@@ -139,8 +139,9 @@ class OperatorPages(Controller):
                 if kind == "clear":
                     await desk.clear_pairing(conn, station_id, who.user_id, worker_id, order_id)
                 else:
-                    await dispatch.set_pairing(conn, station_id, who.user_id, dispatch.PairingCreate(
-                        worker_id=worker_id, order_id=order_id, kind=kind))  # type: ignore[arg-type]
+                    pairing = dispatch.PairingCreate(worker_id=worker_id, order_id=order_id,
+                                                     kind="pin" if kind == "pin" else "forbid")
+                    await dispatch.set_pairing(conn, station_id, who.user_id, pairing)
         except ValueError:
             return await self._order_page(request, rt, station_id, order_id, 422, [
                 {"field": "", "text": "请选择一位劳动者" if lang_of(dict(request.cookies)) == "zh"
