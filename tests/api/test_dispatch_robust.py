@@ -67,7 +67,7 @@ def _odd_rows(draw: st.DrawFn) -> dict[str, Any]:
             "max_distance_m": st.integers(100, 100_000),
             "skills": st.lists(st.sampled_from(["loading", "moving", "welding"]), max_size=2, unique=True),
             "pin": st.booleans(),
-            "adult_from_years": st.none(),
+            "adult_from_years": st.none() | st.integers(-60, 3),
         }), max_size=5)),
         "orders": draw(st.lists(st.fixed_dictionaries({
             "start": _instant,
@@ -104,7 +104,7 @@ async def _write(db: asyncpg.Connection[Any], rows: dict[str, Any]) -> uuid.UUID
         [worker] = await seed.workers(db, 1, None, tuple(w["skills"]) or ("loading",))
         await db.execute("UPDATE users SET phone = $2 WHERE id = $1", worker, f"1581{i:07d}")
         if w["adult_from_years"] is not None:
-            await db.execute("UPDATE workers SET adult_from = (now() + make_interval(years => $2))::date "
+            await db.execute("UPDATE workers SET adult_from = month_up((now() + make_interval(years => $2))::date) "
                              "WHERE user_id = $1", worker, w["adult_from_years"])
         await db.execute(
             "INSERT INTO checkins (worker_id, station_id, available_until, max_distance_m, checked_in_at) "

@@ -26,3 +26,38 @@ RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT great_circle_snapped_m(great_circle_snap(lat1), great_circle_snap(lon1),
                                   great_circle_snap(lat2), great_circle_snap(lon2))
 $$;
+
+-- 3. No plain birth date. A clear birth date beside a mask showing 3 + 4 characters left a
+-- handful of candidates for a resident ID and one for a residence permit. Workers keep
+-- only what the age rules need, rounded up to the first of a month (so the day of birth
+-- is gone): the day a minor turns adult, and the day the age-50 priority starts (or the
+-- first of the current month for someone already 50). Masks show the first and the last
+-- character only. The reasoning, with the numbers: docs/architecture.md, "Hardening, part B".
+CREATE FUNCTION month_up(d date) RETURNS date LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT (date_trunc('month', d - 1) + interval '1 month')::date
+$$;
+
+ALTER TABLE workers
+    ADD COLUMN adult_from date,
+    ADD COLUMN priority_age_from date,
+    ADD CHECK (adult_from = month_up(adult_from)),
+    ADD CHECK (priority_age_from = month_up(priority_age_from));
+
+-- PostgreSQL's '2008-02-29' + 18 years is 2026-02-28; rounded up it is 2026-03-01, the same
+-- as the Python rule (a 29 February birthday is reached on 1 March in common years).
+UPDATE workers SET
+    adult_from = CASE WHEN month_up((birth_date + interval '18 years')::date) > current_date
+                      THEN month_up((birth_date + interval '18 years')::date) END,
+    priority_age_from = CASE WHEN month_up((birth_date + interval '50 years')::date) > current_date
+                             THEN month_up((birth_date + interval '50 years')::date)
+                             ELSE date_trunc('month', current_date)::date END
+WHERE birth_date IS NOT NULL;
+
+ALTER TABLE workers DROP COLUMN birth_date, DROP COLUMN minor;
+
+-- The old masks showed the first 3 (or 2) and the last 4 (or 2) characters, always at least
+-- one of each: the new mask is their first and last character.
+UPDATE workers SET id_masked = left(id_masked, 1) || repeat('*', length(id_masked) - 2) || right(id_masked, 1)
+WHERE length(id_masked) >= 4;
+UPDATE employers SET id_masked = left(id_masked, 1) || repeat('*', length(id_masked) - 2) || right(id_masked, 1)
+WHERE length(id_masked) >= 4;

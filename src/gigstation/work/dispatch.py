@@ -8,7 +8,7 @@ nothing half-published. The solver runs in a thread, never on the event loop.
 Priority (documented in docs/dispatch.md; weights are settings):
 
     priority = group_weight       if the worker is in an operator-verified priority group
-                                  (or is 50 or older by the verified ID birth date)
+                                  (or is 50 or older by the verified ID: ``priority_age_from``)
              + wait_per_hour      x whole hours waited since check-in (capped at 8)
              + jobs_today_penalty x max(0, 2 - jobs accepted today)
 """
@@ -107,8 +107,8 @@ class WaitingRow(msgspec.Struct, frozen=True):
     max_distance_m: int
     skills: list[str]
     priority_groups: list[str]
-    birth_date: date | None
-    minor: bool
+    adult_from: date | None
+    priority_age_from: date | None
     jobs_today: int
     busy_until: datetime | None
 
@@ -128,10 +128,7 @@ def lock_key(station_id: UUID) -> int:
 
 def priority_of(row: WaitingRow, now: datetime, today: date, settings: Settings) -> int:
     """The documented priority formula."""
-    old_enough = row.birth_date is not None and (
-        (today.year - row.birth_date.year
-         - ((today.month, today.day) < (row.birth_date.month, row.birth_date.day))) >= 50
-    )
+    old_enough = row.priority_age_from is not None and row.priority_age_from <= today
     in_group = bool(row.priority_groups) or old_enough
     hours_waited = min(8, max(0, int((now - row.checked_in_at).total_seconds() // 3600)))
     return (
@@ -145,7 +142,7 @@ _STATION = "SELECT lat, lon FROM stations WHERE id = $1"
 _WAITING = """
 SELECT c.worker_id, c.checked_in_at, c.available_until, c.max_distance_m,
        coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.status = 'active'), '{}') AS skills,
-       w.priority_groups, w.birth_date, w.minor,
+       w.priority_groups, w.adult_from, w.priority_age_from,
        (SELECT count(*) FROM assignments a WHERE a.worker_id = c.worker_id
             AND a.created_at >= $2 AND a.status IN ('active', 'completed'))::int AS jobs_today,
        (SELECT max(a.ends_at) FROM assignments a WHERE a.worker_id = c.worker_id
@@ -174,7 +171,8 @@ def _solver_worker(
 ) -> solver.Worker | None:
     """The solver's view of one waiting worker, or None (logged) when their rows leave no
     time or no skill to offer: one person's odd row never stops the station's run."""
-    skills = [s for s in row.skills if not (row.minor and s in MINOR_EXCLUDED_SKILLS)]
+    minor = row.adult_from is not None and row.adult_from > today
+    skills = [s for s in row.skills if not (minor and s in MINOR_EXCLUDED_SKILLS)]
     if not skills:
         return None
     # Workers are in the room: they travel from the station. A worker busy with an
