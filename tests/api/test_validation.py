@@ -242,7 +242,7 @@ async def test_pay_at_the_minimum_is_accepted(api: Api, employer: str) -> None:
         pay_unit="day", pay_cents=10_000, **_times(timedelta(hours=2), timedelta(hours=4))))
     assert daily.status_code == 201, daily.text
     piece = await api.client.post(f"{API}/orders", headers=bearer(employer),
-                                  json=api.order_body(pay_unit="piece", pay_cents=50))
+                                  json=api.order_body(pay_unit="piece", pay_cents=100))
     assert piece.status_code == 201, piece.text
 
 

@@ -61,3 +61,104 @@ UPDATE workers SET id_masked = left(id_masked, 1) || repeat('*', length(id_maske
 WHERE length(id_masked) >= 4;
 UPDATE employers SET id_masked = left(id_masked, 1) || repeat('*', length(id_masked) - 2) || right(id_masked, 1)
 WHERE length(id_masked) >= 4;
+
+-- 7. Work and pay rules (docs/architecture.md, "Hardening, part B").
+-- Work is completed no earlier than it started (NOT VALID: rows from before are left as
+-- they are, every new or changed row is checked).
+ALTER TABLE assignments
+    ADD CONSTRAINT assignments_completed_after_start
+        CHECK (completed_at IS NULL OR completed_at >= starts_at) NOT VALID;
+
+-- Pay is a ledger: every amount the employer records is a new row, never an overwrite.
+-- The first is a 'payment'; any later different amount is a 'correction' that must say
+-- why. assignments.paid_cents / paid_at always show the latest row (kept by the trigger
+-- below, and no other way); the rows themselves can be neither changed nor deleted.
+CREATE TABLE payments (
+    seq           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    assignment_id uuid NOT NULL REFERENCES assignments (id),
+    amount_cents  integer NOT NULL CHECK (amount_cents > 0 AND amount_cents <= 10000000),
+    kind          text NOT NULL CHECK (kind IN ('payment', 'correction')),
+    reason        text CHECK (char_length(reason) <= 500),
+    recorded_by   uuid REFERENCES users (id),
+    recorded_at   timestamptz NOT NULL DEFAULT now(),
+    CHECK (kind = 'payment' OR coalesce(char_length(reason), 0) >= 1)
+);
+CREATE UNIQUE INDEX payments_one_first ON payments (assignment_id) WHERE kind = 'payment';
+CREATE INDEX payments_assignment ON payments (assignment_id, seq);
+
+-- What was recorded before becomes the first entry; a recorded 0 was no payment at all.
+INSERT INTO payments (assignment_id, amount_cents, kind, recorded_at)
+SELECT id, paid_cents, 'payment', coalesce(paid_at, now()) FROM assignments WHERE paid_cents > 0;
+UPDATE assignments SET paid_cents = NULL, paid_at = NULL WHERE paid_cents = 0;
+ALTER TABLE assignments ADD CONSTRAINT assignments_paid_positive CHECK (paid_cents > 0);
+
+CREATE FUNCTION payments_check_state() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    a record;
+BEGIN
+    SELECT status, pay_confirmed_at INTO a FROM assignments WHERE id = NEW.assignment_id FOR UPDATE;
+    IF a.status IS DISTINCT FROM 'completed' OR a.pay_confirmed_at IS NOT NULL THEN
+        RAISE EXCEPTION 'pay is recorded only for completed work whose pay is not yet confirmed'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'payments_state';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER payments_check_state BEFORE INSERT ON payments
+    FOR EACH ROW EXECUTE FUNCTION payments_check_state();
+
+CREATE FUNCTION payments_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE assignments SET paid_cents = NEW.amount_cents, paid_at = NEW.recorded_at
+    WHERE id = NEW.assignment_id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER payments_apply AFTER INSERT ON payments FOR EACH ROW EXECUTE FUNCTION payments_apply();
+
+CREATE FUNCTION payments_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'payments are never changed or deleted; record a correction'
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'payments_append_only';
+END
+$$;
+CREATE TRIGGER payments_append_only BEFORE UPDATE OR DELETE ON payments
+    FOR EACH ROW EXECUTE FUNCTION payments_append_only();
+
+-- assignments.paid_cents follows the ledger and nothing else.
+CREATE FUNCTION assignments_paid_follows_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.paid_cents IS DISTINCT FROM (SELECT p.amount_cents FROM payments p
+                                        WHERE p.assignment_id = NEW.id ORDER BY p.seq DESC LIMIT 1) THEN
+        RAISE EXCEPTION 'paid_cents changes only through a payments row'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'assignments_paid_follows_ledger';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER assignments_paid_follows_ledger BEFORE UPDATE OF paid_cents ON assignments
+    FOR EACH ROW WHEN (NEW.paid_cents IS DISTINCT FROM OLD.paid_cents)
+    EXECUTE FUNCTION assignments_paid_follows_ledger();
+
+-- A piece rate below 1 yuan a piece is refused (the hourly minimum cannot be checked for
+-- piece work, so a floor stands in for it; an order above it is still shown beside the
+-- district's wage guidance).
+ALTER TABLE orders
+    ADD CONSTRAINT orders_piece_pay_floor CHECK (pay_unit <> 'piece' OR pay_cents >= 100) NOT VALID;
+
+-- An order belongs to a station that can reach it. The service refuses orders farther than
+-- the dispatch reach (a setting, 15 km by default) from every station; the database backs
+-- that with the farthest any worker may ever travel (checkins.max_distance_m, 100 km).
+CREATE FUNCTION orders_within_reach() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.station_id IS NOT NULL AND (
+        SELECT great_circle_m(s.lat, s.lon, NEW.lat, NEW.lon) FROM stations s WHERE s.id = NEW.station_id
+    ) > 100000 THEN
+        RAISE EXCEPTION 'an order lies more than 100 km from its station'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'orders_within_reach';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER orders_within_reach BEFORE INSERT OR UPDATE OF station_id, lat, lon ON orders
+    FOR EACH ROW EXECUTE FUNCTION orders_within_reach();

@@ -199,7 +199,8 @@ class Simulation:
             title=TITLES.get(plan.skill, skill.zh), skill=plan.skill, headcount=plan.headcount,
             starts_at=self.at(plan.start), ends_at=self.at(plan.end), lat=plan.lat, lon=plan.lon,
             address=f"青浦区{skill.zh}用工点", pay_cents=plan.pay_cents, pay_unit=plan.pay_unit),  # type: ignore[arg-type]
-            self.at(m), self.settings.timezone, self.settings.region)
+            self.at(m), self.settings.timezone, self.settings.region,
+            reach_m=self.settings.dispatch_reach_m)
         self.order_plans[o.id] = plan
         plan.order_id = o.id
         self.ends.add(plan.end)
@@ -261,7 +262,7 @@ class Simulation:
             return  # the employer cancelled the order: there is no work to confirm
         employer = Principal(self.employer_ids[plan.employer], "employer")
         hours = (plan.end - plan.start) / 60
-        await assignments.complete(conn, employer, assignment_id, assignments.CompleteBody(hours))
+        await assignments.complete(conn, employer, assignment_id, assignments.CompleteBody(hours), self.at(m))
         amount = plan.pay_cents if plan.pay_unit == "day" else round(plan.pay_cents * hours)
         await pay.record_pay(conn, employer, assignment_id, assignments.PaidBody(amount))
         r = random.Random(f"{self.p.seed}:pay:{w.idx}:{roll}")

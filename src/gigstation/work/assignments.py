@@ -32,6 +32,7 @@ from gigstation.platform import audit, events
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, NotFound
 from gigstation.platform.pagination import Page, PageParams
+from gigstation.platform.types import NO_NUL
 from gigstation.stations.registry import operator_station_ids
 
 __all__ = [
@@ -66,7 +67,10 @@ class CompleteBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class PaidBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    amount_cents: Annotated[int, msgspec.Meta(ge=0, le=100_000_00)]
+    amount_cents: Annotated[int, msgspec.Meta(ge=1, le=100_000_00)]
+    """The total paid for this work, in fen: more than 0 (nothing paid is not a payment)."""
+    correction_reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=NO_NUL)] | None = None
+    """Required to change an amount already recorded: a correction is a new record."""
 
 
 class ReasonBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -206,20 +210,26 @@ def state_conflict(a: Assignment, action_zh: str, action_en: str) -> Conflict:
 
 # --- complete ---------------------------------------------------------------------------
 
+# Work is completed no earlier than it started (also a CHECK in migration 0004).
 _COMPLETE = """
-UPDATE assignments SET status = 'completed', completed_at = now(), hours = $2
-WHERE id = $1 AND status = 'active' RETURNING id
+UPDATE assignments SET status = 'completed', completed_at = $3, hours = $2
+WHERE id = $1 AND status = 'active' AND starts_at <= $3 RETURNING id
 """
 
 
 async def complete(
-    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: CompleteBody
+    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: CompleteBody,
+    now: datetime,
 ) -> Assignment:
-    """The employer confirms the work was done; completing again returns the same answer."""
+    """The employer confirms the work was done (once it has started); completing again
+    returns the same answer."""
     await own_assignment(conn, who, assignment_id, "employer")
     hours = None if data.hours is None else round(data.hours, 2)  # numeric(5, 2)
-    if await conn.fetchval(_COMPLETE, assignment_id, hours) is None:
+    if await conn.fetchval(_COMPLETE, assignment_id, hours, now) is None:
         a = await fetch_assignment(conn, assignment_id)
+        if a.status == "active":
+            raise Conflict("工作尚未开始，不能确认完工", "the work has not started yet",
+                           code="not_started")
         if a.status != "completed":
             raise state_conflict(a, "确认完工", "completed")
         if hours is not None and a.hours != hours:

@@ -12,12 +12,13 @@ import msgspec
 
 from gigstation.platform import audit, events, reference
 from gigstation.platform.auth import Principal
-from gigstation.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from gigstation.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from gigstation.platform.pagination import Page, PageParams
 from gigstation.platform.types import NO_NUL, Address, Lat, Lon, PayUnit, Title, rule_violation
-from gigstation.stations.registry import nearest_station_id, operator_station_ids
+from gigstation.stations.registry import operator_station_ids
 
 __all__ = [
+    "PIECE_PAY_FLOOR_CENTS",
     "OrderCreate",
     "OrderView",
     "cancel_order",
@@ -31,6 +32,8 @@ MAX_LEAD = timedelta(hours=36)
 MAX_LENGTH = timedelta(hours=12)
 # A phone clock a few minutes slow must not refuse an order for "now".
 PAST_GRACE = timedelta(minutes=10)
+PIECE_PAY_FLOOR_CENTS = 100
+"""The least a piece may pay (1 yuan); also a CHECK on orders (migration 0004)."""
 
 OrderStatus = Literal["open", "full", "cancelled", "closed"]
 
@@ -97,6 +100,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
 """
 _EMPLOYER_STANDING = "SELECT blacklisted_until FROM employers WHERE user_id = $1"
 _STATION_REGION = "SELECT region FROM stations WHERE id = $1"
+_NEAREST_STATION = """
+SELECT id, region, great_circle_m($1, $2, lat, lon) AS metres FROM stations
+ORDER BY great_circle_m($1, $2, lat, lon), id LIMIT 1
+"""
 
 
 def order_view(row: asyncpg.Record) -> OrderView:
@@ -110,6 +117,10 @@ def check_minimum_wage(
     """Refuse pay below the local hourly minimum (day pay is spread over the order's hours)."""
     on = data.starts_at.astimezone(ZoneInfo(zone)).date()
     minimum = reference.minimum_wage(region, on, rules_file)
+    if data.pay_unit == "piece" and data.pay_cents < PIECE_PAY_FLOOR_CENTS:
+        raise Invalid.of_field(
+            "pay_cents", f"计件工资每件不得低于 {PIECE_PAY_FLOOR_CENTS / 100:.2f} 元",
+            f"piece pay must be at least CNY {PIECE_PAY_FLOOR_CENTS / 100:.2f} a piece")
     if minimum is None or data.pay_unit == "piece":
         # Piece rates cannot be compared per hour; they are shown with the wage guidance.
         return
@@ -133,8 +144,10 @@ async def create_order(
     zone: str,
     default_region: str,
     rules_file: str | None = None,
+    reach_m: float | None = None,
 ) -> OrderView:
-    """Post an order: it goes to the nearest station's board."""
+    """Post an order: it goes to the nearest station's board. With ``reach_m`` (the
+    dispatch reach), an order farther than that from every station is refused."""
     if data.starts_at < now - PAST_GRACE:
         raise Invalid.of_field("starts_at", "开始时间已过", "starts_at is in the past")
     if data.starts_at > now + MAX_LEAD:
@@ -145,10 +158,17 @@ async def create_order(
         raise Forbidden(f"因欠薪被列入失信名单，{blacklisted_until} 前不能发布用工",
                         f"listed for unpaid wages; cannot post orders until {blacklisted_until}",
                         code="blacklisted")
-    station_id = await nearest_station_id(conn, data.lat, data.lon)
-    region = default_region
-    if station_id is not None:
-        region = await conn.fetchval(_STATION_REGION, station_id)
+    nearest = await conn.fetchrow(_NEAREST_STATION, data.lat, data.lon)
+    station_id = nearest["id"] if nearest is not None else None
+    region = nearest["region"] if nearest is not None else default_region
+    if reach_m is not None and (nearest is None or nearest["metres"] > reach_m):
+        km = reach_m / 1000
+        raise Invalid(
+            detail=f"用工地点距离最近的驿站超过 {km:g} 公里，没有驿站可以派工",
+            detail_en=f"the place is more than {km:g} km from every station; no station can dispatch it",
+            errors=[FieldError("lat", f"距离最近的驿站超过 {km:g} 公里",
+                               f"more than {km:g} km from every station")],
+            code="too_far_from_station")
     check_minimum_wage(data, region, zone, rules_file)
     order_id = await conn.fetchval(
         _INSERT, employer_id, station_id, data.title, data.description, data.skill,

@@ -11,6 +11,7 @@ from gigstation.api.creating import create
 from gigstation.api.routes.stations import page_params
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
+from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.platform.pagination import Page
@@ -56,7 +57,7 @@ class AssignmentController(Controller):
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
             return await assignments.complete(conn, request.user, assignment_id,
-                                              data or assignments.CompleteBody())
+                                              data or assignments.CompleteBody(), clock.now())
 
     @post(_ID + "/paid", guards=[roles("employer")], status_code=200,
           summary="登记已发工资 / Record the pay sent")

@@ -32,7 +32,7 @@ class OrderController(Controller):
         return await create(
             request, rt, orders.OrderView,
             lambda conn: orders.create_order(conn, request.user.user_id, data, clock.now(),
-                                             s.timezone, s.region),
+                                             s.timezone, s.region, reach_m=s.dispatch_reach_m),
         )
 
     @get("/", guards=[roles("employer", "operator", "admin")], summary="订单列表 / List orders")
