@@ -18,7 +18,8 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from gigstation import __version__
-from gigstation.api.problems import exception_handlers
+from gigstation.api.contract import document_contract
+from gigstation.api.problems import exception_handlers, require_json_body
 from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
@@ -107,13 +108,17 @@ def create_app(settings: Settings) -> Litestar:
         path=API_PREFIX,
         route_handlers=list(CONTROLLERS),
         dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
+        before_request=require_json_body,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[api],
         lifespan=[lifespan],
         middleware=[rate_limit.middleware, DefineMiddleware(TokenAuth, exclude=["^/schema", "^/$", "^/static"])],
         exception_handlers=exception_handlers,
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,
+        state=State({"max_body_bytes": settings.max_body_bytes}),
         debug=False,
     )
+    document_contract(app)
+    return app

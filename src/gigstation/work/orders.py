@@ -111,6 +111,11 @@ def order_view(row: asyncpg.Record) -> OrderView:
     return msgspec.convert({**dict(row), "skill_zh": ref.zh if ref else row["skill"]}, OrderView)
 
 
+# Region names as the Chinese messages say them (the wage rules are keyed by English name).
+REGION_ZH = {"Shanghai": "上海市", "Beijing": "北京市", "Tianjin": "天津市", "Chongqing": "重庆市",
+             "Guangdong": "广东省", "Jiangsu": "江苏省", "Zhejiang": "浙江省"}
+
+
 def check_minimum_wage(
     data: OrderCreate, region: str, zone: str, rules_file: str | None = None
 ) -> None:
@@ -130,7 +135,8 @@ def check_minimum_wage(
         yuan = minimum.hourly_fen / 100
         raise Invalid.of_field(
             "pay_cents",
-            f"时薪低于{region}最低工资标准 {yuan:.2f} 元/小时（{minimum.effective_from} 起执行）",
+            f"时薪低于{REGION_ZH.get(region, '本地区')}最低工资标准 {yuan:.2f} 元/小时"
+            f"（{minimum.effective_from} 起执行）",
             f"hourly pay is below the {region} minimum wage of CNY {yuan:.2f} per hour "
             f"(in force from {minimum.effective_from})",
         )
