@@ -49,9 +49,9 @@ the day several times faster on a small disk and the dispatch timings printed a 
 milliseconds lower than with durable commits; ``bench/dispatch_bench.py`` measures
 dispatch with durable commits.
 
-Randomness comes from ``seed``; each worker's answers come from their own stream, so a
-run is reproducible up to what the database decides (random row ids, and through them
-ties between equally good solutions): two runs of one seed differ by a handful of offers.
+Randomness comes from ``seed``; each worker's answers come from their own stream, and row
+ids come from a seeded sequence for the day (``sim.ids``: the matcher breaks ties by id),
+so two runs of one seed on one simulated day give the same figures (the timings differ).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ import time
 from gigstation.platform.config import Settings
 from gigstation.platform.db import apply_migrations, connect_pool
 from gigstation.sim.day import Simulation
+from gigstation.sim.ids import random_ids, seeded_ids
 from gigstation.sim.model import SimParams, SimResult, Timings
 from gigstation.sim.report import format_report, pct
 
@@ -81,12 +82,17 @@ async def run_simulation(settings: Settings, params: SimParams) -> SimResult:
     try:
         async with pool.acquire() as conn:
             await apply_migrations(conn)  # type: ignore[arg-type]
-        sim = Simulation(settings, params, pool)
-        await sim.setup()
-        t1 = time.perf_counter()
-        await sim.play()
-        t2 = time.perf_counter()
-        per, total = await sim.report()
+            await seeded_ids(conn, params.seed)  # type: ignore[arg-type]
+        try:
+            sim = Simulation(settings, params, pool)
+            await sim.setup()
+            t1 = time.perf_counter()
+            await sim.play()
+            t2 = time.perf_counter()
+            per, total = await sim.report()
+        finally:
+            async with pool.acquire() as conn:
+                await random_ids(conn)  # type: ignore[arg-type]
     finally:
         await pool.close()
     t3 = time.perf_counter()
