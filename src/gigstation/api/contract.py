@@ -4,7 +4,8 @@ Litestar documents a generic JSON 400 and marks every operation with the app-wid
 requirement. The API answers errors as RFC 9457 problem details and has public routes, so
 after the app is built this module rewrites its OpenAPI document: every operation lists
 400 and 422 (and a default for any other error status) as ``application/problem+json``,
-and operations open to anyone carry an empty ``security`` (no token needed).
+operations open to anyone carry an empty ``security`` (no token needed), and the event
+stream is documented as ``text/event-stream``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from litestar import Litestar
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.response import ServerSentEvent
 
 from gigstation.api.problems import MEDIA_TYPE
 
@@ -37,6 +39,11 @@ PROBLEM = Schema(
         "detail": _TEXT, "detail_en": _TEXT, "code": _TEXT, "instance": _TEXT,
         "errors": Schema(type=OpenAPIType.ARRAY, items=_FIELD_ERROR),
     },
+)
+_EVENT = Schema(
+    type=OpenAPIType.OBJECT,
+    description="one server-sent event; ``data`` holds the JSON payload",
+    properties={"event": _TEXT, "data": _TEXT, "id": _TEXT, "retry": Schema(type=OpenAPIType.INTEGER)},
 )
 _ERRORS = {
     "400": "请求格式错误（不是 JSON、类型不对、嵌套过深） / malformed request",
@@ -62,6 +69,13 @@ def _public_operations(app: Litestar) -> set[tuple[str, str]]:
     return found
 
 
+def _event_streams(app: Litestar) -> set[str]:
+    return {_PARAM.sub(r"{\1}", route.path) for route in app.routes
+            for handler in getattr(route, "route_handlers", [])
+            if isinstance(handler.parsed_fn_signature.return_type.annotation, type)
+            and issubclass(handler.parsed_fn_signature.return_type.annotation, ServerSentEvent)}
+
+
 def document_contract(app: Litestar) -> None:
     """Rewrite the app's OpenAPI document as described in the module docstring."""
     schema = app.openapi_schema
@@ -69,6 +83,7 @@ def document_contract(app: Litestar) -> None:
         schema.components.schemas = {}
     schema.components.schemas["Problem"] = PROBLEM
     public = _public_operations(app)
+    streams = _event_streams(app)
     for path, item in (schema.paths or {}).items():
         for method in _METHODS:
             operation = getattr(item, method, None)
@@ -80,3 +95,7 @@ def document_contract(app: Litestar) -> None:
             operation.responses = responses
             if (path, method) in public:
                 operation.security = []
+            if path in streams and "200" in responses:
+                responses["200"] = OpenAPIResponse(
+                    description="server-sent events (text/event-stream)",
+                    content={"text/event-stream": OpenAPIMediaType(schema=_EVENT)})
