@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,7 +103,7 @@ def test_the_live_server_keeps_its_contract(live_url: str) -> None:
     tokens = _tokens(live_url)
     failures: list[str] = []
     statuses: Counter[int] = Counter()
-    session = __import__("requests").Session()
+    session = requests.Session()
     for operation in operations:
         strategy = st.one_of([operation.as_strategy(generation_mode=mode)
                               for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)])
