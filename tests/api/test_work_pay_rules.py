@@ -37,6 +37,10 @@ async def test_pay_is_positive_and_never_overwritten(api: Api, db: asyncpg.Conne
     assert "90.00" in r.json()["detail"] and "correction_reason" in r.json()["detail_en"]
     r = await act(api, et, aid, "paid", {"amount_cents": 5000, "correction_reason": "扣除预支"})
     assert r.status_code == 200 and r.json()["paid_cents"] == 5000
+    # The worker sees both records.
+    seen = (await api.client.get(f"{API}/assignments/{aid}", headers=bearer(job.workers[0][1]))).json()
+    assert [(p["amount_cents"], p["kind"], p.get("reason")) for p in seen["payments"]] == [
+        (9000, "payment", None), (5000, "correction", "扣除预支")]
     # The database keeps both records, refuses to change or delete one, and lets the
     # assignment show nothing but the latest.
     a = uuid.UUID(aid)

@@ -43,6 +43,7 @@ __all__ = [
     "Complaint",
     "CompleteBody",
     "PaidBody",
+    "PaymentEntry",
     "ReasonBody",
     "ResolveBody",
     "announce",
@@ -83,6 +84,15 @@ class ResolveBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Uphold the worker's contest: the no-show stops counting against them."""
 
 
+class PaymentEntry(msgspec.Struct, frozen=True):
+    """One record of the pay ledger: the first payment or a correction with its reason."""
+
+    amount_cents: int
+    kind: Literal["payment", "correction"]
+    recorded_at: datetime
+    reason: str | None = None
+
+
 class Assignment(msgspec.Struct, frozen=True):
     id: UUID
     offer_id: UUID
@@ -113,6 +123,8 @@ class Assignment(msgspec.Struct, frozen=True):
     contest_resolved_at: datetime | None = None
     no_show_overturned: bool = False
     resolution_note: str | None = None
+    payments: list[PaymentEntry] = []
+    """Every amount the employer recorded, oldest first; ``paid_cents`` is the latest."""
 
 
 class Complaint(msgspec.Struct, frozen=True):
@@ -130,7 +142,11 @@ eu.name AS employer_name, o.station_id, o.title, o.pay_cents, o.pay_unit, a.star
 a.status, a.created_at, a.completed_at, a.hours::float8 AS hours, a.paid_cents, a.paid_at,
 a.pay_confirmed_at, a.disputed_at, a.dispute_reason, a.dispute_resolved_at, a.no_show_at,
 a.no_show_contested_at, a.contest_reason, a.contest_resolved_at, a.no_show_overturned,
-a.resolution_note
+a.resolution_note,
+(SELECT coalesce(json_agg(json_build_object('amount_cents', p.amount_cents, 'kind', p.kind,
+                                            'reason', p.reason, 'recorded_at', p.recorded_at)
+                          ORDER BY p.seq), '[]')::text
+ FROM payments p WHERE p.assignment_id = a.id) AS payments_json
 """
 JOINS = """
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN users wu ON wu.id = a.worker_id
@@ -140,7 +156,9 @@ _GET = f"SELECT {COLUMNS} {JOINS} WHERE a.id = $1"
 
 
 def view(row: asyncpg.Record) -> Assignment:
-    return msgspec.convert(dict(row), Assignment)
+    data = dict(row)
+    data["payments"] = msgspec.json.decode(data.pop("payments_json"))
+    return msgspec.convert(data, Assignment)
 
 
 def not_found() -> NotFound:
