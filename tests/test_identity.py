@@ -12,6 +12,7 @@ from stdnum.cn import ric, uscc
 from gigstation.people.identity import (
     IdentityInfo,
     InvalidIdentity,
+    age_facts,
     age_on,
     mask,
     validate_credit_code,
@@ -478,12 +479,11 @@ def test_single_substitution_in_credit_code_is_rejected(
 # --- masking ---------------------------------------------------------------------
 
 
-def test_mask_resident_id_shows_first_three_and_last_four() -> None:
+def test_mask_resident_id_shows_the_first_and_the_last_character_only() -> None:
     number = resident_id("310229", date(1975, 3, 14), 21)
     masked = mask(number)
-    assert masked == number[:3] + "*" * 11 + number[-4:]
+    assert masked == number[0] + "*" * 16 + number[-1]
     assert "19750314" not in masked
-    assert masked[6:14] == "********"
 
 
 @pytest.mark.parametrize(
@@ -492,10 +492,11 @@ def test_mask_resident_id_shows_first_three_and_last_four() -> None:
         ("", ""),
         ("7", "*"),
         ("12", "*2"),
+        ("123", "**3"),
         ("1234", "1**4"),
-        ("H12345678", "H1*****78"),
-        ("12345678", "12****78"),
-        ("12345678901234", "123*******1234"),
+        ("H12345678", "H*******8"),
+        ("12345678", "1******8"),
+        ("12345678901234", "1************4"),
     ],
 )
 def test_mask_short_numbers_hide_at_least_half(number: str, masked: str) -> None:
@@ -510,7 +511,45 @@ def test_mask_preserves_length_hides_half_and_is_idempotent(number: str) -> None
     assert mask(masked) == masked
     visible = [i for i, c in enumerate(masked) if c != "*"]
     assert all(masked[i] == number[i] for i in visible)
-    if len(number) >= 14:
-        assert masked[:3] == number[:3]
-        assert masked[-4:] == number[-4:]
-        assert set(masked[3:-4]) == {"*"}
+    assert len(visible) <= 2
+
+
+# --- age facts (what is stored instead of the birth date) ---------------------------
+
+
+@given(st.dates(date(1900, 1, 1), date(2012, 12, 31)), st.dates(date(2020, 1, 1), date(2040, 12, 31)))
+def test_age_facts_are_months_rounded_up_and_never_early(birth: date, today: date) -> None:
+    facts = age_facts(birth, today)
+    if facts.adult_from is not None:
+        assert facts.adult_from.day == 1 and facts.adult_from > today
+        assert age_on(birth, facts.adult_from) >= 18  # never an adult too early
+        assert (facts.adult_from - timedelta(days=1)).month != facts.adult_from.month
+        assert facts.adult_from - _plus_years(birth, 18) < timedelta(days=31)
+    else:
+        assert age_on(birth, today) >= 18
+    assert facts.priority_age_from.day == 1
+    if facts.priority_age_from > today:
+        assert age_on(birth, facts.priority_age_from) >= 50
+        assert age_on(birth, facts.priority_age_from - timedelta(days=31)) < 50
+    else:
+        assert age_on(birth, today) >= 50 and facts.priority_age_from == today.replace(day=1)
+
+
+@given(st.dates(date(1950, 1, 1), date(2010, 12, 31)), st.dates(date(2026, 1, 1), date(2030, 12, 31)))
+def test_age_facts_depend_on_the_month_of_birth_only(birth: date, today: date) -> None:
+    # Every birth date of the same rounding window gives the same stored facts: the
+    # database cannot tell the day of birth.
+    window_start = birth.replace(day=2) if birth.day != 1 else (birth - timedelta(days=1)).replace(day=2)
+    assert age_facts(window_start, today) == age_facts(birth, today)
+
+
+def test_29_february_birthday_turns_adult_on_1_march() -> None:
+    facts = age_facts(date(2012, 2, 29), date(2029, 6, 1))
+    assert facts.adult_from == date(2030, 3, 1)
+
+
+def _plus_years(birth: date, years: int) -> date:
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:  # 29 February in a common year
+        return date(birth.year + years, 3, 1)

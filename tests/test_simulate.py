@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from gigstation.platform import clock
 from gigstation.platform.config import Settings
 from gigstation.sim.simulate import SimParams, SimResult, format_report, run_simulation
 
@@ -76,3 +78,24 @@ async def test_a_simulated_day_keeps_every_invariant(
     text = format_report(result)
     assert "District" in text and "fill rate" in text
     msgspec.json.encode(result)  # the result is plain data
+
+
+_EMPTY = """
+SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables
+WHERE schemaname = 'public' AND tablename <> 'schema_migrations'
+"""
+
+
+def _figures(result: SimResult) -> Any:
+    return (msgspec.to_builtins(result.stations), result.district, result.accept_conflicts,
+            result.ratings, result.contests)
+
+
+async def test_the_same_seed_gives_the_same_figures(settings: Settings, db: asyncpg.Connection[Any]) -> None:
+    day = clock.today(settings.timezone) + timedelta(days=2)
+    params = SimParams(workers=40, stations=2, seed=5, day=day)
+    first = await run_simulation(settings, params)
+    await db.execute(f"TRUNCATE {await db.fetchval(_EMPTY)} RESTART IDENTITY CASCADE")
+    second = await run_simulation(settings, params)
+    assert _figures(first) == _figures(second)
+    assert first.timings.offers_made == second.timings.offers_made

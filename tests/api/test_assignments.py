@@ -57,8 +57,10 @@ async def accept_all(api: Api, token: str) -> list[dict[str, Any]]:
     return out
 
 
-async def staffed(api: Api, workers: int = 1, **order: Any) -> Job:
-    """Station, operator, employer, an order, workers checked in, dispatched and accepted."""
+async def staffed(api: Api, workers: int = 1, started: asyncpg.Connection[Any] | None = None,
+                  **order: Any) -> Job:
+    """Station, operator, employer, an order, workers checked in, dispatched and accepted;
+    with ``started`` (a database connection) the work has begun, so it may be completed."""
     admin = await api.admin()
     station = await api.station(admin)
     _, operator = await api.operator(admin, [station["id"]])
@@ -72,7 +74,16 @@ async def staffed(api: Api, workers: int = 1, **order: Any) -> Job:
     for _, token in people:
         job.assignments += await accept_all(api, token)
     assert len(job.assignments) == workers
+    if started is not None:
+        await work_started(started, posted["id"])
     return job
+
+
+async def work_started(db: asyncpg.Connection[Any], order_id: str) -> None:
+    """The clock reaches the start of the work (only the assignments move: the order keeps
+    its day for the reports)."""
+    await db.execute("UPDATE assignments SET starts_at = now() - interval '1 minute' WHERE order_id = $1",
+                     uuid.UUID(order_id))
 
 
 async def shift_into_past(db: asyncpg.Connection[Any], order_id: str, hours: float) -> None:
@@ -106,7 +117,7 @@ async def audit_count(db: asyncpg.Connection[Any], action: str, object_id: str) 
 
 
 async def test_complete_pay_confirm(api: Api, db: asyncpg.Connection[Any]) -> None:
-    job = await staffed(api)
+    job = await staffed(api, started=db)
     (worker, wt), et = job.workers[0], job.employer_token
     aid = job.assignments[0]["id"]
     r = await act(api, et, aid, "complete", {"hours": 4})
@@ -129,7 +140,7 @@ async def test_complete_pay_confirm(api: Api, db: asyncpg.Connection[Any]) -> No
 async def test_complete_is_idempotent_under_concurrent_retries(
     api: Api, db: asyncpg.Connection[Any]
 ) -> None:
-    job = await staffed(api)
+    job = await staffed(api, started=db)
     aid = job.assignments[0]["id"]
     answers = await asyncio.gather(*[
         act(api, job.employer_token, aid, "complete", {"hours": 7.5}) for _ in range(10)
@@ -145,7 +156,7 @@ async def test_complete_is_idempotent_under_concurrent_retries(
 
 
 async def test_pay_rules(api: Api, db: asyncpg.Connection[Any]) -> None:
-    job = await staffed(api)
+    job = await staffed(api, started=db)
     (_, wt), et = job.workers[0], job.employer_token
     aid = job.assignments[0]["id"]
     conflict(await act(api, et, aid, "paid", {"amount_cents": 100}), "assignment_active")
@@ -156,10 +167,14 @@ async def test_pay_rules(api: Api, db: asyncpg.Connection[Any]) -> None:
     same = await act(api, et, aid, "paid", {"amount_cents": 10000})
     assert same.status_code == 200 and same.json()["paid_cents"] == 10000
     assert await audit_count(db, "assignment.paid", aid) == 1
-    # Before the worker confirms, the employer may correct the amount.
-    fixed = await act(api, et, aid, "paid", {"amount_cents": 12000})
+    # Before the worker confirms, the employer may correct the amount, saying why; the
+    # first record stays beside the correction.
+    conflict(await act(api, et, aid, "paid", {"amount_cents": 12000}), "pay_already_recorded")
+    fixed = await act(api, et, aid, "paid", {"amount_cents": 12000, "correction_reason": "漏算加班"})
     assert fixed.status_code == 200 and fixed.json()["paid_cents"] == 12000
     assert await audit_count(db, "assignment.paid", aid) == 2
+    ledger = await db.fetch("SELECT amount_cents, kind, reason FROM payments ORDER BY seq")
+    assert [tuple(r) for r in ledger] == [(10000, "payment", None), (12000, "correction", "漏算加班")]
     confirmed = await act(api, wt, aid, "confirm-pay")
     assert confirmed.status_code == 200
     again = await act(api, wt, aid, "confirm-pay")
@@ -325,8 +340,8 @@ def _without_instance(r: httpx.Response) -> dict[str, Any]:
     return {k: v for k, v in r.json().items() if k != "instance"}
 
 
-async def test_access(api: Api) -> None:
-    job = await staffed(api)
+async def test_access(api: Api, db: asyncpg.Connection[Any]) -> None:
+    job = await staffed(api, started=db)
     aid = job.assignments[0]["id"]
     await act(api, job.employer_token, aid, "complete")
     await act(api, job.employer_token, aid, "paid", {"amount_cents": 100})

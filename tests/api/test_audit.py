@@ -12,11 +12,11 @@ from gigstation.platform.clock import now
 from gigstation.sim.demo import demo_resident_id
 from tests.api.conftest import API, Api, bearer
 
+# Every column of every table: dates too (a clear birth date once went unseen here).
 _TEXT_COLUMNS = """
 SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
 JOIN information_schema.tables t ON t.table_name = c.table_name AND t.table_schema = c.table_schema
 WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
-  AND c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'bytea', 'ARRAY')
 ORDER BY 1, 2
 """
 
@@ -83,14 +83,16 @@ async def test_every_change_is_audited_with_its_actor(api: Api, db: asyncpg.Conn
 async def test_identity_numbers_are_stored_only_as_ciphertext(api: Api, db: asyncpg.Connection[Any]) -> None:
     numbers, _ = await _every_state_change(api)
     columns = await db.fetch(_TEXT_COLUMNS)
-    assert {(c["table_name"], c["column_name"]) for c in columns} >= {("audit_log", "details"),
-                                                                       ("workers", "id_masked")}
+    assert {(c["table_name"], c["column_name"]) for c in columns} >= {
+        ("audit_log", "details"), ("workers", "id_masked"), ("workers", "adult_from")}
+    assert {c["data_type"] for c in columns} >= {"date", "text", "bytea", "jsonb", "uuid"}
     leaks = []
     for col in columns:
         table, column, kind = col["table_name"], col["column_name"], col["data_type"]
         for number in numbers.values():
-            # Also the birth-date-bearing middle: a masked form must hide it.
-            for needle in (number, number[6:14]):
+            # Also the birth-date-bearing middle, and the birth date as a date value.
+            birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+            for needle in (number, number[6:14], birth):
                 if kind == "bytea":
                     query = f'SELECT count(*) FROM "{table}" WHERE position($1::bytea IN "{column}") > 0'
                     found = await db.fetchval(query, needle.encode())

@@ -13,7 +13,7 @@ from tests.api.test_assignments import act, audit_count, conflict, shift_into_pa
 
 
 async def test_both_sides_rate_once(api: Api, db: asyncpg.Connection[Any]) -> None:
-    job = await staffed(api)
+    job = await staffed(api, started=db)
     (worker, wt), et = job.workers[0], job.employer_token
     aid = job.assignments[0]["id"]
     conflict(await act(api, wt, aid, "rating", {"stars": 5}), "not_completed")
@@ -35,7 +35,7 @@ async def test_both_sides_rate_once(api: Api, db: asyncpg.Connection[Any]) -> No
 
 
 async def test_idempotency_key_replays_the_first_rating(api: Api, db: asyncpg.Connection[Any]) -> None:
-    job = await staffed(api)
+    job = await staffed(api, started=db)
     aid = job.assignments[0]["id"]
     await act(api, job.employer_token, aid, "complete")
     headers = bearer(job.employer_token) | {"Idempotency-Key": "rate-1"}
@@ -59,7 +59,7 @@ async def test_no_rating_for_a_no_show(api: Api, db: asyncpg.Connection[Any]) ->
 
 
 async def test_reliability_figures(api: Api, db: asyncpg.Connection[Any]) -> None:
-    job = await staffed(api, workers=3)
+    job = await staffed(api, workers=3, started=db)
     et = job.employer_token
     tokens = {w["id"]: t for w, t in job.workers}
     done, paid_less, absent = job.assignments

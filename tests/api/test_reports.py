@@ -12,7 +12,7 @@ import asyncpg
 from gigstation.platform.clock import today
 from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api, bearer
-from tests.api.test_assignments import act, dispatch, young_id
+from tests.api.test_assignments import act, dispatch, work_started, young_id
 from tests.api.test_validation import problem
 
 
@@ -61,6 +61,7 @@ async def test_a_whole_day(api: Api, db: asyncpg.Connection[Any], settings: Sett
     r = await api.client.get(f"{API}/orders/{loading['id']}", headers=bearer(et))
     assert r.json()["status"] == "full"
 
+    await work_started(db, loading["id"])
     for a in (a1, a2):
         assert (await act(api, et, a["id"], "complete", {"hours": 4})).status_code == 200
         assert (await act(api, et, a["id"], "paid", {"amount_cents": 12000})).status_code == 200

@@ -142,8 +142,9 @@ async def test_a_16_year_old_is_never_matched_to_heavy_labour(
     light = await seed.order(db, employer, station, headcount=1, skill="cleaning",
                              start=now() + timedelta(hours=3))
     (minor,) = await seed.workers(db, 1, station, skills=("loading", "cleaning"))
-    sixteen = (now().astimezone(TZ) - timedelta(days=16 * 366)).date()
-    await db.execute("UPDATE workers SET minor = true, birth_date = $2 WHERE user_id = $1", minor, sixteen)
+    # Only the first of the month the person turns 18 is stored (issue 8, fault 3).
+    adult_from = (now().astimezone(TZ) + timedelta(days=2 * 366)).date().replace(day=1)
+    await db.execute("UPDATE workers SET adult_from = $2 WHERE user_id = $1", minor, adult_from)
     result = await run(pool, settings, station)
     assert [(o.worker_id, o.order_id) for o in result.offers] == [(minor, light)]
     assert [u.order_id for u in result.unfilled] == [heavy]

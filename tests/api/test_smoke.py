@@ -10,7 +10,7 @@ async def test_whole_foundation_path(api: Api) -> None:
     station = await api.station(admin)
     _, operator = await api.operator(admin, [station["id"]])
     worker, worker_token = await api.worker()
-    assert worker["id_number_masked"].count("*") == 11
+    assert worker["id_number_masked"].count("*") == 16
     employer, employer_token = await api.employer()
     order = await api.order(employer_token)
     assert order["status"] == "open" and order["station_id"] == station["id"]

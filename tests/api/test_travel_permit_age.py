@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from gigstation.platform.clock import today
 from tests.api.conftest import API, Api
+from tests.dates import years_before
 
 
 async def test_travel_permit_needs_birth_date(api: Api) -> None:
@@ -17,11 +18,11 @@ async def test_travel_permit_needs_birth_date(api: Api) -> None:
 
 async def test_travel_permit_holder_under_16_is_refused_and_17_is_minor(api: Api) -> None:
     now = today("Asia/Shanghai")
-    young = now.replace(year=now.year - 15) - timedelta(days=1)
+    young = years_before(now, 15) - timedelta(days=1)
     r = await api.client.post(f"{API}/workers", json=api.worker_body(
         id_type="tw_travel_permit", id_number="12345678", birth_date=young.isoformat()))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "birth_date"
-    seventeen = now.replace(year=now.year - 17) - timedelta(days=1)
+    seventeen = years_before(now, 17) - timedelta(days=1)
     r = await api.client.post(f"{API}/workers", json=api.worker_body(
         id_type="tw_travel_permit", id_number="12345678", birth_date=seventeen.isoformat()))
     assert r.status_code == 201, r.text

@@ -107,7 +107,7 @@ async def test_board_shows_waited_minutes_flags_and_countdowns(db: asyncpg.Conne
     workers = await seed.workers(db, 2, station)
     await db.execute("UPDATE checkins SET checked_in_at = now() - interval '47 minutes' "
                      "WHERE worker_id = $1", workers[0])
-    await db.execute("UPDATE workers SET priority_groups = '{veteran}', birth_date = '1960-01-01' "
+    await db.execute("UPDATE workers SET priority_groups = '{veteran}', priority_age_from = '2010-01-01' "
                      "WHERE user_id = $1", workers[0])
     order = await seed.order(db, employer, station, headcount=3)
     await seed.offers(db, station, [(workers[1], order)])

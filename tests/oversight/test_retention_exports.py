@@ -45,13 +45,14 @@ async def test_purge_erases_locations_and_anonymises_the_inactive(
     result = await _purge(db, settings, NOW)
     assert result.workers_anonymised == 2  # w1 and w4; w2 and w3 wait for their cases
     rows = {r["id"]: r for r in await db.fetch(
-        "SELECT u.id, u.name, u.phone, u.disabled_at, u.anonymised_at, w.id_masked, w.birth_date, "
+        "SELECT u.id, u.name, u.phone, u.disabled_at, u.anonymised_at, w.id_masked, w.adult_from, w.priority_age_from, "
         "w.priority_groups, length(w.id_cipher) AS cipher_len FROM users u JOIN workers w ON w.user_id = u.id")}
     for name in ("w1", "w4"):
         r = rows[w[name]]
         assert r["name"] == retention.ANONYMISED_NAME and r["phone"].startswith("anon-")
         assert r["id_masked"] == retention.ANONYMISED_NAME and r["cipher_len"] == 0
-        assert r["birth_date"] is None and r["priority_groups"] == [] and r["anonymised_at"] == NOW
+        assert r["adult_from"] is None and r["priority_age_from"] is None
+        assert r["priority_groups"] == [] and r["anonymised_at"] == NOW
         assert r["disabled_at"] is not None
     for name in ("w2", "w3"):
         assert rows[w[name]]["anonymised_at"] is None and rows[w[name]]["name"] != retention.ANONYMISED_NAME

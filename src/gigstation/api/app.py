@@ -21,7 +21,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 
 from gigstation import __version__
-from gigstation.api.problems import exception_handlers
+from gigstation.api.contract import document_contract
+from gigstation.api.problems import exception_handlers, require_json_body
 from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
@@ -138,6 +139,7 @@ def create_app(settings: Settings) -> Litestar:
     api = Router(
         path=API_PREFIX,
         route_handlers=list(CONTROLLERS),
+        before_request=require_json_body,
     )
     # Imported here: the pages import the API's runtime and security modules.
     from gigstation.web import template_config, web_handlers
@@ -148,7 +150,7 @@ def create_app(settings: Settings) -> Litestar:
         cookie_name="gs_csrf", header_name="x-csrftoken", exclude=["^/api/"],
         cookie_samesite="lax",
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, *web_handlers(settings)],
         dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
         lifespan=[lifespan],
@@ -160,5 +162,8 @@ def create_app(settings: Settings) -> Litestar:
         csrf_config=csrf,
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,
+        state=State({"max_body_bytes": settings.max_body_bytes}),
         debug=False,
     )
+    document_contract(app)
+    return app

@@ -24,7 +24,7 @@ from gigstation.platform.errors import (
 )
 from gigstation.platform.types import parse_rule_violation
 
-__all__ = ["exception_handlers"]
+__all__ = ["MEDIA_TYPE", "exception_handlers", "require_json_body"]
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,56 @@ def _zh(message: str) -> str:
     return "取值无效"
 
 
+def _struct_of(annotation: Any) -> type[msgspec.Struct] | None:
+    candidates = [annotation, *getattr(annotation, "__args__", ())]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, msgspec.Struct)), None)
+
+
+def _every_field_error(request: Request[Any, Any, Any]) -> list[FieldError]:
+    """msgspec stops at the first invalid field; check each field of the body on its own so
+    the client hears about all of them at once (issue 8). Empty when that is not possible."""
+    try:
+        param = request.route_handler.parsed_fn_signature.parameters.get("data")
+        body = request._connection_state.body
+        struct = _struct_of(param.annotation) if param is not None else None
+        if struct is None or not isinstance(body, bytes):
+            return []
+        raw = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError, AttributeError):
+        return []
+    if not isinstance(raw, dict):
+        return []
+    errors: list[FieldError] = []
+    fields = msgspec.structs.fields(struct)
+    known = {f.encode_name for f in fields}
+    for name in sorted(set(raw) - known):
+        errors.append(FieldError(name, f"不认识的字段 {name}", f"unknown field `{name}`"))
+    for f in fields:
+        if f.encode_name not in raw:
+            if f.required:
+                errors.append(FieldError(f.encode_name, f"缺少必填字段 {f.encode_name}",
+                                         f"missing required field `{f.encode_name}`"))
+            continue
+        try:
+            msgspec.json.decode(msgspec.json.encode(raw[f.encode_name]), type=f.type)
+        except msgspec.ValidationError as exc:
+            message = str(exc).split(" - at ")[0]
+            errors.append(FieldError(f.encode_name, _zh(message), message))
+        except (TypeError, RecursionError):
+            continue
+    return errors
+
+
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    missing = _MISSING_PARAMETER.search(str(exc.detail))
+    if missing:
+        kind, name = missing.groups()
+        where = {"query": "查询", "header": "请求头", "cookie": "Cookie", "path": "路径"}.get(kind, "")
+        error = FieldError(name, f"缺少必填{where}参数 {name}", f"missing required {kind} parameter `{name}`")
+        return problem_response(request, 400, error.reason, error.reason_en, [error], "malformed")
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors: list[FieldError] = []
     structural = not extra
@@ -145,6 +194,13 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     if not extra:
         detail_en = str(exc.detail)
         errors = [FieldError("", "请求体不是合法的 JSON", detail_en)]
+    elif len(errors) == 1 and not any(isinstance(i, dict) and i.get("source") in ("query", "path", "header")
+                                      for i in extra):
+        every = _every_field_error(request)
+        if len(every) > 1:
+            errors = every
+            structural = any(_STRUCTURAL.match(e.reason_en) or e.reason_en.startswith(("missing", "unknown"))
+                             for e in every)
     status = 400 if structural else 422
     detail = "；".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in errors)
     detail_en = "; ".join(f"{e.field}: {e.reason_en}" if e.field else e.reason_en for e in errors)
@@ -155,6 +211,12 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
     title, title_en = _TITLES.get(status, ("错误", "Error"))
+    if status == 413:
+        limit = request.app.state.get("max_body_bytes")
+        if limit:
+            return problem_response(
+                request, 413, f"请求内容超过 {limit} 字节的上限",
+                f"the request body exceeds the limit of {limit} bytes", code="too_large", headers=exc.headers)
     if status == 400 and _STRUCTURAL.match(str(exc.detail)):
         # The body is not JSON at all (msgspec's decode error reaches us as a plain 400).
         reason = FieldError("", "请求体不是合法的 JSON", str(exc.detail))
@@ -171,6 +233,27 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
                             "internal error; please try again later", code="internal")
 
 
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Problem]:
+    # Only a client's body nests deep enough to exhaust the stack while it is decoded.
+    error = FieldError("", "JSON 嵌套层数过多", "the JSON nests too deeply")
+    return problem_response(request, 400, error.reason, error.reason_en, [error], "too_deep")
+
+
+_JSON_TYPE = re.compile(r"^application/([\w.+-]+\+)?json\s*(;|$)", re.IGNORECASE)
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> Response[Problem] | None:
+    """A body the API reads is JSON: another content type is a 415, not parsed anyway."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    has_body = int(request.headers.get("content-length") or 0) > 0 or "transfer-encoding" in request.headers
+    if has_body and not _JSON_TYPE.match(request.headers.get("content-type", "")):
+        return problem_response(
+            request, 415, "请求体须为 JSON（Content-Type: application/json）",
+            "the request body must be JSON (Content-Type: application/json)", code="unsupported_media_type")
+    return None
+
+
 def _unstorable_text(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     # A text field without an edge check let U+0000 through; PostgreSQL refused it and the
     # transaction rolled back, so the client sent bad input: 422, not 500.
@@ -180,6 +263,7 @@ def _unstorable_text(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 exception_handlers: dict[type[Exception] | int, Any] = {
     asyncpg.CharacterNotInRepertoireError: _unstorable_text,
+    RecursionError: _too_deep,
     DomainError: _domain,
     ValidationException: _validation,
     HTTPException: _http,

@@ -73,15 +73,14 @@ class DeskBoard(msgspec.Struct, frozen=True):
 
 
 _PEOPLE = """
-SELECT u.id, u.name, w.birth_date FROM users u LEFT JOIN workers w ON w.user_id = u.id
+SELECT u.id, u.name, w.priority_age_from FROM users u LEFT JOIN workers w ON w.user_id = u.id
 WHERE u.id = ANY($1::uuid[])
 """
 
 
-def _age(born: date | None, today: date) -> int | None:
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+def _is_fifty_plus(priority_age_from: date | None, today: date) -> bool:
+    # Only the month a person turns 50 is stored (no birth date: issue 8, fault 3).
+    return priority_age_from is not None and priority_age_from <= today
 
 
 def _skill_names(codes: list[str], english: bool = False) -> list[str]:
@@ -106,8 +105,8 @@ async def desk_board(
     waiting = []
     for w in board.waiting:
         flags = list(w.priority_groups)
-        age = _age(people[w.worker_id]["birth_date"] if w.worker_id in people else None, today)
-        if age is not None and age >= 50 and "age_50_plus" not in flags:
+        age_from = people[w.worker_id]["priority_age_from"] if w.worker_id in people else None
+        if _is_fifty_plus(age_from, today) and "age_50_plus" not in flags:
             flags.append("age_50_plus")
         if w.minor:
             flags.append("minor")

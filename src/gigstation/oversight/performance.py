@@ -110,7 +110,7 @@ filled AS (
                WHERE c.worker_id = a.worker_id AND c.station_id = o.station_id
                  AND c.checked_in_at <= a.created_at)) / 60.0 AS waited,
            (cardinality(active_priority_groups(w.user_id, w.priority_groups, a.created_at)) > 0
-            OR w.birth_date <= (a.created_at - interval '50 years')::date) AS priority
+            OR w.priority_age_from <= (a.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS priority
     FROM assignments a JOIN p_orders o ON o.id = a.order_id JOIN workers w ON w.user_id = a.worker_id
     WHERE a.status IN ('active', 'completed', 'no_show')
 ),

@@ -131,7 +131,7 @@ SELECT
         WHERE paid_at >= $2 AND paid_at < $3)::bigint AS wages_paid_cents,
     (SELECT count(*) FROM filled f JOIN workers w ON w.user_id = f.worker_id
         WHERE cardinality(active_priority_groups(w.user_id, w.priority_groups, f.created_at)) > 0
-           OR w.birth_date <= ($4::date - interval '50 years')::date)::int
+           OR w.priority_age_from <= $4::date)::int
         AS filled_by_priority_workers,
     (SELECT count(*) FROM station_assignments
         WHERE disputed_at >= $2 AND disputed_at < $3)::int AS disputes_opened

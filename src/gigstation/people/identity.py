@@ -18,9 +18,11 @@ from stdnum.exceptions import ValidationError
 __all__ = [
     "ADULT_AGE",
     "MINIMUM_WORKING_AGE",
+    "AgeFacts",
     "IdType",
     "IdentityInfo",
     "InvalidIdentity",
+    "age_facts",
     "age_on",
     "mask",
     "validate_credit_code",
@@ -145,14 +147,59 @@ def age_on(birth: date, today: date) -> int:
 
 
 def mask(number: str) -> str:
-    """Hide all but the first 3 and last 4 characters (fewer for short numbers) behind '*'."""
-    # At least half of any number stays hidden: an 18-character ID shows 3 + 4 and
-    # hides the birth date (characters 7-14); a 9-character permit shows 2 + 2 rather
-    # than 7 of its 9 characters. Length is kept so the shape stays recognisable.
-    visible = min(7, len(number) // 2)
-    head = min(3, visible // 2)
-    tail = visible - head
-    return number[:head] + "*" * (len(number) - visible) + number[len(number) - tail :]
+    """Hide all but the first and the last character (only the last below 4 characters).
+
+    Why so little shows (docs/architecture.md, "Hardening, part B"): a resident ID is
+    6 area + 8 birth-date + 3 sequence digits + 1 check digit, and a residence permit's
+    "area" is one of just 3 prefixes. The database keeps the birth month in clear (through
+    :func:`age_facts`), so an attacker holding a dump and guessing the area still has about
+    30 days x 1000 sequence numbers / 11 (the visible check digit) = 2,700 candidates for
+    every person; showing the last 4 characters as before would leave about 3. Length is
+    kept so the shape stays recognisable.
+    """
+    if len(number) >= 4:
+        return number[0] + "*" * (len(number) - 2) + number[-1]
+    if len(number) >= 2:
+        return "*" * (len(number) - 1) + number[-1]
+    return "*" * len(number)
+
+
+class AgeFacts(msgspec.Struct, frozen=True):
+    """What the age rules need, and no more: stored instead of the birth date.
+
+    ``adult_from`` is set only for a minor: the first day of the month after their 18th
+    birthday (the birthday itself when it is the 1st). ``priority_age_from`` is the same
+    for the 50th birthday, or the first day of the registration month for someone already
+    50. Rounding up to a month keeps the day of birth out of the database; a person is
+    treated as a minor, and gets the age-50 priority, at most 30 days late.
+    """
+
+    adult_from: date | None
+    priority_age_from: date
+
+
+def _anniversary(birth: date, years: int) -> date:
+    # A 29 February birthday is reached on 1 March in common years (see age_on).
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:
+        return date(birth.year + years, 3, 1)
+
+
+def _month_up(day: date) -> date:
+    if day.day == 1:
+        return day
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def age_facts(birth: date, today: date) -> AgeFacts:
+    """The age facts stored for a person born on ``birth`` who registers on ``today``."""
+    adult = _month_up(_anniversary(birth, ADULT_AGE))
+    fifty = _month_up(_anniversary(birth, 50))
+    return AgeFacts(
+        adult_from=adult if adult > today else None,
+        priority_age_from=fifty if fifty > today else today.replace(day=1),
+    )
 
 
 def validate_identity(id_type: IdType, number: str, today: date) -> IdentityInfo:

@@ -11,10 +11,10 @@ import msgspec
 
 from gigstation.people.accounts import insert_user
 from gigstation.people.identity import (
-    ADULT_AGE,
     MINIMUM_WORKING_AGE,
     IdType,
     InvalidIdentity,
+    age_facts,
     age_on,
     mask,
     validate_identity,
@@ -108,7 +108,7 @@ class WorkerView(msgspec.Struct, frozen=True):
 
 
 _INSERT_WORKER = """
-INSERT INTO workers (user_id, id_type, id_cipher, id_index, id_masked, birth_date, minor)
+INSERT INTO workers (user_id, id_type, id_cipher, id_index, id_masked, adult_from, priority_age_from)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
 _INSERT_SKILLS = """
@@ -118,7 +118,8 @@ ON CONFLICT (worker_id, skill) DO NOTHING
 """
 _DELETE_SKILLS_EXCEPT = "DELETE FROM worker_skills WHERE worker_id = $1 AND NOT skill = ANY($2::text[])"
 _GET = """
-SELECT u.id, u.name, u.phone, u.created_at, w.id_type, w.id_masked, w.minor,
+SELECT u.id, u.name, u.phone, u.created_at, w.id_type, w.id_masked,
+       coalesce(w.adult_from > (now() AT TIME ZONE 'Asia/Shanghai')::date, false) AS minor,
        active_priority_groups(w.user_id, w.priority_groups, now()) AS priority_groups,
        coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.skill IS NOT NULL), '{}') AS codes,
        coalesce(array_agg(s.status ORDER BY s.skill) FILTER (WHERE s.skill IS NOT NULL), '{}') AS statuses
@@ -152,14 +153,17 @@ async def register_worker(
         info = validate_identity(data.id_type, data.id_number, today)
     except InvalidIdentity as exc:
         raise Invalid.of_field("id_number", exc.reason_zh, exc.reason_en) from exc
-    birth_date, minor = info.birth_date, info.minor
+    birth_date = info.birth_date
     if info.birth_date is None and data.birth_date is not None:
         # The operator checks the permit's printed birth date when verifying documents.
         age = age_on(data.birth_date, today)
         if data.birth_date > today or age < MINIMUM_WORKING_AGE:
             raise Invalid.of_field("birth_date", f"未满{MINIMUM_WORKING_AGE}周岁不能登记求职",
                                    f"workers must be at least {MINIMUM_WORKING_AGE} years old")
-        birth_date, minor = data.birth_date, age < ADULT_AGE
+        birth_date = data.birth_date
+    # Only the age facts the rules need are stored, never the birth date (issue 8, fault 3).
+    facts = age_facts(birth_date, today) if birth_date is not None else None
+    minor = facts is not None and facts.adult_from is not None
     user_id, _ = await insert_user(conn, "worker", data.phone, password_hash, data.name)
     try:
         await conn.execute(
@@ -169,8 +173,8 @@ async def register_worker(
             cipher.encrypt(info.number),
             cipher.blind_index(info.number, "identity"),
             mask(info.number),
-            birth_date,
-            minor,
+            facts.adult_from if facts else None,
+            facts.priority_age_from if facts else None,
         )
     except asyncpg.UniqueViolationError as exc:
         raise conflict_from(exc) from exc

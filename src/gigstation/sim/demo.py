@@ -122,7 +122,7 @@ async def seed_demo(settings: Settings, *, n_workers: int = 40, seed: int = 7) -
                     headcount=2 + i % 4, starts_at=start, ends_at=start + timedelta(hours=4),
                     lat=station.lat + rng.uniform(-0.02, 0.02), lon=station.lon + rng.uniform(-0.02, 0.02),
                     address=f"{station.name}附近", pay_cents=3000 + 500 * (i % 3), pay_unit="hour"),
-                    now, settings.timezone, settings.region)
+                    now, settings.timezone, settings.region, reach_m=settings.dispatch_reach_m)
         return _accounts_text(already=False)
     finally:
         await pool.close()

@@ -39,8 +39,9 @@ class Board(msgspec.Struct, frozen=True):
 
 
 _WAITING = """
-SELECT c.id AS checkin_id, c.worker_id, u.name, w.minor, c.checked_in_at,
+SELECT c.id AS checkin_id, c.worker_id, u.name,
        active_priority_groups(w.user_id, w.priority_groups, now()) AS priority_groups,
+       coalesce(w.adult_from > (now() AT TIME ZONE 'Asia/Shanghai')::date, false) AS minor, c.checked_in_at,
        c.available_until, c.max_distance_m, c.by_operator IS NOT NULL AS by_operator,
        coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.status = 'active'), '{}')
            AS skills

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import msgspec
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 MAX_AVAILABILITY = timedelta(hours=24)
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class CheckinCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -80,6 +82,11 @@ WITH c AS (
 SELECT * FROM c
 """
 _WORKER_FK = "checkins_worker_id_fkey"
+# The end of the worker's accepted work still to come (the snapshot offers a worker only
+# what starts after it).
+_BUSY_UNTIL = """
+SELECT max(ends_at) FROM assignments WHERE worker_id = $1 AND status = 'active' AND ends_at > $2
+"""
 _GET = f"SELECT {_COLUMNS} FROM checkins WHERE id = $1"
 
 
@@ -126,6 +133,11 @@ async def check_in(
         by_operator = who.user_id
     else:
         raise Forbidden("无权签到", "this role cannot check in")
+    busy_until = await conn.fetchval(_BUSY_UNTIL, worker_id, now)
+    if busy_until is not None and data.available_until <= busy_until:
+        # A waiting worker is offered only work that starts after their accepted work ends;
+        # an availability ending first could never be matched (and once broke the run).
+        raise _busy_until(busy_until)
     proof = "operator" if by_operator else "presence_code" if data.presence_code is not None else "location"
     details = {"station_id": str(data.station_id), "by_operator": by_operator is not None, "proof": proof}
     try:
@@ -139,6 +151,18 @@ async def check_in(
         raise
     assert row is not None  # INSERT ... RETURNING always returns the row
     return msgspec.convert(dict(row), CheckinView)
+
+
+def _busy_until(busy_until: datetime) -> Invalid:
+    local = busy_until.astimezone(_SHANGHAI)
+    at = f"{local:%m-%d %H:%M}"
+    error = Invalid.of_field(
+        "available_until",
+        f"您已接受的工作到 {at} 才结束，空闲截止时间须晚于此时间（可在工作结束后再签到）",
+        f"your accepted work ends at {at} (UTC+8); the availability must end after it "
+        "(or check in again once that work is done)")
+    error.code = "busy_until"
+    return error
 
 
 async def get_checkin(conn: asyncpg.Connection[Any], who: Principal, checkin_id: UUID) -> CheckinView:

@@ -223,7 +223,7 @@ class EmployerPages(Controller):
                 if action == "complete":
                     hours = form_text(form, "hours")
                     await assignments.complete(conn, who, assignment_id, convert_form(
-                        {"hours": float(hours) if hours else None}, assignments.CompleteBody))
+                        {"hours": float(hours) if hours else None}, assignments.CompleteBody), clock.now())
                 elif action == "paid":
                     await pay.record_pay(conn, who, assignment_id, assignments.PaidBody(
                         amount_cents=parse_fen(form_text(form, "amount"), "amount")))

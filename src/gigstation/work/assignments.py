@@ -32,6 +32,7 @@ from gigstation.platform import audit, events
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, NotFound
 from gigstation.platform.pagination import Page, PageParams
+from gigstation.platform.types import NO_NUL
 from gigstation.stations.registry import operator_station_ids
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Complaint",
     "CompleteBody",
     "PaidBody",
+    "PaymentEntry",
     "ReasonBody",
     "ResolveBody",
     "announce",
@@ -66,7 +68,10 @@ class CompleteBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class PaidBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    amount_cents: Annotated[int, msgspec.Meta(ge=0, le=100_000_00)]
+    amount_cents: Annotated[int, msgspec.Meta(ge=1, le=100_000_00)]
+    """The total paid for this work, in fen: more than 0 (nothing paid is not a payment)."""
+    correction_reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=NO_NUL)] | None = None
+    """Required to change an amount already recorded: a correction is a new record."""
 
 
 class ReasonBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -77,6 +82,15 @@ class ResolveBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     note: Note = ""
     no_show_overturned: bool = False
     """Uphold the worker's contest: the no-show stops counting against them."""
+
+
+class PaymentEntry(msgspec.Struct, frozen=True):
+    """One record of the pay ledger: the first payment or a correction with its reason."""
+
+    amount_cents: int
+    kind: Literal["payment", "correction"]
+    recorded_at: datetime
+    reason: str | None = None
 
 
 class Assignment(msgspec.Struct, frozen=True):
@@ -109,6 +123,8 @@ class Assignment(msgspec.Struct, frozen=True):
     contest_resolved_at: datetime | None = None
     no_show_overturned: bool = False
     resolution_note: str | None = None
+    payments: list[PaymentEntry] = []
+    """Every amount the employer recorded, oldest first; ``paid_cents`` is the latest."""
 
 
 class Complaint(msgspec.Struct, frozen=True):
@@ -128,7 +144,11 @@ eu.name AS employer_name, o.station_id, o.title, o.pay_cents, o.pay_unit, a.star
 a.status, a.created_at, a.completed_at, a.hours::float8 AS hours, a.paid_cents, a.paid_at,
 a.pay_confirmed_at, a.disputed_at, a.dispute_reason, a.dispute_resolved_at, a.no_show_at,
 a.no_show_contested_at, a.contest_reason, a.contest_resolved_at, a.no_show_overturned,
-a.resolution_note
+a.resolution_note,
+(SELECT coalesce(json_agg(json_build_object('amount_cents', p.amount_cents, 'kind', p.kind,
+                                            'reason', p.reason, 'recorded_at', p.recorded_at)
+                          ORDER BY p.seq), '[]')::text
+ FROM payments p WHERE p.assignment_id = a.id) AS payments_json
 """
 JOINS = """
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN users wu ON wu.id = a.worker_id
@@ -138,7 +158,9 @@ _GET = f"SELECT {COLUMNS} {JOINS} WHERE a.id = $1"
 
 
 def view(row: asyncpg.Record) -> Assignment:
-    return msgspec.convert(dict(row), Assignment)
+    data = dict(row)
+    data["payments"] = msgspec.json.decode(data.pop("payments_json"))
+    return msgspec.convert(data, Assignment)
 
 
 def not_found() -> NotFound:
@@ -208,20 +230,26 @@ def state_conflict(a: Assignment, action_zh: str, action_en: str) -> Conflict:
 
 # --- complete ---------------------------------------------------------------------------
 
+# Work is completed no earlier than it started (also a CHECK in migration 0004).
 _COMPLETE = """
-UPDATE assignments SET status = 'completed', completed_at = now(), hours = $2
-WHERE id = $1 AND status = 'active' RETURNING id
+UPDATE assignments SET status = 'completed', completed_at = $3, hours = $2
+WHERE id = $1 AND status = 'active' AND starts_at <= $3 RETURNING id
 """
 
 
 async def complete(
-    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: CompleteBody
+    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: CompleteBody,
+    now: datetime,
 ) -> Assignment:
-    """The employer confirms the work was done; completing again returns the same answer."""
+    """The employer confirms the work was done (once it has started); completing again
+    returns the same answer."""
     await own_assignment(conn, who, assignment_id, "employer")
     hours = None if data.hours is None else round(data.hours, 2)  # numeric(5, 2)
-    if await conn.fetchval(_COMPLETE, assignment_id, hours) is None:
+    if await conn.fetchval(_COMPLETE, assignment_id, hours, now) is None:
         a = await fetch_assignment(conn, assignment_id)
+        if a.status == "active":
+            raise Conflict("工作尚未开始，不能确认完工", "the work has not started yet",
+                           code="not_started")
         if a.status != "completed":
             raise state_conflict(a, "确认完工", "completed")
         if hours is not None and a.hours != hours:

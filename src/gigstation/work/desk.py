@@ -14,7 +14,6 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation.people.identity import age_on
 from gigstation.people.workers import WorkerView, get_worker
 from gigstation.platform import audit
 from gigstation.platform.errors import NotFound
@@ -111,7 +110,7 @@ SELECT id, worker_id, station_id, status, distance_m, by_operator IS NOT NULL AS
        available_until, max_distance_m, checked_in_at, left_at
 FROM checkins WHERE worker_id = $1 AND status = 'waiting'
 """
-_BORN = "SELECT birth_date FROM workers WHERE user_id = $1"
+_PRIORITY_AGE_FROM = "SELECT priority_age_from FROM workers WHERE user_id = $1"
 _JOBS = """
 SELECT a.id AS assignment_id, o.title, o.address, o.lat, o.lon, a.starts_at, a.ends_at, o.pay_cents,
        o.pay_unit, u.name AS employer_name, u.phone AS employer_phone
@@ -128,8 +127,9 @@ async def desk_person(
     offers to them, their coming jobs."""
     worker = await get_worker(conn, worker_id)
     flags = list(worker.priority_groups)
-    born = await conn.fetchval(_BORN, worker_id)
-    if born is not None and "age_50_plus" not in flags and age_on(born, today) >= 50:
+    # Only the month a person turns 50 is stored (no birth date: issue 8, fault 3).
+    age_from = await conn.fetchval(_PRIORITY_AGE_FROM, worker_id)
+    if age_from is not None and "age_50_plus" not in flags and age_from <= today:
         flags.append("age_50_plus")
     if worker.minor:
         flags.append("minor")

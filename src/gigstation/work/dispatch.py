@@ -8,7 +8,7 @@ nothing half-published. The solver runs in a thread, never on the event loop.
 Priority (documented in docs/dispatch.md; weights are settings):
 
     priority = group_weight       if the worker is in an operator-verified priority group
-                                  (or is 50 or older by the verified ID birth date)
+                                  (or is 50 or older by the verified ID: ``priority_age_from``)
              + wait_per_hour      x whole hours waited since check-in (capped at 8)
              + jobs_today_penalty x max(0, 2 - jobs accepted today)
 """
@@ -16,6 +16,7 @@ Priority (documented in docs/dispatch.md; weights are settings):
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 import zlib
@@ -30,7 +31,7 @@ from gigstation import solver
 from gigstation.platform import audit, events
 from gigstation.platform.config import Settings
 from gigstation.platform.db import connection
-from gigstation.platform.errors import Conflict, Invalid, NotFound
+from gigstation.platform.errors import Conflict, NotFound
 from gigstation.work.offers import expire_due_offers
 from gigstation.work.safeguards import forbidden_pairs
 
@@ -45,6 +46,8 @@ __all__ = [
     "set_pairing",
     "take_snapshot",
 ]
+
+log = logging.getLogger(__name__)
 
 # Labour Law art. 64: no grade-IV physical labour or hazardous work for workers aged 16-17.
 MINOR_EXCLUDED_SKILLS = frozenset(
@@ -78,6 +81,8 @@ class RunStats(msgspec.Struct, frozen=True):
     solve_ms: float
     total_ms: float
     expired_swept: int
+    pins_ignored: int = 0
+    """Pins that no longer fit (the worker's or the order's rows changed): left out, logged."""
 
 
 class DispatchRun(msgspec.Struct, frozen=True):
@@ -103,8 +108,8 @@ class WaitingRow(msgspec.Struct, frozen=True):
     max_distance_m: int
     skills: list[str]
     priority_groups: list[str]
-    birth_date: date | None
-    minor: bool
+    adult_from: date | None
+    priority_age_from: date | None
     jobs_today: int
     busy_until: datetime | None
 
@@ -124,10 +129,7 @@ def lock_key(station_id: UUID) -> int:
 
 def priority_of(row: WaitingRow, now: datetime, today: date, settings: Settings) -> int:
     """The documented priority formula."""
-    old_enough = row.birth_date is not None and (
-        (today.year - row.birth_date.year
-         - ((today.month, today.day) < (row.birth_date.month, row.birth_date.day))) >= 50
-    )
+    old_enough = row.priority_age_from is not None and row.priority_age_from <= today
     in_group = bool(row.priority_groups) or old_enough
     hours_waited = min(8, max(0, int((now - row.checked_in_at).total_seconds() // 3600)))
     return (
@@ -141,7 +143,8 @@ _STATION = "SELECT lat, lon FROM stations WHERE id = $1"
 _WAITING = """
 SELECT c.worker_id, c.checked_in_at, c.available_until, c.max_distance_m,
        coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.status = 'active'), '{}') AS skills,
-       active_priority_groups(w.user_id, w.priority_groups, now()) AS priority_groups, w.birth_date, w.minor,
+       active_priority_groups(w.user_id, w.priority_groups, now()) AS priority_groups,
+       w.adult_from, w.priority_age_from,
        (SELECT count(*) FROM assignments a WHERE a.worker_id = c.worker_id
             AND a.created_at >= $2 AND a.status IN ('active', 'completed'))::int AS jobs_today,
        (SELECT max(a.ends_at) FROM assignments a WHERE a.worker_id = c.worker_id
@@ -165,6 +168,48 @@ ORDER BY o.id
 _PAIRINGS = "SELECT worker_id, order_id, kind FROM pairings WHERE station_id = $1"
 
 
+def _solver_worker(
+    row: WaitingRow, lat: float, lon: float, now: datetime, today: date, settings: Settings
+) -> solver.Worker | None:
+    """The solver's view of one waiting worker, or None (logged) when their rows leave no
+    time or no skill to offer: one person's odd row never stops the station's run."""
+    minor = row.adult_from is not None and row.adult_from > today
+    skills = [s for s in row.skills if not (minor and s in MINOR_EXCLUDED_SKILLS)]
+    if not skills:
+        return None
+    # Workers are in the room: they travel from the station. A worker busy with an
+    # earlier job is free only after it ends.
+    free_from = max(row.checked_in_at, row.busy_until) if row.busy_until else row.checked_in_at
+    if row.available_until <= free_from:
+        log.info("dispatch: worker %s left out: no free time before %s", row.worker_id,
+                 row.available_until.isoformat())
+        return None
+    try:
+        return msgspec.convert({
+            "id": str(row.worker_id), "lat": lat, "lon": lon, "skills": skills,
+            "available_from": free_from, "available_until": row.available_until,
+            "max_distance_m": float(row.max_distance_m),
+            "priority": priority_of(row, now, today, settings)}, solver.Worker)
+    except msgspec.ValidationError as exc:
+        log.warning("dispatch: worker %s left out: %s", row.worker_id, exc)
+        return None
+
+
+def _solver_order(row: asyncpg.Record) -> solver.Order | None:
+    """The solver's view of one open order with free slots, or None (logged) if its row is
+    not one the solver can take."""
+    if row["remaining"] <= 0:
+        return None
+    try:
+        return msgspec.convert({
+            "id": str(row["id"]), "lat": row["lat"], "lon": row["lon"], "skill": row["skill"],
+            "headcount": row["remaining"], "starts_at": row["starts_at"], "ends_at": row["ends_at"]},
+            solver.Order)
+    except msgspec.ValidationError as exc:
+        log.warning("dispatch: order %s left out: %s", row["id"], exc)
+        return None
+
+
 async def take_snapshot(
     conn: asyncpg.Connection[Any], station_id: UUID, now: datetime, day_start: datetime,
     today: date, settings: Settings,
@@ -174,25 +219,14 @@ async def take_snapshot(
     station = await conn.fetchrow(_STATION, station_id)
     if station is None:
         raise NotFound("驿站不存在", "no such station")
-    workers, priorities = [], {}
+    workers: list[solver.Worker] = []
+    priorities: dict[str, int] = {}
     for row in waiting:
-        skills = [s for s in row.skills if not (row.minor and s in MINOR_EXCLUDED_SKILLS)]
-        if not skills:
-            continue
-        key = str(row.worker_id)
-        priorities[key] = priority_of(row, now, today, settings)
-        # Workers are in the room: they travel from the station. A worker busy with an
-        # earlier job is free only after it ends.
-        free_from = max(row.checked_in_at, row.busy_until) if row.busy_until else row.checked_in_at
-        workers.append(solver.Worker(
-            id=key, lat=station["lat"], lon=station["lon"], skills=skills,
-            available_from=free_from, available_until=row.available_until,
-            max_distance_m=float(row.max_distance_m), priority=priorities[key]))
-    orders = [
-        solver.Order(id=str(r["id"]), lat=r["lat"], lon=r["lon"], skill=r["skill"],
-                     headcount=r["remaining"], starts_at=r["starts_at"], ends_at=r["ends_at"])
-        for r in await conn.fetch(_OPEN_ORDERS, station_id) if r["remaining"] > 0
-    ]
+        worker = _solver_worker(row, station["lat"], station["lon"], now, today, settings)
+        if worker is not None:
+            workers.append(worker)
+            priorities[worker.id] = worker.priority
+    orders = [o for r in await conn.fetch(_OPEN_ORDERS, station_id) if (o := _solver_order(r)) is not None]
     present_w, present_o = set(priorities), {o.id for o in orders}
     pinned: list[solver.Pair] = []
     forbidden: list[solver.Pair] = []
@@ -211,6 +245,25 @@ async def take_snapshot(
         params=solver.Params(max_distance_m=float(settings.dispatch_reach_m)),
         pinned=pinned, forbidden=forbidden)
     return Snapshot(station_id, instance, priorities)
+
+
+def _solve_keeping_feasible_pins(instance: solver.Instance) -> tuple[solver.Solution, list[solver.Pair]]:
+    """Solve; if some pin cannot be honoured any more, keep the largest set of pins that
+    can (added one by one in a stable order) and report the others instead of failing."""
+    try:
+        return solver.solve(instance, "quick"), []
+    except solver.InvalidPin:
+        pass
+    kept: list[solver.Pair] = []
+    ignored: list[solver.Pair] = []
+    for pin in sorted(instance.pinned, key=lambda p: (p.worker_id, p.order_id)):
+        try:
+            solver.solve(msgspec.structs.replace(instance, pinned=[*kept, pin]), "quick")
+            kept.append(pin)
+        except solver.InvalidPin as exc:
+            log.warning("dispatch: pin left out: %s", exc)
+            ignored.append(pin)
+    return solver.solve(msgspec.structs.replace(instance, pinned=kept), "quick"), ignored
 
 
 _INSERT_RUN = """
@@ -261,10 +314,7 @@ async def _run(
             raise Conflict("该驿站正在调度中，请稍候", "a dispatch for this station is already running",
                            code="dispatch_running")
         snap = await take_snapshot(conn, station_id, now, day_start, today, settings)
-        try:
-            solution = await asyncio.to_thread(solver.solve, snap.instance, "quick")
-        except solver.InvalidPin as exc:
-            raise Invalid.of_field("pinned", f"无法满足的指定匹配：{exc}", f"impossible pin: {exc}") from exc
+        solution, ignored = await asyncio.to_thread(_solve_keeping_feasible_pins, snap.instance)
         run_id = uuid.uuid4()
         expires = now + timedelta(seconds=settings.offer_ttl_s)
         a = solution.assignments
@@ -274,7 +324,7 @@ async def _run(
             slots=sum(o.headcount for o in snap.instance.orders), offered=len(a),
             priority=solution.objective.priority, distance_m=solution.objective.distance_m,
             optimal=solution.optimal, solve_ms=round(solution.solve_ms, 2),
-            total_ms=0.0, expired_swept=swept)
+            total_ms=0.0, expired_swept=swept, pins_ignored=len(ignored))
         started_at = await conn.fetchval(
             _INSERT_RUN, run_id, station_id, actor, "manual" if actor else "auto",
             msgspec.to_builtins(stats), msgspec.to_builtins(unfilled))
@@ -328,7 +378,17 @@ async def candidates_for_order(
 ) -> list[solver.Recommendation]:
     """Ranked candidates for one order with the reason for each (an operator's manual choice)."""
     snap = await take_snapshot(conn, station_id, now, day_start, today, settings)
+
+    def rank() -> list[solver.Recommendation]:
+        try:
+            return solver.recommend(snap.instance, str(order_id), "quick", limit)
+        except solver.InvalidPin:
+            _, ignored = _solve_keeping_feasible_pins(snap.instance)
+            pinned = [p for p in snap.instance.pinned if p not in ignored]
+            return solver.recommend(msgspec.structs.replace(snap.instance, pinned=pinned),
+                                    str(order_id), "quick", limit)
+
     try:
-        return await asyncio.to_thread(solver.recommend, snap.instance, str(order_id), "quick", limit)
+        return await asyncio.to_thread(rank)
     except solver.UnknownOrder as exc:
         raise NotFound("该订单没有待补的名额", "the order has no open slot at this station") from exc

@@ -13,12 +13,13 @@ import msgspec
 from gigstation.oversight import wages
 from gigstation.platform import audit, events, reference
 from gigstation.platform.auth import Principal
-from gigstation.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from gigstation.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from gigstation.platform.pagination import Page, PageParams
 from gigstation.platform.types import NO_NUL, Address, Lat, Lon, PayUnit, Title, rule_violation
-from gigstation.stations.registry import nearest_station_id, operator_station_ids
+from gigstation.stations.registry import operator_station_ids
 
 __all__ = [
+    "PIECE_PAY_FLOOR_CENTS",
     "OrderCreate",
     "OrderView",
     "cancel_order",
@@ -32,6 +33,8 @@ MAX_LEAD = timedelta(hours=36)
 MAX_LENGTH = timedelta(hours=12)
 # A phone clock a few minutes slow must not refuse an order for "now".
 PAST_GRACE = timedelta(minutes=10)
+PIECE_PAY_FLOOR_CENTS = 100
+"""The least a piece may pay (1 yuan); also a CHECK on orders (migration 0004)."""
 
 OrderStatus = Literal["open", "full", "cancelled", "closed"]
 
@@ -109,11 +112,20 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
 """
 _EMPLOYER_STANDING = "SELECT blacklisted_until FROM employers WHERE user_id = $1"
 _STATION_REGION = "SELECT region FROM stations WHERE id = $1"
+_NEAREST_STATION = """
+SELECT id, region, great_circle_m($1, $2, lat, lon) AS metres FROM stations
+ORDER BY great_circle_m($1, $2, lat, lon), id LIMIT 1
+"""
 
 
 def order_view(row: asyncpg.Record) -> OrderView:
     ref = reference.skill(row["skill"])
     return msgspec.convert({**dict(row), "skill_zh": ref.zh if ref else row["skill"]}, OrderView)
+
+
+# Region names as the Chinese messages say them (the wage rules are keyed by English name).
+REGION_ZH = {"Shanghai": "上海市", "Beijing": "北京市", "Tianjin": "天津市", "Chongqing": "重庆市",
+             "Guangdong": "广东省", "Jiangsu": "江苏省", "Zhejiang": "浙江省"}
 
 
 def check_minimum_wage(
@@ -126,6 +138,10 @@ def check_minimum_wage(
     the shipped file is read."""
     on = data.starts_at.astimezone(ZoneInfo(zone)).date()
     minimum = reference.minimum_wage(region, on, rules_file) if isinstance(in_force, str) else in_force
+    if data.pay_unit == "piece" and data.pay_cents < PIECE_PAY_FLOOR_CENTS:
+        raise Invalid.of_field(
+            "pay_cents", f"计件工资每件不得低于 {PIECE_PAY_FLOOR_CENTS / 100:.2f} 元",
+            f"piece pay must be at least CNY {PIECE_PAY_FLOOR_CENTS / 100:.2f} a piece")
     if minimum is None or data.pay_unit == "piece":
         # Piece rates cannot be compared per hour; they are shown with the wage guidance.
         return
@@ -135,7 +151,8 @@ def check_minimum_wage(
         yuan = minimum.hourly_fen / 100
         raise Invalid.of_field(
             "pay_cents",
-            f"时薪低于{region}最低工资标准 {yuan:.2f} 元/小时（{minimum.effective_from} 起执行）",
+            f"时薪低于{REGION_ZH.get(region, '本地区')}最低工资标准 {yuan:.2f} 元/小时"
+            f"（{minimum.effective_from} 起执行）",
             f"hourly pay is below the {region} minimum wage of CNY {yuan:.2f} per hour "
             f"(in force from {minimum.effective_from})",
         )
@@ -149,8 +166,10 @@ async def create_order(
     zone: str,
     default_region: str,
     rules_file: str | None = None,
+    reach_m: float | None = None,
 ) -> OrderView:
-    """Post an order: it goes to the nearest station's board."""
+    """Post an order: it goes to the nearest station's board. With ``reach_m`` (the
+    dispatch reach), an order farther than that from every station is refused."""
     if data.starts_at < now - PAST_GRACE:
         raise Invalid.of_field("starts_at", "开始时间已过", "starts_at is in the past")
     if data.starts_at > now + MAX_LEAD:
@@ -161,10 +180,17 @@ async def create_order(
         raise Forbidden(f"因欠薪被列入失信名单，{blacklisted_until} 前不能发布用工",
                         f"listed for unpaid wages; cannot post orders until {blacklisted_until}",
                         code="blacklisted")
-    station_id = await nearest_station_id(conn, data.lat, data.lon)
-    region = default_region
-    if station_id is not None:
-        region = await conn.fetchval(_STATION_REGION, station_id)
+    nearest = await conn.fetchrow(_NEAREST_STATION, data.lat, data.lon)
+    station_id = nearest["id"] if nearest is not None else None
+    region = nearest["region"] if nearest is not None else default_region
+    if reach_m is not None and (nearest is None or nearest["metres"] > reach_m):
+        km = reach_m / 1000
+        raise Invalid(
+            detail=f"用工地点距离最近的驿站超过 {km:g} 公里，没有驿站可以派工",
+            detail_en=f"the place is more than {km:g} km from every station; no station can dispatch it",
+            errors=[FieldError("lat", f"距离最近的驿站超过 {km:g} 公里",
+                               f"more than {km:g} km from every station")],
+            code="too_far_from_station")
     on = data.starts_at.astimezone(ZoneInfo(zone)).date()
     check_minimum_wage(data, region, zone, rules_file,
                        in_force=await wages.minimum_in_force(conn, region, on, rules_file))

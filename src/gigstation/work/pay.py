@@ -26,11 +26,13 @@ __all__ = ["confirm_pay", "dispute", "record_pay"]
 
 # --- pay --------------------------------------------------------------------------------
 
-_PAY = """
-UPDATE assignments SET paid_cents = $2, paid_at = now()
-WHERE id = $1 AND status = 'completed' AND pay_confirmed_at IS NULL
-  AND paid_cents IS DISTINCT FROM $2
-RETURNING id
+# Pay is a ledger (migration 0004): each recorded amount is a new ``payments`` row and a
+# trigger shows the latest on the assignment. The row lock orders concurrent requests; the
+# unique first-payment index and the state trigger hold even without it.
+_LOCK = "SELECT 1 FROM assignments WHERE id = $1 FOR UPDATE"
+_RECORD = """
+INSERT INTO payments (assignment_id, amount_cents, kind, reason, recorded_by)
+VALUES ($1, $2, $3, $4, $5)
 """
 
 
@@ -38,20 +40,38 @@ async def record_pay(
     conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: PaidBody
 ) -> Assignment:
     """The employer records the pay sent. The same amount again changes nothing; another
-    amount corrects it until the worker confirms receipt, then it is a 409."""
-    before = await own_assignment(conn, who, assignment_id, "employer")
-    if await conn.fetchval(_PAY, assignment_id, data.amount_cents) is None:
-        a = await fetch_assignment(conn, assignment_id)
-        if a.status != "completed":
-            raise state_conflict(a, "登记工资", "paid")
-        if a.paid_cents == data.amount_cents:
-            return a
+    amount is a correction, which needs a reason and is kept beside the first record,
+    until the worker confirms receipt (then it is a 409)."""
+    await own_assignment(conn, who, assignment_id, "employer")
+    await conn.execute(_LOCK, assignment_id)
+    before = await fetch_assignment(conn, assignment_id)
+    if before.status != "completed":
+        raise state_conflict(before, "登记工资", "paid")
+    if before.paid_cents == data.amount_cents:
+        return before
+    if before.pay_confirmed_at is not None:
         raise Conflict("劳动者已确认收款，金额不能再改", "the worker already confirmed the pay",
                        code="pay_confirmed")
+    correction = before.paid_cents is not None
+    if correction and data.correction_reason is None:
+        yuan = (before.paid_cents or 0) / 100
+        raise Conflict(
+            f"已登记工资 {yuan:.2f} 元；更正金额须填写更正原因（correction_reason），原记录会保留",
+            f"CNY {yuan:.2f} is already recorded; a different amount is a correction and needs "
+            "a correction_reason (the first record is kept)",
+            code="pay_already_recorded")
+    try:
+        await conn.execute(_RECORD, assignment_id, data.amount_cents,
+                           "correction" if correction else "payment",
+                           data.correction_reason if correction else None, who.user_id)
+    except asyncpg.UniqueViolationError as exc:  # a concurrent first record won
+        raise Conflict("工资已由另一请求登记，请刷新后再试", "pay was just recorded by another request",
+                       code="pay_already_recorded") from exc
     a = await fetch_assignment(conn, assignment_id)
     await announce(conn, a, "assignment.paid", {"paid_cents": a.paid_cents})
     await audit.record(conn, who.user_id, "assignment.paid", "assignment", assignment_id,
-                       {"paid_cents": a.paid_cents, "previous_cents": before.paid_cents})
+                       {"paid_cents": a.paid_cents, "previous_cents": before.paid_cents,
+                        "correction": correction})
     return a
 
 

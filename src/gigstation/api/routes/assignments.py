@@ -8,9 +8,10 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 
 from gigstation.api.creating import create
-from gigstation.api.routes.stations import page_params
+from gigstation.api.routes.stations import Limit, Offset, page_params
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
+from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.platform.pagination import Page
@@ -33,8 +34,8 @@ class AssignmentController(Controller):
         request: Request[Principal, Any, Any],
         rt: Runtime,
         status: AssignmentStatus | None = None,
-        limit: int = 50,
-        offset: int = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> Page[Assignment]:
         page = page_params(limit, offset, rt)
         async with transaction(rt.pool) as conn:
@@ -56,7 +57,7 @@ class AssignmentController(Controller):
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
             return await assignments.complete(conn, request.user, assignment_id,
-                                              data or assignments.CompleteBody())
+                                              data or assignments.CompleteBody(), clock.now())
 
     @post(_ID + "/paid", guards=[roles("employer")], status_code=200,
           summary="登记已发工资 / Record the pay sent")

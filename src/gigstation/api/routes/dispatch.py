@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import Parameter
 
 from gigstation import solver
 from gigstation.api.creating import create
@@ -62,14 +63,15 @@ class DispatchController(Controller):
     @get("/orders/{order_id:uuid}/candidates", summary="候选人排序 / Ranked candidates for an order")
     async def candidates(
         self, request: Request[Principal, Any, Any], station_id: UUID, order_id: UUID,
-        rt: Runtime, limit: int = 10,
+        rt: Runtime,
+        limit: Annotated[int, Parameter(ge=1, le=50, description="1-50")] = 10,
     ) -> list[solver.Recommendation]:
         zone = rt.settings.timezone
         async with transaction(rt.pool) as conn:
             await require_station_access(conn, request.user, station_id)
             return await dispatch.candidates_for_order(
                 conn, rt.settings, station_id, order_id, clock.now(), clock.day_start(zone),
-                clock.today(zone), max(1, min(limit, 50)))
+                clock.today(zone), limit)
 
 
 class OfferController(Controller):

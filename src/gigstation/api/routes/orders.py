@@ -8,7 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 
 from gigstation.api.creating import create
-from gigstation.api.routes.stations import page_params
+from gigstation.api.routes.stations import Limit, Offset, page_params
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
 from gigstation.platform import clock
@@ -32,7 +32,7 @@ class OrderController(Controller):
         return await create(
             request, rt, orders.OrderView,
             lambda conn: orders.create_order(conn, request.user.user_id, data, clock.now(),
-                                             s.timezone, s.region),
+                                             s.timezone, s.region, reach_m=s.dispatch_reach_m),
         )
 
     @get("/", guards=[roles("employer", "operator", "admin")], summary="订单列表 / List orders")
@@ -41,8 +41,8 @@ class OrderController(Controller):
         request: Request[Principal, Any, Any],
         rt: Runtime,
         status: Literal["open", "full", "cancelled", "closed"] | None = None,
-        limit: int = 50,
-        offset: int = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> Page[orders.OrderView]:
         page = page_params(limit, offset, rt)
         async with transaction(rt.pool) as conn:

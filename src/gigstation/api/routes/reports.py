@@ -9,7 +9,7 @@ from uuid import UUID
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
-from gigstation.api.routes.stations import page_params, require_station_access
+from gigstation.api.routes.stations import Limit, Offset, page_params, require_station_access
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
 from gigstation.oversight import complaints as cases
@@ -24,11 +24,21 @@ from gigstation.work import assignments, complaints, ratings
 __all__ = ["ReliabilityController", "StationReportController"]
 
 
+# Reports exist for days the service can have run; the calendar's ends (0001-01-01,
+# 9999-12-31) would overflow the day's bounds.
+EARLIEST_REPORT = date(2000, 1, 1)
+LATEST_REPORT = date(2099, 12, 31)
+
+
 def _parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise Invalid.of_field("date", "日期格式应为 YYYY-MM-DD", "must be a date, YYYY-MM-DD") from None
+    if not EARLIEST_REPORT <= day <= LATEST_REPORT:
+        raise Invalid.of_field("date", f"日期须在 {EARLIEST_REPORT} 到 {LATEST_REPORT} 之间",
+                               f"must be between {EARLIEST_REPORT} and {LATEST_REPORT}")
+    return day
 
 
 class StationReportController(Controller):
@@ -51,7 +61,7 @@ class StationReportController(Controller):
     @get("/complaints", summary="待处理投诉 / Open wage disputes and contested no-shows")
     async def complaints(
         self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
-        limit: int = 50, offset: int = 0,
+        limit: Limit = 50, offset: Offset = 0,
     ) -> Page[assignments.Complaint]:
         page = page_params(limit, offset, rt)
         async with transaction(rt.pool) as conn:

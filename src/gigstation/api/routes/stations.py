@@ -21,7 +21,12 @@ from gigstation.platform.pagination import Page, PageParams
 from gigstation.stations import registry as stations
 from gigstation.stations.board import Board, station_board
 
-__all__ = ["StationController", "page_params", "require_station_access"]
+__all__ = ["Limit", "Offset", "StationController", "page_params", "require_station_access"]
+
+# Bounds published in the OpenAPI document (the default page_size_max is 200); page_params
+# still applies the configured maximum.
+Limit = Annotated[int, Parameter(ge=1, le=200, description="page size, 1-200")]
+Offset = Annotated[int, Parameter(ge=0, le=100_000, description="items to skip, 0-100,000")]
 
 
 def page_params(limit: int, offset: int, rt: Runtime) -> PageParams:
@@ -60,8 +65,8 @@ class StationController(Controller):
         rt: Runtime,
         lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
         lon: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
-        limit: int = 50,
-        offset: int = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> Page[stations.StationView]:
         page = page_params(limit, offset, rt)
         if (lat is None) != (lon is None):

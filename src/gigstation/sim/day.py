@@ -1,0 +1,324 @@
+"""One simulated day, minute by minute: people's actions from the agenda, the clock's work
+with the simulated time, automatic dispatch, and the day's report (see ``sim.simulate``)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from gigstation.oversight import reports
+from gigstation.platform import audit, events, reference
+from gigstation.platform.auth import Principal
+from gigstation.platform.config import Settings
+from gigstation.platform.db import transaction
+from gigstation.platform.errors import Conflict, DomainError
+from gigstation.sim.clock import (
+    CLOSE_ENDED,
+    DISTRICT_MEDIANS,
+    EXPIRE_DUE,
+    NO_SHOW_AT,
+    RESTAMP,
+    STATIONS_DUE,
+)
+from gigstation.sim.model import (
+    DAY_END_MIN,
+    OPEN_MIN,
+    TITLES,
+    Agenda,
+    PlannedOrder,
+    SimParams,
+    SimWorker,
+    offset,
+)
+from gigstation.sim.population import populate
+from gigstation.stations import checkins
+from gigstation.work import assignments, dispatch, no_shows, orders, pay, ratings
+from gigstation.work.offers import accept_offer, decline_offer, withdraw_offers
+
+__all__ = ["Simulation"]
+
+
+class Simulation:
+    def __init__(self, settings: Settings, params: SimParams, pool: asyncpg.Pool[Any]) -> None:
+        self.settings = settings
+        self.p = params
+        self.pool = pool
+        self.zone = ZoneInfo(settings.timezone)
+        self.day = params.day or (datetime.now(self.zone).date() + timedelta(days=1))
+        self.midnight = datetime.combine(self.day, datetime.min.time(), tzinfo=self.zone)
+        self.opening = self.at(OPEN_MIN)
+        if self.opening <= datetime.now(self.zone) + timedelta(minutes=5):
+            raise ValueError("the simulated day must lie in the future (see the module docstring)")
+        self.rng = random.Random(params.seed)
+        self.agenda = Agenda()
+        self.station_ids: list[UUID] = []
+        self.station_names: list[str] = []
+        self.station_points: list[tuple[float, float]] = []
+        self.station_weights: list[float] = []
+        self.operators: list[Principal] = []
+        self.employer_ids: list[UUID] = []
+        self.workers: list[SimWorker] = []
+        self.by_worker_id: dict[UUID, SimWorker] = {}
+        self.plans: list[PlannedOrder] = []
+        self.order_plans: dict[UUID, PlannedOrder] = {}
+        self.dirty: set[UUID] = set()
+        self.touched = False  # rows were written with the database clock since the last re-stamp
+        self.ends: set[int] = set()  # minutes at which a posted order ends
+        self.deadlines: set[int] = set()  # minutes at which an offer expires
+        self.cancelled: set[UUID] = set()
+        self.dispatch_ms: list[float] = []
+        self.solve_ms: list[float] = []
+        self.run_sizes: list[tuple[int, int]] = []
+        self.offers_made = 0
+        self.conflicts: Counter[str] = Counter()
+        self.ratings = 0
+        self.contests = 0
+
+    def at(self, minute: int) -> datetime:
+        return self.midnight + timedelta(minutes=minute)
+
+    async def setup(self) -> None:
+        """Register the district and plan the day (``sim.population``)."""
+        await populate(self)
+
+    # --- one simulated minute -----------------------------------------------------------
+
+    async def minute(self, m: int) -> None:
+        now = self.at(m)
+        actions = self.agenda.due(m)
+        clock_due = m in self.ends or m in self.deadlines
+        if not (actions or clock_due or self.touched or self.dirty):
+            return  # a quiet minute: nothing to do, nothing to re-stamp
+        if m in self.ends:
+            async with transaction(self.pool) as conn:
+                # What the database clock would do for a day that is running.
+                for r in await conn.fetch(CLOSE_ENDED, now):
+                    if await withdraw_offers(conn, "order_ended", order_id=r["id"]):
+                        self.dirty.add(r["station_id"])
+        for action in actions:
+            self.touched = True
+            try:
+                async with transaction(self.pool) as conn:
+                    await getattr(self, "_do_" + action.kind)(conn, m, *action.args)
+            except DomainError as exc:
+                self.conflicts[f"{action.kind}:{exc.code}"] += 1
+        interval = max(1, round(self.settings.auto_dispatch_interval_s / 60))
+        due: list[UUID] = []
+        async with transaction(self.pool) as conn:
+            await self._restamp(conn, now)
+            if m in self.deadlines:
+                expired = await conn.fetch(EXPIRE_DUE, now)
+                await events.emit_many(conn, [
+                    (r["worker_id"], r["station_id"], "offer.expired",
+                     {"offer_id": r["id"], "order_id": r["order_id"]}) for r in expired])
+                self.dirty.update(r["station_id"] for r in expired)
+            if self.dirty and (m - OPEN_MIN) % interval == 0:
+                due = [r["id"] for r in await conn.fetch(STATIONS_DUE, sorted(self.dirty), now)]
+                self.dirty.clear()
+        self.touched = False
+        for station_id in due:
+            await self._dispatch(station_id, m)
+        if due:
+            async with transaction(self.pool) as conn:
+                await self._restamp(conn, now)
+            self.touched = False
+
+    async def _restamp(self, conn: asyncpg.Connection[Any], now: datetime) -> None:
+        for sql in RESTAMP:
+            await conn.execute(sql, now, self.opening)
+
+    async def _dispatch(self, station_id: UUID, m: int) -> None:
+        started = time.perf_counter()
+        try:
+            run = await dispatch.dispatch_station(
+                self.pool, self.settings, station_id, None, now=self.at(m),
+                day_start=self.midnight, today=self.day)
+        except DomainError as exc:
+            self.conflicts[f"dispatch:{exc.code}"] += 1
+            return
+        self.dispatch_ms.append((time.perf_counter() - started) * 1000)
+        self.solve_ms.append(run.stats.solve_ms)
+        self.run_sizes.append((run.stats.workers, run.stats.orders))
+        self.offers_made += len(run.offers)
+        for offer in run.offers:
+            deadline = offer.expires_at - self.midnight
+            self.deadlines.add(math.ceil(deadline.total_seconds() / 60))
+        ttl_min = max(1, self.settings.offer_ttl_s // 60)
+        for offer in sorted(run.offers, key=lambda o: self.by_worker_id[o.worker_id].idx):
+            worker = self.by_worker_id[offer.worker_id]
+            worker.offers_seen += 1
+            # Each worker's own stream: answers do not depend on the order of other events.
+            r = random.Random(f"{self.p.seed}:{worker.idx}:{worker.offers_seen}")
+            roll = r.random()
+            if roll < self.p.accept_p:
+                self.agenda.add(m + r.randint(1, max(1, ttl_min - 1)), "accept", worker, offer.id)
+            elif roll < self.p.accept_p + self.p.decline_p:
+                self.agenda.add(m + r.randint(1, max(1, ttl_min - 1)), "decline", worker, offer.id)
+            # else: ignored; the sweep expires it at its deadline
+
+    # --- people's actions ---------------------------------------------------------------
+
+    async def _do_arrive(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker) -> None:
+        if w.until - m < 60:
+            return
+        st_lat, st_lon = self.station_points[w.station]
+        r = random.Random(f"{self.p.seed}:arrive:{w.idx}:{w.jobs}")
+        if w.self_checkin:
+            lat, lon = offset(st_lat, st_lon, r.uniform(0, 900), r.uniform(0, 2 * math.pi))
+            who = Principal(w.id, "worker")
+            data = checkins.CheckinCreate(station_id=self.station_ids[w.station], lat=lat, lon=lon,
+                                          available_until=self.at(w.until),
+                                          max_distance_m=w.max_distance_m)
+        else:  # no smartphone: the operator checks them in
+            who = self.operators[w.station]
+            data = checkins.CheckinCreate(station_id=self.station_ids[w.station], worker_id=w.id,
+                                          available_until=self.at(w.until),
+                                          max_distance_m=w.max_distance_m)
+        c = await checkins.check_in(conn, who, data, self.at(m))
+        w.checkin_id = c.id
+        self.dirty.add(c.station_id)
+        leave = min(w.until, w.leave_early or w.until) if w.jobs == 0 else w.until
+        self.agenda.add(max(leave, m + 1), "leave", w, c.id)
+
+    async def _do_leave(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, checkin_id: UUID) -> None:
+        await checkins.check_out(conn, Principal(w.id, "worker"), checkin_id)
+
+    async def _do_post(self, conn: asyncpg.Connection[Any], m: int, plan: PlannedOrder) -> None:
+        skill = reference.skill(plan.skill)
+        assert skill is not None
+        o = await orders.create_order(conn, self.employer_ids[plan.employer], orders.OrderCreate(
+            title=TITLES.get(plan.skill, skill.zh), skill=plan.skill, headcount=plan.headcount,
+            starts_at=self.at(plan.start), ends_at=self.at(plan.end), lat=plan.lat, lon=plan.lon,
+            address=f"青浦区{skill.zh}用工点", pay_cents=plan.pay_cents, pay_unit=plan.pay_unit),  # type: ignore[arg-type]
+            self.at(m), self.settings.timezone, self.settings.region,
+            reach_m=self.settings.dispatch_reach_m)
+        self.order_plans[o.id] = plan
+        plan.order_id = o.id
+        self.ends.add(plan.end)
+        if o.station_id is not None:
+            self.dirty.add(o.station_id)
+        if plan.cancel_at is not None:
+            self.agenda.add(plan.cancel_at, "cancel", plan.employer, o.id)
+
+    async def _do_cancel(self, conn: asyncpg.Connection[Any], m: int, employer: int, order_id: UUID) -> None:
+        o = await orders.cancel_order(conn, Principal(self.employer_ids[employer], "employer"), order_id)
+        self.cancelled.add(order_id)  # its assignments were cancelled with it
+        if o.station_id is not None:
+            self.dirty.add(o.station_id)
+
+    async def _do_decline(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, offer_id: UUID) -> None:
+        offer = await decline_offer(conn, w.id, offer_id)
+        self.dirty.add(offer.station_id)
+
+    async def _do_accept(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, offer_id: UUID) -> None:
+        try:
+            a = await accept_offer(conn, w.id, offer_id)
+        except Conflict:
+            self.dirty.add(self.station_ids[w.station])
+            raise
+        w.jobs += 1
+        self.dirty.add(self.station_ids[w.station])  # the order-full withdrawals free workers
+        plan = self.order_plans[a.order_id]
+        r = random.Random(f"{self.p.seed}:job:{w.idx}:{w.jobs}")
+        start = plan.start
+        if r.random() < self.p.no_show_p:
+            self.agenda.add(max(m, start) + 30, "no_show", w, plan, a.id, r.random() < 0.35)
+            return
+        self.agenda.add(max(m, plan.end) + r.randint(0, 15), "complete", w, plan, a.id, r.random())
+        # Back to the station for a second job if the day allows it.
+        if w.until - plan.end >= 150 and r.random() < 0.5:
+            self.agenda.add(plan.end + r.randint(20, 50), "arrive", w)
+
+    async def _do_no_show(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, plan: PlannedOrder,
+                          assignment_id: UUID, contest: bool) -> None:
+        if plan.order_id in self.cancelled:
+            return
+        # no_shows.mark_no_show with the simulated clock (its guard reads the database's).
+        employer = self.employer_ids[plan.employer]
+        await assignments.get_assignment(conn, Principal(employer, "employer"), assignment_id)
+        if await conn.fetchval(NO_SHOW_AT, assignment_id, self.at(m)) is None:
+            raise Conflict("无法记录未到岗", "cannot mark a no-show", code="no_show_refused")
+        await audit.record(conn, employer, "assignment.no_show", "assignment", assignment_id)
+        if contest:
+            self.agenda.add(m + 20, "contest", w, assignment_id)
+
+    async def _do_contest(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, assignment_id: UUID) -> None:
+        await no_shows.contest_no_show(conn, Principal(w.id, "worker"), assignment_id,
+                                          assignments.ReasonBody("我按时到了，现场负责人可以作证"))
+        self.contests += 1
+
+    async def _do_complete(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, plan: PlannedOrder,
+                           assignment_id: UUID, roll: float) -> None:
+        if plan.order_id in self.cancelled:
+            return  # the employer cancelled the order: there is no work to confirm
+        employer = Principal(self.employer_ids[plan.employer], "employer")
+        hours = (plan.end - plan.start) / 60
+        await assignments.complete(conn, employer, assignment_id, assignments.CompleteBody(hours), self.at(m))
+        amount = plan.pay_cents if plan.pay_unit == "day" else round(plan.pay_cents * hours)
+        await pay.record_pay(conn, employer, assignment_id, assignments.PaidBody(amount))
+        r = random.Random(f"{self.p.seed}:pay:{w.idx}:{roll}")
+        later = m + r.randint(10, 90)
+        if roll < self.p.dispute_p:
+            self.agenda.add(later, "dispute", w, assignment_id)
+        else:
+            self.agenda.add(later, "confirm", w, assignment_id)
+        if r.random() < self.p.rating_p:
+            self.agenda.add(later, "rate", Principal(w.id, "worker"), assignment_id,
+                            r.choices([5, 4, 3, 2], [55, 30, 11, 4])[0])
+        if r.random() < self.p.rating_p:
+            self.agenda.add(m + r.randint(1, 30), "rate", employer, assignment_id,
+                            r.choices([5, 4, 3, 2], [50, 35, 11, 4])[0])
+
+    async def _do_confirm(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, assignment_id: UUID) -> None:
+        await pay.confirm_pay(conn, Principal(w.id, "worker"), assignment_id)
+
+    async def _do_dispute(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, assignment_id: UUID) -> None:
+        await pay.dispute(conn, Principal(w.id, "worker"), assignment_id,
+                                  assignments.ReasonBody("实际到账金额少于约定工资"))
+
+    async def _do_rate(self, conn: asyncpg.Connection[Any], m: int, who: Principal, assignment_id: UUID,
+                       stars: int) -> None:
+        await ratings.rate(conn, who, assignment_id, ratings.RatingCreate(stars=stars))
+        self.ratings += 1
+
+    # --- the day ------------------------------------------------------------------------
+
+    async def play(self) -> None:
+        real_start = time.perf_counter()
+        for m in range(OPEN_MIN, DAY_END_MIN + 1):
+            await self.minute(m)
+            if self.p.speed > 0:
+                lag = (m - OPEN_MIN + 1) * 60 / self.p.speed - (time.perf_counter() - real_start)
+                if lag > 0:
+                    await asyncio.sleep(lag)
+
+    async def report(self) -> tuple[list[reports.StationReport], dict[str, Any]]:
+        async with transaction(self.pool) as conn:
+            per = [await reports.station_report(conn, sid, self.day, self.settings.timezone)
+                   for sid in self.station_ids]
+            start, end = reports.day_bounds(self.day, self.settings.timezone)
+            medians = dict(await conn.fetchrow(DISTRICT_MEDIANS, start, end))  # type: ignore[arg-type]
+        total: dict[str, Any] = {}
+        for key in ("checkins", "orders_posted", "slots_posted", "slots_filled", "offers_made",
+                    "offers_accepted", "offers_declined", "offers_expired", "offers_withdrawn",
+                    "offers_live", "completed", "no_shows", "wages_paid_cents",
+                    "filled_by_priority_workers", "disputes_opened"):
+            total[key] = sum(getattr(r, key) for r in per)
+        total["workers_checked_in"] = medians["workers_checked_in"]
+        total["fill_rate"] = round(total["slots_filled"] / total["slots_posted"], 4) if total["slots_posted"] else 0.0
+        total["priority_share"] = (round(total["filled_by_priority_workers"] / total["slots_filled"], 4)
+                                   if total["slots_filled"] else 0.0)
+        dist = sum((r.average_offer_distance_m or 0) * r.offers_made for r in per)
+        total["average_offer_distance_m"] = round(dist / total["offers_made"], 2) if total["offers_made"] else None
+        for key in ("median_minutes_checkin_to_offer", "median_minutes_order_to_full"):
+            total[key] = None if medians[key] is None else round(float(medians[key]), 2)
+        return per, total
