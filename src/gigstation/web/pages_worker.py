@@ -29,7 +29,7 @@ from gigstation.work.worker_day import open_checkin, todays_jobs
 
 __all__ = ["WorkerPages"]
 
-_REGISTER_FIELDS = {"name", "phone", "id_type", "id_number", "skills", "password"}
+_REGISTER_FIELDS = {"name", "phone", "id_type", "id_number", "birth_date", "skills", "password"}
 _CHECKIN_FIELDS = {"until", "max_distance_m", "presence_code", "lat", "available_until"}
 
 
@@ -86,6 +86,7 @@ class WorkerPages(Controller):
             "name": form_text(form, "name"), "phone": form_text(form, "phone"),
             "id_type": form_text(form, "id_type") or "resident_id",
             "id_number": form_text(form, "id_number").upper(),
+            "birth_date": form_text(form, "birth_date") or None,
             "skills": [s for s in form.getall("skills", []) if isinstance(s, str)],
             "password": str(form.get("password") or ""),
         }
