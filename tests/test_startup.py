@@ -199,5 +199,7 @@ def test_kill_9_under_load_loses_nothing_and_leaves_no_worker(tmp_path: Path) ->
         lost = set(acknowledged) - stored
         assert not lost, f"{len(lost)} of {len(acknowledged)} acknowledged registrations lost"
         second.send_signal(signal.SIGTERM)
-        assert second.wait(30) == 0
+        # A graceful stop (workers' lifespans, then the embedded PostgreSQL) takes a few
+        # seconds on a quiet machine; at load 10-12 on 2 cores it once took over 30 s.
+        assert second.wait(90) == 0, log.read_text()[-2000:]
     assert not _postgres_running(data)

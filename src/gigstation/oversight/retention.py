@@ -1,6 +1,6 @@
 """Retention: check-in locations and the identity of long-inactive workers do not stay forever.
 
-What ``purge`` does (docs/README-oversight.md has the table and the rules behind it):
+What ``purge`` does (README.md, "Public-service rules", has the table and the rules behind it):
 
 - check-in locations (latitude, longitude) older than ``location_retention_days`` are
   erased; the check-in itself (station, times, distance) stays for the statistics;

@@ -8,7 +8,7 @@ stays on record. The figures shipped in ``data/labour-rules.json`` are the start
 knows nothing about falls back to the file, so a fresh install refuses the same orders as
 before.
 
-Guidance comparison (documented in docs/README-safeguards.md): an order is compared with
+Guidance comparison (documented in README.md, "Public-service rules"): an order is compared with
 the guidance entry of its skill, in its station's region, in force on its start date, in
 the order's own pay unit; when only the other unit exists, both sides are brought to an
 hourly figure (day pay over the order's hours; day guidance over 8 hours, the standard

@@ -76,7 +76,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     location_retention_days: int = 30
     public_base_url: str = "http://127.0.0.1:8000"
     """Where people reach the pages; the station QR codes encode ``{this}/s/{station_id}``."""
-    # Oversight (docs/README-oversight.md names the source of each figure).
+    # Oversight (README.md, "Public-service rules", names the source of each figure).
     settlement_days: int = 15
     """Pay unconfirmed this many days after the work ends is overdue (LCL art. 72: at most 15)."""
     inactive_anonymise_days: int = 3 * 365
@@ -87,7 +87,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     station_reach_m: int = 1500
     """Station planning: demand within this distance of a station counts as served."""
     blacklist_years: int = 3
-    """Default length of an arrears blacklist listing (docs/README-safeguards.md)."""
+    """Default length of an arrears blacklist listing (README.md, "Public-service rules")."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.settlement_days <= 15:
