@@ -83,8 +83,10 @@ async def test_pay_goes_overdue_once_the_clock_passes_the_period(db: asyncpg.Con
             "INSERT INTO assignments (offer_id, order_id, worker_id, worker_no, starts_at, ends_at, status) "
             "SELECT $1, $2, $3, worker_no, $4, $5, 'completed' FROM workers WHERE user_id = $3",
             offer, order, worker, ended - timedelta(hours=4), ended)
-    await db.execute("UPDATE assignments SET paid_cents = 12000, paid_at = $2, pay_confirmed_at = $2 "
-                     "WHERE worker_id = $1", confirmed, ended)
+    # Pay goes through the ledger (issue 8, fault 7); its trigger keeps paid_cents in step.
+    await db.execute("INSERT INTO payments (assignment_id, amount_cents, kind, recorded_at) "
+                     "SELECT id, 12000, 'payment', $2 FROM assignments WHERE worker_id = $1", confirmed, ended)
+    await db.execute("UPDATE assignments SET pay_confirmed_at = $2 WHERE worker_id = $1", confirmed, ended)
     due = ended + timedelta(days=15)
     assert await station_overdue(db, station, due - timedelta(seconds=1), 15) == []
     (item,) = await station_overdue(db, station, due, 15)
