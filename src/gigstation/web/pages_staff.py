@@ -6,6 +6,7 @@ W1's ``web/__init__.py`` imports ``PAGE_CONTROLLERS_W2`` and mounts every class 
 from __future__ import annotations
 
 from gigstation.web.pages_admin import AdminPages
+from gigstation.web.pages_agreements import AgreementPages
 from gigstation.web.pages_employer import EmployerPages, EmployerRegisterPages
 from gigstation.web.pages_operator import OperatorPages
 from gigstation.web.pages_operator_desk import DeskPages
@@ -15,4 +16,5 @@ __all__ = ["PAGE_CONTROLLERS_W2"]
 
 PAGE_CONTROLLERS_W2: list[type] = [
     OperatorPages, DeskPages, OperatorReviewPages, EmployerRegisterPages, EmployerPages, AdminPages,
+    AgreementPages,
 ]
