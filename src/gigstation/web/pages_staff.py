@@ -8,6 +8,7 @@ from __future__ import annotations
 from gigstation.web.pages_admin import AdminPages
 from gigstation.web.pages_agreements import AgreementPages
 from gigstation.web.pages_employer import EmployerPages, EmployerRegisterPages
+from gigstation.web.pages_employer_crew import EmployerCrewPages
 from gigstation.web.pages_operator import OperatorPages
 from gigstation.web.pages_operator_desk import DeskPages
 from gigstation.web.pages_operator_review import OperatorReviewPages
@@ -16,5 +17,5 @@ __all__ = ["PAGE_CONTROLLERS_W2"]
 
 PAGE_CONTROLLERS_W2: list[type] = [
     OperatorPages, DeskPages, OperatorReviewPages, EmployerRegisterPages, EmployerPages, AdminPages,
-    AgreementPages,
+    AgreementPages, EmployerCrewPages,
 ]
