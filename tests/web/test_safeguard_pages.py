@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.web.conftest import (
+    STATION_LAT,
+    STATION_LON,
     Browser,
     Seed,
     api_token,
@@ -87,6 +90,11 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
 
 @pytest.mark.parametrize("width", [360, 1366])
 def test_admin_safeguard_pages(web: Browser, seed: Seed, width: int) -> None:
+    # The two workers live near the station and near candidate N1 (~500 m home cells).
+    for worker, (lat, lon) in zip(seed.workers, [(STATION_LAT, STATION_LON), (31.205, 121.20)], strict=True):
+        r = httpx.put(f"{web.server.url}/api/v1/workers/me/home-area", json={"lat": lat, "lon": lon},
+                      headers={"Authorization": f"Bearer {api_token(web.server, worker.phone)}"})
+        assert r.status_code == 200, r.text
     page = web.page(width)
     sign_in(page, seed.admin.phone)
     page.wait_for_url("**/admin")
@@ -96,10 +104,13 @@ def test_admin_safeguard_pages(web: Browser, seed: Seed, width: int) -> None:
         page.goto(path)
         _clean(page, width, f"safeguard-admin-{name}")
     # Station planning: two candidates, one chosen, drawn on the district picture.
-    page.get_by_label("候选点（每行：id,纬度,经度）").fill("id,lat,lon\nN1,31.16,121.13\nN2,31.30,121.40")
+    page.get_by_label("候选点（每行：id,纬度,经度）").fill("id,lat,lon\nN1,31.20,121.20\nN2,31.30,121.40")
     page.get_by_role("button", name="计算选址").click()
     page.wait_for_load_state("domcontentloaded")
     assert page.locator("#plan svg").is_visible()
+    assert page.locator("#chosen").inner_text() == "N1"
+    assert page.locator("#after").inner_text().startswith("2/2")
+    assert page.locator("circle.cell-added").count() == 1
     _clean(page, width, "safeguard-admin-plan-result")
     # A guidance entry through the form.
     page.goto("/admin/wages")
