@@ -79,7 +79,7 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     token = api_token(server, seed.employer.phone)
     _api(server, token, f"/assignments/{assignment['id']}/complete", {"hours": 4})
     page.goto("/worker/jobs")
-    page.get_by_role("button", name="驿站 5 星").click()
+    page.get_by_role("button", name="驿站服务 5/5").click()
     page.wait_for_url("**done=station_rated")
     assert page.get_by_role("status").get_by_text("谢谢您对驿站服务的评价").is_visible()
     page.get_by_role("button", name="不再接这家的活").click()
