@@ -121,3 +121,19 @@ def test_admin_safeguard_pages(web: Browser, seed: Seed, width: int) -> None:
     page.get_by_role("button", name="保存指导价").click()
     page.wait_for_url("**done=guidance")
     assert page.get_by_role("status").get_by_text("市场指导价已保存").is_visible()
+
+
+def test_order_form_switches_guidance_with_the_job_type(web: Browser, seed: Seed) -> None:
+    admin = api_token(web.server, seed.admin.phone)
+    r = httpx.post(f"{web.server.url}/api/v1/wages/guidance/entries", headers={"Authorization": f"Bearer {admin}"},
+                   json={"skill": "moving", "pay_unit": "hour", "low_fen": 3200, "median_fen": 3800,
+                         "high_fen": 5000, "effective_from": "2024-01-01", "source": "市场调查"})
+    assert r.status_code == 201, r.text
+    page = web.page(360)
+    sign_in(page, seed.employer.phone)
+    page.goto("/employer/orders/new")
+    guidance = page.locator("#guidance")
+    assert "暂无市场指导价" in guidance.inner_text()  # loading: no guidance yet
+    page.get_by_label("工种").select_option("moving")
+    assert "低位 ¥32 · 中位 ¥38 · 高位 ¥50" in guidance.inner_text()
+    _clean(page, 360, "safeguard-employer-guidance")
