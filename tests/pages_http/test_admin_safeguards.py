@@ -47,6 +47,9 @@ async def test_wage_figures_add_supersede_and_refuse(api: Api, db: asyncpg.Conne
     assert "装卸" in page.text and "¥30" in page.text and "市场调查" in page.text
     actions = {r["action"] for r in await db.fetch("SELECT action FROM audit_log")}
     assert {"minimum_wage.add", "minimum_wage.supersede", "wage_guidance.add"} <= actions
+    c.cookies.set("gs_lang", "en")
+    english = await c.get("/admin/wages")
+    assert "Market wage guidance" in english.text and "Loading and unloading" in english.text
 
 
 async def test_blacklist_overdue_and_refusal(api: Api, db: asyncpg.Connection[Any]) -> None:
