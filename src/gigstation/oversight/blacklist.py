@@ -25,7 +25,8 @@ from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, Invalid, NotFound
 from gigstation.platform.types import NO_NUL
 
-__all__ = ["BlacklistCreate", "BlacklistEntry", "LiftBody", "lift", "list_entries", "put_on_blacklist"]
+__all__ = ["BlacklistCreate", "BlacklistEntry", "EmployerChoice", "LiftBody", "employer_choices", "lift",
+           "list_entries", "put_on_blacklist"]
 
 
 class BlacklistCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -156,3 +157,20 @@ async def list_entries(
     """Listings in force (or all, with ``include_past``), newest first."""
     return [msgspec.convert(dict(r), BlacklistEntry)
             for r in await conn.fetch(_LIST, include_past, today, employer_id)]
+
+
+class EmployerChoice(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    blacklisted_until: date | None
+
+
+_CHOICES = """
+SELECT e.user_id AS id, u.name, e.blacklisted_until FROM employers e JOIN users u ON u.id = e.user_id
+WHERE u.disabled_at IS NULL ORDER BY u.name, e.user_id LIMIT $1
+"""
+
+
+async def employer_choices(conn: asyncpg.Connection[Any], limit: int = 2000) -> list[EmployerChoice]:
+    """The employers the administrator's listing form offers, by name."""
+    return [msgspec.convert(dict(r), EmployerChoice) for r in await conn.fetch(_CHOICES, limit)]

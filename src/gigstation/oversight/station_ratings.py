@@ -18,7 +18,7 @@ from gigstation.platform import audit
 from gigstation.platform.errors import Conflict, NotFound
 from gigstation.platform.types import Stars
 
-__all__ = ["StationRatingCreate", "StationRatingView", "rate_station"]
+__all__ = ["StationRatingCreate", "StationRatingView", "rate_station", "station_ratings_given"]
 
 
 class StationRatingCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -63,3 +63,11 @@ async def rate_station(
     await audit.record(conn, worker_id, "station.rated", "assignment", assignment_id,
                        {"station_id": str(row["station_id"]), "stars": data.stars})
     return msgspec.convert(dict(created), StationRatingView)
+
+
+_RATED = "SELECT assignment_id, stars FROM station_ratings WHERE worker_id = $1"
+
+
+async def station_ratings_given(conn: asyncpg.Connection[Any], worker_id: UUID) -> dict[UUID, int]:
+    """The station ratings a worker has given, by assignment (the jobs page hides the buttons)."""
+    return {r["assignment_id"]: r["stars"] for r in await conn.fetch(_RATED, worker_id)}

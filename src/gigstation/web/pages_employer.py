@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
+from gigstation.oversight import wages
 from gigstation.people import employers
 from gigstation.platform import clock, reference, throttle
 from gigstation.platform.auth import Principal
@@ -27,9 +28,9 @@ from gigstation.web.i18n import lang_of
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role, signed_in_redirect
 from gigstation.web.staff_common import local_clock, parse_fen, parse_int
-from gigstation.work import assignments, orders, pay, ratings
+from gigstation.work import assignments, blocks, crew, orders, pay, ratings
 
-__all__ = ["EmployerPages", "EmployerRegisterPages"]
+__all__ = ["EmployerPages", "EmployerRegisterPages", "order_page"]
 
 REGISTER_FIELDS = {"name", "kind", "contact_name", "phone", "password", "commitment", "credit_code",
                    "id_number"}
@@ -53,6 +54,23 @@ def _errors(exc: DomainError, lang: str, known: set[str]) -> list[dict[str, str]
         if e["field"] not in known:
             e["field"] = ""
     return out
+
+
+async def order_page(
+    request: Request[Any, Any, Any], rt: Runtime, order_id: UUID, template: str, *,
+    done: str = "", errors: list[dict[str, str]] | None = None, status_code: int = 200,
+) -> Template:
+    """An order with who is coming, each worker's record and hours (work.crew)."""
+    who = _employer(request)
+    async with transaction(rt.pool) as conn:
+        order = await orders.get_order(conn, who, order_id)
+        page = await assignments.list_assignments(conn, who, PageParams(limit=500))
+        members = await crew.order_crew(conn, who, order_id, rt.settings.timezone)
+        blocked = {b.blocked_id for b in await blocks.list_blocks(conn, who)}
+    coming = [a for a in page.items if a.order_id == order_id]
+    return await render(request, rt, template, status_code=status_code, order=order,
+                        coming=coming, crew={c.assignment_id: c for c in members}, blocked=blocked,
+                        done=done, errors=errors or [])
 
 
 class EmployerRegisterPages(Controller):
@@ -113,17 +131,25 @@ class EmployerPages(Controller):
         errors: list[dict[str, str]] | None = None, status_code: int = 200,
     ) -> Template:
         today = clock.today(rt.settings.timezone)
+        skills = sorted(reference.skills().values(), key=lambda k: k.code)
+        refusal: list[dict[str, str]] = []
         async with transaction(rt.pool) as conn:
             page = await registry.list_stations(conn, PageParams(limit=500))
-        stations = []
-        for s in page.items:
-            wage = reference.minimum_wage(s.region, today)
-            stations.append({"id": s.id, "name": s.name, "region": s.region,
-                             "min_fen": wage.hourly_fen if wage else 0,
-                             "min_from": wage.effective_from if wage else None})
-        skills = sorted(reference.skills().values(), key=lambda k: k.code)
+            stations = []
+            for s in page.items:  # the office's wage table (oversight.wages), as the server checks it
+                wage = await wages.minimum_in_force(conn, s.region, today)
+                stations.append({"id": s.id, "name": s.name, "region": s.region,
+                                 "min_fen": wage.hourly_fen if wage else 0,
+                                 "min_from": wage.effective_from if wage else None})
+            guidance = {k.code: await wages.guidance_in_force(conn, rt.settings.region, k.code, today)
+                        for k in skills}
+            try:  # a blacklisted employer is told why before filling the form in
+                await orders.check_may_post(conn, _employer(request).user_id, today)
+            except DomainError as exc:
+                refusal = field_errors(exc, lang_of(dict(request.cookies)), set())
         return await render(request, rt, "employer/order_form.html", status_code=status_code,
-                            stations=stations, skills=skills, form=values, errors=errors or [])
+                            stations=stations, skills=skills, form=values, guidance=guidance,
+                            refusal=refusal, errors=errors or [])
 
     @get("/orders/new", name="employer.order.new")
     async def new_order(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:
@@ -190,13 +216,8 @@ class EmployerPages(Controller):
         self, request: Request[Any, Any, Any], rt: Runtime, order_id: UUID, template: str, *,
         done: str = "", errors: list[dict[str, str]] | None = None, status_code: int = 200,
     ) -> Template:
-        who = _employer(request)
-        async with transaction(rt.pool) as conn:
-            order = await orders.get_order(conn, who, order_id)
-            page = await assignments.list_assignments(conn, who, PageParams(limit=500))
-        coming = [a for a in page.items if a.order_id == order_id]
-        return await render(request, rt, template, status_code=status_code, order=order,
-                            coming=coming, done=done, errors=errors or [])
+        return await order_page(request, rt, order_id, template, done=done, errors=errors,
+                                status_code=status_code)
 
     @post("/orders/{order_id:uuid}/cancel", name="employer.order.cancel")
     async def cancel(self, request: Request[Any, Any, Any], order_id: UUID, rt: Runtime) -> Response[Any] | Template:

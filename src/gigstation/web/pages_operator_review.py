@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
+from gigstation.oversight import complaints as case_files
 from gigstation.oversight.charts import bar_chart
 from gigstation.oversight.figures import station_figures
 from gigstation.oversight.station_map import station_map
@@ -18,7 +19,7 @@ from gigstation.platform import clock
 from gigstation.platform.db import transaction
 from gigstation.platform.errors import DomainError
 from gigstation.platform.pagination import PageParams
-from gigstation.web.forms import form_text
+from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.pages_operator import operator
 from gigstation.web.render import field_errors, render
@@ -72,9 +73,12 @@ class OperatorReviewPages(Controller):
         async with transaction(rt.pool) as conn:
             station = await station_in_scope(conn, who, station_id)
             stations = await my_stations(conn, who)
-            page = await complaints.list_complaints(conn, station_id, PageParams(limit=200))
+            page = await case_files.with_case_status(
+                conn, await complaints.list_complaints(conn, station_id, PageParams(limit=200)))
+            cases = {c.assignment.id: await case_files.case_of(conn, who, c.assignment.id)
+                     for c in page.items if c.kind == "wage_dispute"}
         return await render(request, rt, "operator/complaints.html", status_code=status_code,
-                            station=station, stations=stations, complaints=page.items,
+                            station=station, stations=stations, complaints=page.items, cases=cases,
                             done=done, errors=errors or [])
 
     @post("/complaints/{assignment_id:uuid}/resolve", name="operator.complaints.resolve")
@@ -93,6 +97,23 @@ class OperatorReviewPages(Controller):
             return await self._complaints(request, rt, station_id, status_code=409,
                                           errors=field_errors(exc, lang_of(dict(request.cookies)), set()))
         return Redirect(f"/operator/stations/{station_id}/complaints?done=1", status_code=303)
+
+    @post("/complaints/{assignment_id:uuid}/escalate", name="operator.complaints.escalate")
+    async def escalate(
+        self, request: Request[Any, Any, Any], station_id: UUID, assignment_id: UUID, rt: Runtime
+    ) -> Response[Any] | Template:
+        """Send a wage complaint on to the district (oversight.complaints, as the API does)."""
+        who = operator(request)
+        form = await request.form()
+        try:
+            body = convert_form({"note": form_text(form, "note")}, case_files.StepBody)
+            async with transaction(rt.pool) as conn:
+                await station_in_scope(conn, who, station_id)
+                await case_files.escalate(conn, who, assignment_id, body)
+        except DomainError as exc:
+            return await self._complaints(request, rt, station_id, status_code=422,
+                                          errors=field_errors(exc, lang_of(dict(request.cookies)), set()))
+        return Redirect(f"/operator/stations/{station_id}/complaints?done=escalated", status_code=303)
 
     @get("/employers", name="operator.employers")
     async def employers_page(

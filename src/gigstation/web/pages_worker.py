@@ -24,7 +24,7 @@ from gigstation.web.i18n import lang_of
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role, safe_next, signed_in_redirect
 from gigstation.web.worker_forms import DISTANCES, ID_TYPES, skill_options, until_options, until_to_datetime
-from gigstation.work import offers
+from gigstation.work import agreements, credit, offers
 from gigstation.work.worker_day import open_checkin, todays_jobs
 
 __all__ = ["WorkerPages"]
@@ -50,17 +50,19 @@ class WorkerPages(Controller):
             checkin = await open_checkin(conn, who.user_id)
             station = await stations.get_station(conn, checkin.station_id) if checkin else None
             jobs = await todays_jobs(conn, who.user_id, now)
-            live = await offers.list_live_offers(conn, who.user_id)
+            codes = {job.id: await agreements.worker_code(conn, who, job.id, rt.settings.token_secret())
+                     for job in jobs if job.status == "active"}
+            live = await credit.with_employer_records(conn, await offers.list_live_offers(conn, who.user_id))
             nearby = [] if checkin or jobs else (await stations.list_stations(conn, PageParams(20, 0))).items
         return await render(request, rt, "worker/home.html", checkin=checkin, station=station,
-                            jobs=jobs, offers=live, stations=nearby, now=now)
+                            jobs=jobs, codes=codes, offers=live, stations=nearby, now=now)
 
     @get("/offers", name="worker.offers", guards=[page_role("worker")])
     async def offer_cards(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:
         """The live offer cards (the waiting page re-fetches them on each event)."""
         who = _me(request)
         async with transaction(rt.pool) as conn:
-            live = await offers.list_live_offers(conn, who.user_id)
+            live = await credit.with_employer_records(conn, await offers.list_live_offers(conn, who.user_id))
             checkin = await open_checkin(conn, who.user_id)
         return await render(request, rt, "worker/_offers.html", offers=live, checkin=checkin,
                             now=clock.now())

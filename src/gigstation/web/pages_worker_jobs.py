@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
+from gigstation.oversight import station_ratings
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
@@ -17,7 +18,7 @@ from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role
-from gigstation.work import assignments, offers, pay, ratings
+from gigstation.work import assignments, blocks, offers, pay, ratings
 from gigstation.work.worker_day import job_history
 
 __all__ = ["WorkerJobPages"]
@@ -41,7 +42,10 @@ class WorkerJobPages(Controller):
                          done: str = "") -> Template:
         async with transaction(rt.pool) as conn:
             jobs = await job_history(conn, _me(request).user_id)
+            station_stars = await station_ratings.station_ratings_given(conn, _me(request).user_id)
+            blocked = {b.blocked_id for b in await blocks.list_blocks(conn, _me(request))}
         return await render(request, rt, "worker/jobs.html", status_code=status, jobs=jobs,
+                            station_stars=station_stars, blocked=blocked,
                             errors=errors or [], done=done, now=clock.now())
 
     async def _problem(self, request: Request[Any, Any, Any], rt: Runtime, exc: DomainError) -> Template:
@@ -109,3 +113,36 @@ class WorkerJobPages(Controller):
         except DomainError as exc:
             return await self._problem(request, rt, exc)
         return Redirect("/worker/jobs?done=rated", status_code=303)
+
+    @post(_JOB + "/rate-station", name="worker.job.rate_station")
+    async def rate_station(self, request: Request[Any, Any, Any], assignment_id: UUID,
+                           rt: Runtime) -> Response[Any] | Template:
+        """The one-tap rating of the station's service, after the job (oversight.station_ratings)."""
+        form = await request.form()
+        try:
+            data = convert_form({"stars": form_text(form, "stars")}, station_ratings.StationRatingCreate)
+            async with transaction(rt.pool) as conn:
+                await station_ratings.rate_station(conn, _me(request).user_id, assignment_id, data)
+        except DomainError as exc:
+            return await self._problem(request, rt, exc)
+        return Redirect("/worker/jobs?done=station_rated", status_code=303)
+
+    @post(_JOB + "/block", name="worker.job.block")
+    async def block_employer(self, request: Request[Any, Any, Any], assignment_id: UUID,
+                             rt: Runtime) -> Response[Any] | Template:
+        """不再接这家的活: block the job's employer (work.blocks; dispatch honours it)."""
+        who = _me(request)
+        try:
+            async with transaction(rt.pool) as conn:
+                job = await assignments.own_assignment(conn, who, assignment_id, "worker")
+                await blocks.block(conn, who, blocks.BlockCreate(job.employer_id))
+        except DomainError as exc:
+            return await self._problem(request, rt, exc)
+        return Redirect("/worker/jobs?done=blocked", status_code=303)
+
+    @post("/blocks/{user_id:uuid}/remove", name="worker.block.remove")
+    async def unblock_employer(self, request: Request[Any, Any, Any], user_id: UUID,
+                               rt: Runtime) -> Response[Any]:
+        async with transaction(rt.pool) as conn:
+            await blocks.unblock(conn, _me(request), user_id)
+        return Redirect("/worker/jobs?done=unblocked", status_code=303)

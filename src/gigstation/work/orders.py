@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ __all__ = [
     "OrderCreate",
     "OrderView",
     "cancel_order",
+    "check_may_post",
     "create_order",
     "get_order",
     "list_orders",
@@ -111,6 +112,17 @@ INSERT INTO orders (employer_id, station_id, title, description, skill, headcoun
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
 """
 _EMPLOYER_STANDING = "SELECT blacklisted_until FROM employers WHERE user_id = $1"
+
+
+async def check_may_post(conn: asyncpg.Connection[Any], employer_id: UUID, today: date) -> None:
+    """Forbidden while the employer is on the arrears blacklist (the order form says so too)."""
+    blacklisted_until = await conn.fetchval(_EMPLOYER_STANDING, employer_id)
+    if blacklisted_until is not None and blacklisted_until >= today:
+        raise Forbidden(f"因欠薪被列入失信名单，{blacklisted_until} 前不能发布用工",
+                        f"listed for unpaid wages; cannot post orders until {blacklisted_until}",
+                        code="blacklisted")
+
+
 _STATION_REGION = "SELECT region FROM stations WHERE id = $1"
 _NEAREST_STATION = """
 SELECT id, region, great_circle_m($1, $2, lat, lon) AS metres FROM stations
@@ -175,11 +187,7 @@ async def create_order(
     if data.starts_at > now + MAX_LEAD:
         raise Invalid.of_field("starts_at", "只能发布36小时内开始的用工",
                                "orders must start within the next 36 hours")
-    blacklisted_until = await conn.fetchval(_EMPLOYER_STANDING, employer_id)
-    if blacklisted_until is not None and blacklisted_until >= now.date():
-        raise Forbidden(f"因欠薪被列入失信名单，{blacklisted_until} 前不能发布用工",
-                        f"listed for unpaid wages; cannot post orders until {blacklisted_until}",
-                        code="blacklisted")
+    await check_may_post(conn, employer_id, now.date())
     nearest = await conn.fetchrow(_NEAREST_STATION, data.lat, data.lon)
     station_id = nearest["id"] if nearest is not None else None
     region = nearest["region"] if nearest is not None else default_region

@@ -85,3 +85,15 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 })();
+/* The market guidance for the chosen job type (all are on the page; one is shown). */
+(function () {
+  "use strict";
+  var skill = document.getElementById("f-skill");
+  if (!skill) { return; }
+  skill.addEventListener("change", function () {
+    var boxes = document.querySelectorAll(".guidance-skill");
+    for (var i = 0; i < boxes.length; i += 1) {
+      boxes[i].hidden = boxes[i].getAttribute("data-skill") !== skill.value;
+    }
+  });
+}());
