@@ -27,6 +27,7 @@ async def test_shipped_minimums_are_the_starting_data(api: Api) -> None:
 
 async def test_superseded_minimum_is_what_posting_checks(api: Api, db: asyncpg.Connection[Any]) -> None:
     admin = await api.admin()
+    await api.station(admin)  # the order below must be within reach of a station
     _, employer = await api.employer()
     current = next(m for m in (await api.client.get(f"{API}/wages/minimums?region=Shanghai",
                                                     headers=bearer(admin))).json()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from tests.api.conftest import API, Api, bearer
-from tests.api.test_assignments import act, dispatch, young_id
+from tests.api.test_assignments import act, dispatch, work_started, young_id
 
 DAY = date(2026, 11, 20)
 ZONE = "Asia/Shanghai"
@@ -74,6 +74,10 @@ async def build_day(api: Api, db: asyncpg.Connection[Any]) -> Day:
         day.workers[name] = await api.worker(id_number=young_id())
     day.workers["w4"] = await api.worker()  # born 1975: 51 on the day
     w = {k: v[0]["id"] for k, v in day.workers.items()}
+    # Someone already 50 is stored as "50 from the month of registration"; the day is
+    # pinned in the past, so w4 registers as of the day's month, not today's.
+    await db.execute("UPDATE workers SET priority_age_from = $2 WHERE user_id = $1",
+                     uuid.UUID(w["w4"]), DAY.replace(day=1))
     t = {k: v[1] for k, v in day.workers.items()}
     for worker, entry in (
         ("w1", {"group": "veteran", "evidence_type": "退役军人优待证", "evidence_date": "2025-01-01",
@@ -109,6 +113,8 @@ async def build_day(api: Api, db: asyncpg.Connection[Any]) -> Day:
     day.assignments["w4"] = await _accept(api, t["w4"])
 
     aid = {k: v["id"] for k, v in day.assignments.items()}
+    for order in (loading, moving, far):  # work is completed only once it has started
+        await work_started(db, order["id"])
     for name, cents in (("w1", 12000), ("w2", 12000), ("w4", 15000)):
         assert (await act(api, et, aid[name], "complete", {"hours": 4})).status_code == 200
         assert (await act(api, et, aid[name], "paid", {"amount_cents": cents})).status_code == 200

@@ -14,6 +14,7 @@ from gigstation.sim.demo import demo_credit_code
 from gigstation.work.offers import accept_offer
 from tests.api import seed
 from tests.api.conftest import Api
+from tests.api.test_assignments import work_started
 from tests.pages_http.forms import CSRF, sign_in
 
 
@@ -80,6 +81,7 @@ async def test_employer_confirms_work_pays_and_rates(api: Api, db: asyncpg.Conne
     await db.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     async with db.transaction():
         assignment = await accept_offer(db, worker, offer)
+    await work_started(db, str(order_id))  # work is confirmed done only once it has started
     c = api.client
     base = f"/employer/orders/{order_id}/assignments/{assignment.id}"
     page = await c.get(f"/employer/orders/{order_id}")

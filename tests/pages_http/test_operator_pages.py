@@ -16,6 +16,7 @@ from gigstation.work import assignments, pay
 from gigstation.work.offers import accept_offer
 from tests.api import seed
 from tests.api.conftest import Api
+from tests.api.test_assignments import work_started
 from tests.pages_http.forms import sign_in
 
 
@@ -150,7 +151,10 @@ async def test_operator_resolves_a_wage_complaint(api: Api, db: asyncpg.Connecti
     employer = await db.fetchval("SELECT employer_id FROM orders")
     async with db.transaction():
         a = await accept_offer(db, worker, offer)
-        await assignments.complete(db, Principal(employer, "employer"), a.id, assignments.CompleteBody())
+    await work_started(db, s["order"]["id"])  # work is confirmed done only once it has started
+    async with db.transaction():
+        await assignments.complete(db, Principal(employer, "employer"), a.id, assignments.CompleteBody(),
+                                   now())
         await pay.dispute(db, Principal(worker, "worker"), a.id, assignments.ReasonBody("没有发工资"))
     page = await api.client.get(f"/operator/stations/{sid}/complaints")
     assert "欠薪投诉" in page.text and "没有发工资" in page.text

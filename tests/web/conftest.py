@@ -207,6 +207,13 @@ def sql(server: LiveServer, query: str, *args: Any) -> Any:
     return run(go())
 
 
+def work_started(server: LiveServer, order_id: str) -> None:
+    """The clock reaches the start of the order's work: its assignments' ``starts_at`` moves
+    to a minute ago (work cannot be confirmed done before it starts)."""
+    sql(server, "UPDATE assignments SET starts_at = now() - interval '1 minute' WHERE order_id = $1",
+        UUID(order_id))
+
+
 # ---------------------------------------------------------------- JSON API shortcuts
 
 

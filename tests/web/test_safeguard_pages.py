@@ -22,6 +22,7 @@ from tests.web.conftest import (
     post_order,
     shot,
     sign_in,
+    work_started,
 )
 from tests.web.test_worker_pages import _api, check_in
 
@@ -77,6 +78,7 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     _clean(employer, width, "safeguard-employer-crew")
     # After the job: a one-tap rating of the station, and "no more work from this employer".
     token = api_token(server, seed.employer.phone)
+    work_started(server, assignment["order_id"])
     _api(server, token, f"/assignments/{assignment['id']}/complete", {"hours": 4})
     page.goto("/worker/jobs")
     page.get_by_role("button", name="驿站服务 5/5").click()

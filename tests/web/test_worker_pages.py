@@ -28,6 +28,7 @@ from tests.web.conftest import (
     run,
     shot,
     sign_in,
+    work_started,
 )
 
 
@@ -55,6 +56,7 @@ def worker_with_a_paid_job(server: LiveServer, seed: Seed) -> None:
     offer1 = next(o for o in run["offers"] if o["worker_id"] == str(seed.workers[1].id))
     assignment = _api(server, w1, f"/offers/{offer1['id']}/accept")
     employer = api_token(server, seed.employer.phone)
+    work_started(server, assignment["order_id"])
     _api(server, employer, f"/assignments/{assignment['id']}/complete", {"hours": 4})
     _api(server, employer, f"/assignments/{assignment['id']}/paid", {"amount_cents": 12000})
     del w0
