@@ -59,10 +59,12 @@ def bar_chart(
     bar_w = max(1.0, slot * 0.7)
     bars = []
     for i, (value, label) in enumerate(zip(values, labels, strict=True)):
-        h = plot_h * value / top_value
+        # Round the top edge, then measure the height from it: rounding both separately
+        # could push the bar 0.01 below the baseline.
+        y = round(bottom - plot_h * value / top_value, 2)
         bars.append(Bar(
-            x=round(left + i * slot + (slot - bar_w) / 2, 2), y=round(bottom - h, 2),
-            width=round(bar_w, 2), height=round(h, 2), value=value, label=label,
+            x=round(left + i * slot + (slot - bar_w) / 2, 2), y=y,
+            width=round(bar_w, 2), height=round(bottom - y, 2), value=value, label=label,
             show_label=i % max(1, label_every) == 0))
     step = max(1, top_value // 4) if top_value >= 4 else 1
     ticks = [(round(bottom - plot_h * v / top_value, 2), v) for v in range(0, top_value + 1, step)]
