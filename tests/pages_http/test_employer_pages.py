@@ -97,6 +97,23 @@ async def test_employer_confirms_work_pays_and_rates(api: Api, db: asyncpg.Conne
     assert await db.fetchval("SELECT stars FROM ratings WHERE assignment_id = $1", assignment.id) == 5
     bad = await c.post(f"{base}/paid", data={"_csrf_token": token, "amount": "abc"})
     assert bad.status_code == 422 and "请填写金额" in bad.text
+    # Once pay is recorded the form asks for a reason to change it; without one the page
+    # says so in its own words, and the first record stays.
+    page = await c.get(f"/employer/orders/{order_id}")
+    assert 'name="correction_reason"' in page.text and "更正已发工资" in page.text
+    no_reason = await c.post(f"{base}/paid", data={"_csrf_token": token, "amount": "150"})
+    assert no_reason.status_code == 422
+    assert "已登记工资 120.00 元" in no_reason.text and "更正原因" in no_reason.text
+    assert "correction_reason）" not in no_reason.text
+    assert await db.fetchval("SELECT paid_cents FROM assignments WHERE id = $1", assignment.id) == 12000
+    fixed = await c.post(f"{base}/paid", data={"_csrf_token": token, "amount": "150",
+                                                "correction_reason": "漏算了加班一小时"},
+                         follow_redirects=False)
+    assert fixed.status_code == 303
+    ledger = await db.fetch("SELECT amount_cents, kind, reason FROM payments WHERE assignment_id = $1 "
+                            "ORDER BY seq", assignment.id)
+    assert [tuple(r) for r in ledger] == [(12000, "payment", None), (15000, "correction", "漏算了加班一小时")]
+    assert await db.fetchval("SELECT paid_cents FROM assignments WHERE id = $1", assignment.id) == 15000
 
 
 async def test_employer_pages_need_an_employer(api: Api) -> None:

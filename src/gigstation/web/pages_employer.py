@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
@@ -20,7 +21,7 @@ from gigstation.platform import clock, reference, throttle
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import connection as pooled
 from gigstation.platform.db import transaction
-from gigstation.platform.errors import DomainError, Invalid, NotFound
+from gigstation.platform.errors import Conflict, DomainError, Invalid, NotFound
 from gigstation.platform.pagination import PageParams
 from gigstation.stations import registry
 from gigstation.web.forms import convert_form, form_text
@@ -246,8 +247,7 @@ class EmployerPages(Controller):
                     await assignments.complete(conn, who, assignment_id, convert_form(
                         {"hours": float(hours) if hours else None}, assignments.CompleteBody), clock.now())
                 elif action == "paid":
-                    await pay.record_pay(conn, who, assignment_id, assignments.PaidBody(
-                        amount_cents=parse_fen(form_text(form, "amount"), "amount")))
+                    await _record_pay(conn, who, assignment_id, form)
                 elif action == "rate":
                     stars = parse_int(form_text(form, "stars") or "0", "stars", "请选择星级", "choose the stars")
                     await ratings.rate(conn, who, assignment_id, convert_form(
@@ -257,6 +257,30 @@ class EmployerPages(Controller):
         except (DomainError, ValueError) as exc:
             err = exc if isinstance(exc, DomainError) else Invalid.of_field(
                 "hours", "请填写工时（小时）", "give the hours worked")
-            return await self._order_page(request, rt, order_id, "employer/order.html", status_code=422,
+            return await self._order_page(request, rt, order_id, "employer/order.html",
+                                          status_code=409 if isinstance(err, Conflict) else 422,
                                           errors=field_errors(err, lang_of(dict(request.cookies)), set()))
         return Redirect(f"/employer/orders/{order_id}?done={action}", status_code=303)
+
+
+async def _record_pay(
+    conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, form: Any
+) -> None:
+    """The pay form: the amount, and (once pay is recorded) a reason for changing it. The
+    service keeps the first record and adds the correction beside it."""
+    reason = form_text(form, "correction_reason")
+    data = convert_form({"amount_cents": parse_fen(form_text(form, "amount"), "amount"),
+                         "correction_reason": reason or None}, assignments.PaidBody)
+    try:
+        await pay.record_pay(conn, who, assignment_id, data)
+    except Conflict as exc:
+        if exc.code != "pay_already_recorded" or reason:
+            raise
+        # The API's words name the JSON field; the page names its own box.
+        before = await assignments.fetch_assignment(conn, assignment_id)
+        yuan = (before.paid_cents or 0) / 100
+        raise Invalid.of_field(
+            "correction_reason",
+            f"已登记工资 {yuan:.2f} 元。要改成新金额，请填写“更正原因”，原记录会保留",
+            f"CNY {yuan:.2f} is already recorded. To change the amount, give a reason for the "
+            "correction; the first record is kept") from exc
