@@ -97,6 +97,9 @@ async def test_employer_confirms_work_pays_and_rates(api: Api, db: asyncpg.Conne
     assert await db.fetchval("SELECT stars FROM ratings WHERE assignment_id = $1", assignment.id) == 5
     bad = await c.post(f"{base}/paid", data={"_csrf_token": token, "amount": "abc"})
     assert bad.status_code == 422 and "请填写金额" in bad.text
+    zero = await c.post(f"{base}/paid", data={"_csrf_token": token, "amount": "0",
+                                               "correction_reason": "全部退回"})
+    assert zero.status_code == 422 and "error-summary" in zero.text
     # Once pay is recorded the form asks for a reason to change it; without one the page
     # says so in its own words, and the first record stays.
     page = await c.get(f"/employer/orders/{order_id}")
