@@ -1,12 +1,14 @@
-"""The employer at the work site: arrival and departure by typing the worker's short code
-(work.agreements, the same service as the API's scan), and blocking a worker (work.blocks)."""
+"""The employer at the work site: arrival and departure by scanning the worker's arrival QR
+code (the phone's camera opens ``/employer/scan/...`` with the code filled in) or typing its
+short form (work.agreements, the same service as the API's), and blocking a worker
+(work.blocks)."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
@@ -17,13 +19,14 @@ from gigstation.platform.errors import DomainError
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.pages_employer import order_page
-from gigstation.web.render import field_errors
+from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role
 from gigstation.work import agreements, assignments, blocks
 
 __all__ = ["EmployerCrewPages"]
 
 _CREW = "/orders/{order_id:uuid}/crew/{assignment_id:uuid}"
+_ARRIVED = "SELECT arrived_at IS NOT NULL FROM assignments WHERE id = $1"
 
 
 def _employer(request: Request[Any, Any, Any]) -> Principal:
@@ -40,6 +43,17 @@ class EmployerCrewPages(Controller):
                        exc: DomainError) -> Template:
         return await order_page(request, rt, order_id, "employer/order.html", status_code=422,
                                 errors=field_errors(exc, lang_of(dict(request.cookies)), set()))
+
+    @get("/scan/{assignment_id:uuid}", name="employer.scan")
+    async def scan(self, request: Request[Any, Any, Any], assignment_id: UUID, rt: Runtime,
+                   code: str = "") -> Template:
+        """What the worker's arrival QR code opens: who, which job, and one button that records
+        arrival (or departure, once arrived). Nothing is recorded by opening the page."""
+        async with transaction(rt.pool) as conn:
+            a = await assignments.own_assignment(conn, _employer(request), assignment_id, "employer")
+            arrived = await conn.fetchval(_ARRIVED, assignment_id)
+        return await render(request, rt, "employer/scan.html", a=a, code=code[:12],
+                            step="departure" if arrived else "arrival")
 
     @post(_CREW + "/arrival", name="employer.crew.arrival")
     async def arrival(self, request: Request[Any, Any, Any], order_id: UUID, assignment_id: UUID,

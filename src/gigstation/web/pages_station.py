@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from uuid import UUID
 
-import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Template
 
@@ -16,6 +14,7 @@ from gigstation.platform import clock
 from gigstation.platform.db import transaction
 from gigstation.stations import registry as stations
 from gigstation.stations import screens
+from gigstation.web.qr import qr_svg
 from gigstation.web.render import render
 from gigstation.web.session import current_user, page_role
 from gigstation.work.worker_day import open_checkin
@@ -24,12 +23,6 @@ __all__ = ["ScreenLinkPages", "StationPages"]
 
 _ID = "/{station_id:uuid}"
 _SCREEN = _ID + "/screen/{token:str}"
-
-
-def _svg(data: str, scale: int = 10) -> bytes:
-    out = io.BytesIO()
-    segno.make(data, error="m").save(out, kind="svg", scale=scale, border=2, dark="#000", light="#fff")
-    return out.getvalue()
 
 
 def station_url(rt: Runtime, station_id: UUID) -> str:
@@ -99,7 +92,7 @@ class StationPages(Controller):
             await screens.station_of_screen(conn, station_id, token)
             feed = await screens.screen_feed(conn, station_id, clock.now(), limit=0)
         # The page asks for it with ?c=<code>, so a URL names one minute's image: cacheable.
-        return Response(_svg(f"{station_url(rt, station_id)}?code={feed.code}"),
+        return Response(qr_svg(f"{station_url(rt, station_id)}?code={feed.code}"),
                         media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
 
 
