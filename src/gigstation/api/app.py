@@ -155,7 +155,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
         lifespan=[lifespan],
         # Limits live in the database (platform/throttle.py), shared by every process.
-        middleware=[DefineMiddleware(TokenAuth, exclude=["^/schema", "^/static"]), PageSession],
+        middleware=[DefineMiddleware(TokenAuth, exclude=["^/schema", "^/static"]), PageSession()],
         exception_handlers=exception_handlers,
         template_config=template_config(),
         plugins=[HTMXPlugin()],

@@ -15,9 +15,9 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware import AbstractMiddleware
+from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from gigstation.api.security import SESSION_COOKIE
 from gigstation.platform.auth import Principal, check_account, decode_token, issue_token
@@ -74,14 +74,14 @@ def token_from_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 _PAGE_USER = "gigstation_page_user"
 
 
-class PageSession(AbstractMiddleware):
+class PageSession(ASGIMiddleware):
     """Resolves the page session once per request: signature and expiry, then the account
     (active, token not revoked: one primary-key lookup, as on the API), so a disabled
     account or a "log out everywhere" ends page sessions at once too."""
 
-    exclude = ["^/api/", "^/static/", "^/schema"]  # noqa: RUF012  (Litestar reads a list)
+    exclude_path_pattern = ("^/api/", "^/static/", "^/schema")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         who: Principal | None = None
         conn: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         token = token_from_cookie(conn)
@@ -94,7 +94,7 @@ class PageSession(AbstractMiddleware):
             except Unauthorized:
                 who = None
         scope.setdefault("state", {})[_PAGE_USER] = who
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)
 
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
