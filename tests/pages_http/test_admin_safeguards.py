@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import openpyxl
@@ -90,8 +92,11 @@ async def test_performance_downloads_and_employment_export(api: Api, db: asyncpg
     assert "/admin/performance/download/xlsx?date_from=" in page.text
     bad = await c.get("/admin/performance", params={"date_from": "2026-13-01"})
     assert bad.status_code == 422 and "日期格式应为" in bad.text
-    period = {"date_from": page.text.split('name="date_from" type="date" value="')[1][:10],
-              "date_to": page.text.split('name="date_to" type="date" value="')[1][:10]}
+    assert 'name="date_from" type="date" value="' in page.text
+    # The order starts two hours from now: late in the evening that is tomorrow, so the
+    # period is the order's own day in the station's zone, not the page's default week.
+    day = datetime.fromisoformat(job.order["starts_at"]).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    period = {"date_from": (day - timedelta(days=6)).isoformat(), "date_to": day.isoformat()}
     csv = await c.get("/admin/performance/download/csv", params=period)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert job.station["name"] in csv.text

@@ -4,6 +4,7 @@ and a station created through them."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.conftest import (
     Browser,
@@ -27,7 +28,7 @@ def test_admin_creates_a_station_and_an_operator(web: Browser, seed: Seed) -> No
     page.get_by_label("经度").fill("121.0503")
     page.get_by_role("button", name="创建驿站").click()
     page.wait_for_url("**/admin?done=station")
-    assert page.get_by_role("link", name="白鹤镇零工驿站", exact=True).is_visible()
+    expect(page.get_by_role("link", name="白鹤镇零工驿站", exact=True)).to_be_visible()
     page.get_by_role("link", name="驿站工作人员").click()
     page.wait_for_url("**/admin/operators")
     page.get_by_label("姓名").fill("刘专员")
@@ -36,8 +37,8 @@ def test_admin_creates_a_station_and_an_operator(web: Browser, seed: Seed) -> No
     page.locator("label.chip", has_text="白鹤镇零工驿站").click()
     page.get_by_role("button", name="创建账号").click()
     page.wait_for_url("**/admin/operators?done=1")
-    assert page.get_by_role("status").get_by_text("账号已创建").is_visible()
-    assert page.get_by_role("cell", name="刘专员").is_visible()
+    expect(page.get_by_role("status").get_by_text("账号已创建")).to_be_visible()
+    expect(page.get_by_role("cell", name="刘专员")).to_be_visible()
     rows = sql(web.server, "SELECT s.name FROM operator_stations os JOIN stations s ON s.id = os.station_id "
                "JOIN users u ON u.id = os.operator_id WHERE u.phone = '13911113333'")
     assert [r["name"] for r in rows] == ["白鹤镇零工驿站"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from gigstation.platform.clock import now
 from gigstation.sim.demo import demo_credit_code
@@ -43,13 +44,13 @@ def test_order_below_the_minimum_wage_is_stopped_with_the_figure(web: Browser, s
     page.wait_for_url("**/employer")
     page.get_by_role("link", name="发布用工").click()
     page.wait_for_url("**/employer/orders/new")
-    assert page.get_by_text("当地最低工资").is_visible()
-    assert page.get_by_text("上海 ¥25/小时").is_visible()
+    expect(page.get_by_text("当地最低工资")).to_be_visible()
+    expect(page.get_by_text("上海 ¥25/小时")).to_be_visible()
     fill_order(page, "20")
     page.get_by_role("button", name="发布用工").click()
     # Stopped in the page, before anything is sent: the summary names the figure.
     summary = page.locator(".error-summary")
-    assert summary.get_by_text("时薪低于上海最低工资标准 25.00 元/小时").is_visible()
+    expect(summary.get_by_text("时薪低于上海最低工资标准 25.00 元/小时")).to_be_visible()
     assert page.url.endswith("/employer/orders/new")
     assert sql(web.server, "SELECT count(*) AS n FROM orders")[0]["n"] == 0
     assert axe_violations(page) == []
@@ -58,13 +59,13 @@ def test_order_below_the_minimum_wage_is_stopped_with_the_figure(web: Browser, s
     # A day rate spread over four hours (¥90 / 4 h = ¥22.50/h) is stopped as well.
     fill_order(page, "90", "每天")
     page.get_by_role("button", name="发布用工").click()
-    assert summary.get_by_text("25.00").is_visible()
+    expect(summary.get_by_text("25.00")).to_be_visible()
 
     # The server is the real rule: with the page's check bypassed it refuses the same order.
     with page.expect_navigation():
         page.evaluate("() => document.getElementById('order-form').submit()")
     assert page.url.endswith("/employer/orders")  # the answer of the POST: the form again, 422
-    assert page.locator(".error-summary a[href='#f-pay']").get_by_text("最低工资标准 25.00 元/小时").is_visible()
+    expect(page.locator(".error-summary a[href='#f-pay']").get_by_text("最低工资标准 25.00 元/小时")).to_be_visible()
     assert sql(web.server, "SELECT count(*) AS n FROM orders")[0]["n"] == 0
     shot(page, "employer-order-refused-by-server-360")
 
@@ -72,8 +73,8 @@ def test_order_below_the_minimum_wage_is_stopped_with_the_figure(web: Browser, s
     fill_order(page, "32")
     page.get_by_role("button", name="发布用工").click()
     page.wait_for_url("**/employer/orders/*")
-    assert page.get_by_role("status").get_by_text("已发布").is_visible()
-    assert page.get_by_role("heading", name="谁会来").is_visible()
+    expect(page.get_by_role("status").get_by_text("已发布")).to_be_visible()
+    expect(page.get_by_role("heading", name="谁会来")).to_be_visible()
     assert sql(web.server, "SELECT pay_cents FROM orders")[0]["pay_cents"] == 3200
     shot(page, "employer-order-360")
 
@@ -81,7 +82,7 @@ def test_order_below_the_minimum_wage_is_stopped_with_the_figure(web: Browser, s
 def test_employer_registers_with_the_commitment_in_full(web: Browser, seed: Seed) -> None:
     page = web.page(360)
     page.goto("/employer/register")
-    assert page.get_by_text("不以任何名义向劳动者收取费用").is_visible()
+    expect(page.get_by_text("不以任何名义向劳动者收取费用")).to_be_visible()
     assert_no_sideways_scroll(page)
     assert axe_violations(page) == []
     shot(page, "employer-register-360")
@@ -93,12 +94,12 @@ def test_employer_registers_with_the_commitment_in_full(web: Browser, seed: Seed
     page.get_by_role("button", name="同意承诺并注册").click()
     page.wait_for_url("**/employer/register")
     page.locator(".error-summary").wait_for()
-    assert page.locator(".error-summary").get_by_text("须同意诚信承诺方可注册").is_visible()
+    expect(page.locator(".error-summary").get_by_text("须同意诚信承诺方可注册")).to_be_visible()
     page.get_by_label("我已阅读并同意以上承诺").check()
     page.get_by_label("密码（至少8位）").fill("employer-pass")
     page.get_by_role("button", name="同意承诺并注册").click()
     page.wait_for_url("**/employer")
-    assert page.get_by_role("heading", name="赵巷搬家服务有限公司").is_visible()
+    expect(page.get_by_role("heading", name="赵巷搬家服务有限公司")).to_be_visible()
 
 
 @pytest.mark.parametrize("width", [360, 1366])
@@ -133,7 +134,7 @@ def test_employer_watches_the_order_fill_live(web: Browser, seed: Seed) -> None:
     page = web.page(360)
     sign_in(page, seed.employer.phone)
     page.goto(f"/employer/orders/{order['id']}")
-    assert page.get_by_text("还没有人接单").is_visible()
+    expect(page.get_by_text("还没有人接单")).to_be_visible()
     worker = seed.workers[0]
     token = api_token(server, worker.phone)
     auth = {"Authorization": f"Bearer {token}"}
@@ -148,5 +149,5 @@ def test_employer_watches_the_order_fill_live(web: Browser, seed: Seed) -> None:
     assert httpx.post(f"{server.url}/api/v1/offers/{offer['id']}/accept", headers=auth).status_code == 200
     # No reload: the page hears the event (or its 5 s poll) and shows who is coming.
     page.get_by_role("heading", name=worker.name).wait_for(timeout=10_000)
-    assert page.get_by_text("已来 1/1").is_visible()
+    expect(page.get_by_text("已来 1/1")).to_be_visible()
     shot(page, "employer-order-filled-360")

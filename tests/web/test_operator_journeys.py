@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from gigstation.platform.clock import now
 from gigstation.sim.demo import demo_resident_id
@@ -67,32 +68,32 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     sign_in(page, seed.operator.phone)
     page.wait_for_url(f"**/operator/stations/{seed.station_id}")
     dispatch_button = page.get_by_role("button", name="一键调度")
-    assert dispatch_button.is_visible()
-    assert page.get_by_label("窗口办理：手机号或证件号").is_visible()
-    assert page.get_by_role("heading", name="空缺岗位").is_visible()
+    expect(dispatch_button).to_be_visible()
+    expect(page.get_by_label("窗口办理：手机号或证件号")).to_be_visible()
+    expect(page.get_by_role("heading", name="空缺岗位")).to_be_visible()
     shot(page, "operator-board-1366", full_page=False)
 
     # She has no phone: the operator finds her by her ID card number, at the desk.
     page.get_by_label("窗口办理：手机号或证件号").fill(id_number.lower())
     page.get_by_role("button", name="查找").click()
     page.wait_for_url("**/desk?q=*")
-    assert page.get_by_role("heading", name="陈阿姨").is_visible()
-    assert page.locator("#person .badge", has_text="50岁以上").is_visible()  # born 1966
+    expect(page.get_by_role("heading", name="陈阿姨")).to_be_visible()
+    expect(page.locator("#person .badge", has_text="50岁以上")).to_be_visible()  # born 1966
     page.locator("label.chip", has_text="10 公里").click()
     page.get_by_label("其他时间（例如 16:30）").fill(
         (now() + timedelta(hours=6)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M"))
     page.get_by_role("button", name="代为签到").click()
     page.wait_for_url("**/desk?worker=*done=checked_in*")
-    assert page.get_by_role("status").get_by_text("已代为签到").is_visible()
-    assert page.get_by_text("已签到，等待派工").is_visible()
+    expect(page.get_by_role("status").get_by_text("已代为签到")).to_be_visible()
+    expect(page.get_by_text("已签到，等待派工")).to_be_visible()
 
     # Dispatch from the board: the result says who goes where and why a place stayed empty.
     page.get_by_role("link", name="看板").click()
     page.get_by_role("button", name="一键调度").click()
     result = page.locator("#result")
     result.wait_for()
-    assert result.get_by_text("陈阿姨").is_visible()
-    assert result.get_by_text("没有会做焊工的人").is_visible()
+    expect(result.get_by_text("陈阿姨")).to_be_visible()
+    expect(result.get_by_text("没有会做焊工的人")).to_be_visible()
     shot(page, "operator-dispatch-result-1366")
 
     # Back at the desk: her offer, accepted for her with one press.
@@ -101,25 +102,25 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     page.wait_for_url("**/desk?q=13600004242")
     offer = page.locator("article.offer")
     offer.wait_for()
-    assert offer.get_by_text("¥30/小时").is_visible()
-    assert offer.get_by_text("仓库搬运").is_visible()
+    expect(offer.get_by_text("¥30/小时")).to_be_visible()
+    expect(offer.get_by_text("仓库搬运")).to_be_visible()
     assert axe_violations(page) == []
     shot(page, "operator-desk-offer-1366")
     offer.get_by_role("button", name="代为接受").click()
     page.wait_for_url("**done=accepted*")
-    assert page.get_by_role("status").get_by_text("已代为接受").is_visible()
-    assert page.get_by_text("已接下的工作").is_visible()
-    assert page.get_by_text("已有工作，已离开等候队伍。").is_visible()
-    assert not page.get_by_role("button", name="代为签到").is_visible()  # folded away
-    assert page.get_by_text("赵巷镇沪青平公路3000号仓库").first.is_visible()
+    expect(page.get_by_role("status").get_by_text("已代为接受")).to_be_visible()
+    expect(page.get_by_text("已接下的工作")).to_be_visible()
+    expect(page.get_by_text("已有工作，已离开等候队伍。")).to_be_visible()
+    expect(page.get_by_role("button", name="代为签到")).not_to_be_visible()  # folded away
+    expect(page.get_by_text("赵巷镇沪青平公路3000号仓库").first).to_be_visible()
     shot(page, "operator-desk-accepted-1366")
 
     # Today's figures have moved: one check-in, one place filled, drawn on the server.
     page.get_by_role("link", name="今日数据").click()
     page.wait_for_url("**/figures")
-    assert page.locator("#c-checkins-h").get_by_text("合计 1").is_visible()
-    assert page.locator("#c-fills-h").get_by_text("合计 1").is_visible()
-    assert page.get_by_text("等候的人 0").is_visible()  # she left the room when she took the job
+    expect(page.locator("#c-checkins-h").get_by_text("合计 1")).to_be_visible()
+    expect(page.locator("#c-fills-h").get_by_text("合计 1")).to_be_visible()
+    expect(page.get_by_text("等候的人 0")).to_be_visible()  # she left the room when she took the job
     shot(page, "operator-figures-after-dispatch-1366")
 
     rows = sql(server, "SELECT a.status, u.role FROM assignments a JOIN audit_log l ON "
@@ -157,8 +158,8 @@ def test_operator_board_in_english(web: Browser, seed: Seed) -> None:
     page = web.page(1366, lang="en")
     sign_in(page, seed.operator.phone)
     page.wait_for_url(f"**/operator/stations/{seed.station_id}")
-    assert page.get_by_role("button", name="Dispatch now").is_visible()
-    assert page.get_by_role("heading", name="Open orders").is_visible()
-    assert page.get_by_text("¥30/hour").is_visible()
+    expect(page.get_by_role("button", name="Dispatch now")).to_be_visible()
+    expect(page.get_by_role("heading", name="Open orders")).to_be_visible()
+    expect(page.get_by_text("¥30/hour")).to_be_visible()
     assert axe_violations(page) == []
     shot(page, "operator-board-en-1366", full_page=False)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.conftest import (
     STATION_LAT,
@@ -50,14 +51,14 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     waiting.goto("/worker")
     card = waiting.locator("article.offer").first
     assert "完成 0 · 爽约 0 · 纠纷 0" in card.inner_text()
-    assert card.locator("li.record").is_visible()
+    expect(card.locator("li.record")).to_be_visible()
     _clean(waiting, width, "safeguard-worker-offer")
     # Worker 1 has today's job: the arrival code, large, and the agreement.
     page = web.page(width)
     sign_in(page, seed.workers[1].phone)
     page.goto("/worker")
     code = page.locator(".code-big")
-    assert code.is_visible()
+    expect(code).to_be_visible()
     short = code.inner_text().strip()
     assert len(short) == 9 and short[4] == "-"
     box = code.bounding_box()
@@ -74,7 +75,7 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     employer.locator("form.code-form input[name=code]").fill(short.lower())
     employer.locator("form.code-form button").click()
     employer.wait_for_url("**done=arrival")
-    assert employer.get_by_role("status").get_by_text("已登记到岗").is_visible()
+    expect(employer.get_by_role("status").get_by_text("已登记到岗")).to_be_visible()
     _clean(employer, width, "safeguard-employer-crew")
     # After the job: a one-tap rating of the station, and "no more work from this employer".
     token = api_token(server, seed.employer.phone)
@@ -83,10 +84,10 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     page.goto("/worker/jobs")
     page.get_by_role("button", name="驿站服务 5/5").click()
     page.wait_for_url("**done=station_rated")
-    assert page.get_by_role("status").get_by_text("谢谢您对驿站服务的评价").is_visible()
+    expect(page.get_by_role("status").get_by_text("谢谢您对驿站服务的评价")).to_be_visible()
     page.get_by_role("button", name="不再接这家的活").click()
     page.wait_for_url("**done=blocked")
-    assert page.get_by_role("button", name="恢复接这家的活").is_visible()
+    expect(page.get_by_role("button", name="恢复接这家的活")).to_be_visible()
     _clean(page, width, "safeguard-worker-jobs")
 
 
@@ -109,7 +110,7 @@ def test_admin_safeguard_pages(web: Browser, seed: Seed, width: int) -> None:
     page.get_by_label("候选点（每行：id,纬度,经度）").fill("id,lat,lon\nN1,31.20,121.20\nN2,31.30,121.40")
     page.get_by_role("button", name="计算选址").click()
     page.wait_for_load_state("domcontentloaded")
-    assert page.locator("#plan svg").is_visible()
+    expect(page.locator("#plan svg")).to_be_visible()
     assert page.locator("#chosen").inner_text() == "N1"
     assert page.locator("#after").inner_text().startswith("2/2")
     assert page.locator("circle.cell-added").count() == 1
@@ -122,7 +123,7 @@ def test_admin_safeguard_pages(web: Browser, seed: Seed, width: int) -> None:
     page.locator("#f-g_from").fill("2026-01-01")
     page.get_by_role("button", name="保存指导价").click()
     page.wait_for_url("**done=guidance")
-    assert page.get_by_role("status").get_by_text("市场指导价已保存").is_visible()
+    expect(page.get_by_role("status").get_by_text("市场指导价已保存")).to_be_visible()
 
 
 def test_order_form_switches_guidance_with_the_job_type(web: Browser, seed: Seed) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import segno
+from playwright.sync_api import expect
 
 from gigstation.platform.clock import now
 from gigstation.stations import presence
@@ -46,9 +47,9 @@ def test_worker_without_location_checks_in_with_the_screen_code(web: Browser, se
     post_order(web.server, seed, "仓库装卸", headcount=3)
     post_order(web.server, seed, "超市理货搬运", headcount=1)
     screen, _ = make_screen(web, seed)
-    assert screen.get_by_role("cell", name="仓库装卸").is_visible()
-    assert screen.get_by_role("cell", name="¥30/小时").first.is_visible()
-    assert screen.get_by_role("heading", name=seed.station_name).is_visible()
+    expect(screen.get_by_role("cell", name="仓库装卸")).to_be_visible()
+    expect(screen.get_by_role("cell", name="¥30/小时").first).to_be_visible()
+    expect(screen.get_by_role("heading", name=seed.station_name)).to_be_visible()
     assert re.fullmatch(r"\d{6}", screen_code(screen))
     assert screen.locator(".big-number").inner_text().startswith("0")
     assert axe_violations(screen) == []
@@ -56,7 +57,7 @@ def test_worker_without_location_checks_in_with_the_screen_code(web: Browser, se
 
     worker = web.page(360)  # no geolocation permission: the browser refuses the location
     sign_in(worker, seed.workers[0].phone, next_path=f"/worker/checkin?station={seed.station_id}")
-    assert worker.get_by_text("无法获取位置：请输入屏幕上的签到码").is_visible()
+    expect(worker.get_by_text("无法获取位置：请输入屏幕上的签到码")).to_be_visible()
 
     # A code photographed five minutes ago is refused, saying why.
     secret = sql(web.server, "SELECT presence_secret FROM station_screens WHERE station_id = $1",
@@ -64,7 +65,7 @@ def test_worker_without_location_checks_in_with_the_screen_code(web: Browser, se
     old = presence.code_at(secret, seed.station_id, presence.minute_of(now()) - 5)
     worker.get_by_label(re.compile("输入驿站屏幕上的签到码")).fill(old)
     worker.get_by_role("button", name="签到", exact=True).click()
-    assert worker.locator(".error-summary").get_by_text(re.compile("签到码已过期（5分钟前的）")).is_visible()
+    expect(worker.locator(".error-summary").get_by_text(re.compile("签到码已过期（5分钟前的）"))).to_be_visible()
     assert axe_violations(worker) == []
     shot(worker, "worker-checkin-expired-code-360")
 
@@ -72,7 +73,7 @@ def test_worker_without_location_checks_in_with_the_screen_code(web: Browser, se
     worker.get_by_label(re.compile("输入驿站屏幕上的签到码")).fill(screen_code(screen))
     worker.get_by_role("button", name="签到", exact=True).click()
     worker.wait_for_url(re.compile(r"/worker$"))
-    assert worker.get_by_role("heading", name=re.compile("已签到，等待派工")).is_visible()
+    expect(worker.get_by_role("heading", name=re.compile("已签到，等待派工"))).to_be_visible()
     proof = sql(web.server, "SELECT details->>'proof' AS proof, c.lat FROM audit_log a "
                 "JOIN checkins c ON c.id::text = a.object_id WHERE a.action = 'checkin.create'")
     assert [(r["proof"], r["lat"]) for r in proof] == [("presence_code", None)]
@@ -107,10 +108,10 @@ def test_wrong_codes_are_refused_and_then_guessing_stops(web: Browser, seed: See
     for _ in range(presence.MAX_FAILURES):
         field.fill("000000")
         worker.get_by_role("button", name="签到", exact=True).click()
-        assert worker.locator(".error-summary").is_visible()
+        expect(worker.locator(".error-summary")).to_be_visible()
     field.fill("000000")
     worker.get_by_role("button", name="签到", exact=True).click()
-    assert worker.locator(".error-summary").get_by_text(re.compile("输错次数太多")).is_visible()
+    expect(worker.locator(".error-summary").get_by_text(re.compile("输错次数太多"))).to_be_visible()
 
 
 def test_screen_link_is_for_staff_of_that_station_only(web: Browser, seed: Seed) -> None:
@@ -136,9 +137,9 @@ def test_poster_prints_name_address_qr_and_steps(web: Browser, seed: Seed) -> No
     for width in (360, 1366):
         page = web.page(width)
         page.goto(f"/s/{seed.station_id}/poster")
-        assert page.get_by_role("heading", name=seed.station_name).is_visible()
+        expect(page.get_by_role("heading", name=seed.station_name)).to_be_visible()
         assert page.get_by_role("img", name="驿站签到二维码").evaluate("img => img.naturalWidth") > 0
-        assert page.get_by_text("手机扫上面的二维码").is_visible()
+        expect(page.get_by_text("手机扫上面的二维码")).to_be_visible()
         if width == 360:
             assert_no_sideways_scroll(page)
         assert axe_violations(page) == []

@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 from gigstation.platform.clock import now
 from gigstation.sim.demo import demo_resident_id
 from tests.web.conftest import (
@@ -46,8 +48,8 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
 
     # The QR code opens the station page.
     page.goto(f"/s/{seed.station_id}")
-    assert page.get_by_role("heading", name=seed.station_name).is_visible()
-    assert page.get_by_text("个空缺岗位").is_visible()
+    expect(page.get_by_role("heading", name=seed.station_name)).to_be_visible()
+    expect(page.get_by_text("个空缺岗位")).to_be_visible()
     shot(page, "worker-station-360")
     page.get_by_role("link", name="第一次来：注册").click()
 
@@ -57,7 +59,7 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
     page.get_by_label("证件号码").fill("310229197005010000")
     page.get_by_label("设置密码").fill("my-password-1")
     page.get_by_role("button", name="注册").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert page.get_by_label("姓名").input_value() == "赵大勇"
     assert axe_violations(page) == []
     shot(page, "worker-register-error-360")
@@ -65,7 +67,7 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
 
     # Straight on to check-in at the scanned station; the location comes from the phone.
     page.wait_for_url(re.compile(r"/worker/checkin\?station="))
-    assert page.get_by_text("已获取位置").is_visible()
+    expect(page.get_by_text("已获取位置")).to_be_visible()
     assert_no_sideways_scroll(page)
     assert axe_violations(page) == []
     shot(page, "worker-checkin-360")
@@ -75,19 +77,19 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
     page.get_by_label("其他时间（几点）").fill(free_until())
     page.get_by_role("button", name="签到", exact=True).click()
     page.wait_for_url(re.compile(r"/worker$"))
-    assert page.get_by_role("heading", name=re.compile("已签到，等待派工")).is_visible()
-    assert page.get_by_text("暂时没有派工").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("已签到，等待派工"))).to_be_visible()
+    expect(page.get_by_text("暂时没有派工")).to_be_visible()
 
     # The employer watches the order; the operator, in another browser, presses dispatch.
     employer = web.page(1366)
     sign_in(employer, seed.employer.phone, next_path=f"/employer/orders/{order['id']}")
-    assert employer.get_by_text("已来 0/2").is_visible()
+    expect(employer.get_by_text("已来 0/2")).to_be_visible()
     operator = web.page(1366)
     sign_in(operator, seed.operator.phone, next_path=f"/operator/stations/{seed.station_id}/figures")
     assert operator.locator(".figure-nums div").filter(has_text="已补上").locator("dd").inner_text() == "0"
     operator.goto(f"/operator/stations/{seed.station_id}")
     operator.get_by_role("button", name="一键调度").click()
-    assert operator.get_by_text("赵大勇").first.is_visible()
+    expect(operator.get_by_text("赵大勇").first).to_be_visible()
 
     # The offer arrives on the worker's open page without a reload.
     card = page.locator("article.offer")
@@ -101,8 +103,8 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
 
     card.get_by_role("button", name="接受", exact=True).click()
     page.wait_for_url(re.compile(r"/worker\?accepted=1"))
-    assert page.get_by_text("今天的工作").is_visible()
-    assert page.get_by_text("沪青平公路3000号仓库").is_visible()
+    expect(page.get_by_text("今天的工作")).to_be_visible()
+    expect(page.get_by_text("沪青平公路3000号仓库")).to_be_visible()
     geo = page.get_by_role("link", name=re.compile("打开地图导航"))
     assert geo.get_attribute("href").startswith(f"geo:{STATION_LAT + 0.01}")
     assert page.get_by_role("link", name=re.compile("苹果手机")).get_attribute("href").startswith(
@@ -111,12 +113,12 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
     shot(page, "worker-today-360")
 
     page.get_by_role("link", name="我的工作").click()
-    assert page.get_by_text("待付").is_visible()
+    expect(page.get_by_text("待付")).to_be_visible()
     shot(page, "worker-jobs-360")
 
     # The employer sees the order fill; the operator's figures count the filled place.
     employer.get_by_text("已来 1/2").wait_for(timeout=10_000)
-    assert employer.get_by_role("heading", name="赵大勇").is_visible()
+    expect(employer.get_by_role("heading", name="赵大勇")).to_be_visible()
     operator.goto(f"/operator/stations/{seed.station_id}/figures")
     assert operator.locator(".figure-nums div").filter(has_text="已补上").locator("dd").inner_text() == "1"
 
@@ -127,7 +129,7 @@ def test_station_page_for_a_signed_in_worker_goes_straight_to_check_in(web: Brow
     page.get_by_role("link", name="签到").click()
     page.wait_for_url(re.compile(r"/worker/checkin"))
     # No location permission: the page says so and points to the screen's code.
-    assert page.get_by_text("请输入屏幕上的签到码").first.is_visible()
+    expect(page.get_by_text("请输入屏幕上的签到码").first).to_be_visible()
 
 
 def test_worker_outside_the_radius_is_told_how_far_and_what_to_do(web: Browser, seed: Seed) -> None:
@@ -137,6 +139,6 @@ def test_worker_outside_the_radius_is_told_how_far_and_what_to_do(web: Browser, 
     page.get_by_role("button", name="签到", exact=True).click()
     summary = page.locator(".error-summary")
     assert re.search(r"您距离驿站 \d+ 米，须在 500 米范围内签到", summary.inner_text())
-    assert page.get_by_label(re.compile("输入驿站屏幕上的签到码")).is_visible()
-    assert page.get_by_text("请工作人员帮我签到").is_visible()
+    expect(page.get_by_label(re.compile("输入驿站屏幕上的签到码"))).to_be_visible()
+    expect(page.get_by_text("请工作人员帮我签到")).to_be_visible()
     shot(page, "worker-checkin-too-far-360")

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from gigstation.platform.clock import now
 from tests.web.conftest import (
@@ -132,13 +133,13 @@ def test_worker_confirms_pay_and_rates_the_employer(web: Browser, seed: Seed) ->
     page = web.page(360)
     sign_in(page, seed.workers[1].phone, next_path="/worker/jobs")
     job = page.locator("li.card").filter(has_text="已付")
-    assert job.get_by_text("单位登记已付 ¥120").is_visible()
+    expect(job.get_by_text("单位登记已付 ¥120")).to_be_visible()
     job.get_by_role("button", name="确认收到工资").click()
-    assert page.get_by_role("status").get_by_text("已确认收到工资").is_visible()
+    expect(page.get_by_role("status").get_by_text("已确认收到工资")).to_be_visible()
     assert page.locator("li.card .badge").first.inner_text() == "已确认"
     page.get_by_role("button", name="4 星").click()
-    assert page.get_by_text("谢谢您的评价").is_visible()
-    assert page.get_by_text("您的评价：★★★★").is_visible()
+    expect(page.get_by_text("谢谢您的评价")).to_be_visible()
+    expect(page.get_by_text("您的评价：★★★★")).to_be_visible()
     assert axe_violations(page) == []
     shot(page, "worker-jobs-rated-360")
 
@@ -148,7 +149,7 @@ def test_worker_reports_unpaid_wages(web: Browser, seed: Seed) -> None:
     page = web.page(360)
     sign_in(page, seed.workers[1].phone, next_path="/worker/jobs")
     page.get_by_role("button", name="没收到工资").click()
-    assert page.get_by_text("已提交，驿站工作人员会帮您处理").is_visible()
+    expect(page.get_by_text("已提交，驿站工作人员会帮您处理")).to_be_visible()
     assert page.locator("li.card .badge").first.inner_text() == "已投诉"
 
 
@@ -161,13 +162,13 @@ def test_worker_declines_and_a_late_tap_on_a_closed_offer_is_explained(web: Brow
     accept = card.locator("form").first.get_attribute("action") or ""
     csrf = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
     card.get_by_role("button", name="不接受").click()
-    assert page.get_by_text("暂时没有派工").is_visible()
+    expect(page.get_by_text("暂时没有派工")).to_be_visible()
     # The accept button of the declined offer, pressed late (another tab, a slow network).
     r = page.request.post(accept, headers={"x-csrftoken": csrf})
     assert r.status == 422
     assert "邀约已拒绝" in r.text()
     page.set_content(r.text())
-    assert page.get_by_role("link", name="回到我的派工").is_visible()
+    expect(page.get_by_role("link", name="回到我的派工")).to_be_visible()
     shot(page, "worker-offer-closed-360")
 
 
@@ -175,9 +176,9 @@ def test_worker_pages_in_english(web: Browser, seed: Seed) -> None:
     worker_with_a_paid_job(web.server, seed)
     page = web.page(360, lang="en")
     sign_in(page, seed.workers[0].phone, next_path="/worker")
-    assert page.get_by_role("heading", name=re.compile("Checked in, waiting for work")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Checked in, waiting for work"))).to_be_visible()
     card = page.locator("article.offer")
     assert card.locator(".pay").inner_text() == "¥30/hour"
     assert re.search(r"expires in \d:\d\d", card.inner_text())
-    assert card.get_by_role("button", name="Accept", exact=True).is_visible()
+    expect(card.get_by_role("button", name="Accept", exact=True)).to_be_visible()
     shot(page, "worker-waiting-offer-en-360")
