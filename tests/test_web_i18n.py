@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,6 +35,28 @@ def test_examples_in_both_languages() -> None:
     assert i18n.when(datetime(2026, 12, 1, 13, 0, tzinfo=UTC), TZ, now) == "21:00"
     assert i18n.when(datetime(2026, 12, 1, 19, 50, tzinfo=UTC), TZ, now) == "明天 03:50"
     assert i18n.when(datetime(2026, 12, 1, 19, 50, tzinfo=UTC), TZ, now, "en") == "tomorrow 03:50"
+
+
+def test_work_past_midnight_says_next_day() -> None:
+    start = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
+    assert i18n.span(start, datetime(2026, 12, 1, 15, 30, tzinfo=UTC), TZ) == "22:00–23:30"
+    assert i18n.span(start, datetime(2026, 12, 1, 18, 0, tzinfo=UTC), TZ) == "22:00–次日 02:00"
+    assert i18n.span(start, datetime(2026, 12, 1, 18, 0, tzinfo=UTC), TZ, "en") == "22:00–02:00 next day"
+    assert i18n.until(start, datetime(2026, 12, 2, 18, 0, tzinfo=UTC), TZ) == "12月3日 周四 02:00"
+    assert i18n.span(None, start, TZ) == "" and i18n.until(start, None, TZ) == ""
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),  # noqa: DTZ001 (naive bounds are hypothesis's API)
+                    timezones=st.just(UTC)),
+       st.integers(min_value=1, max_value=36 * 60))
+def test_a_span_never_reads_as_ending_before_it_starts(start: datetime, minutes: int) -> None:
+    end = start + timedelta(minutes=minutes)
+    text = i18n.span(start, end, TZ)
+    first, _, rest = text.partition("–")
+    assert first == i18n.hm(start, TZ)
+    same_day = i18n.day(start, TZ) == i18n.day(end, TZ)
+    assert (rest == i18n.hm(end, TZ)) == same_day
+    assert same_day or (rest.endswith(i18n.hm(end, TZ)) and ("次日" in rest or "日" in rest))
 
 
 def test_free_until_chips_are_ahead_and_past_times_mean_tomorrow() -> None:

@@ -77,6 +77,15 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     employer.wait_for_url("**done=arrival")
     expect(employer.get_by_role("status").get_by_text("已登记到岗")).to_be_visible()
     _clean(employer, width, "safeguard-employer-crew")
+    # At the end of the day the employer's camera reads the worker's QR code: the page it
+    # opens names the worker, has the code filled in, and records departure in one tap.
+    employer.goto(f"/employer/scan/{assignment['id']}?code={short}")
+    expect(employer.get_by_role("heading", name="登记离岗")).to_be_visible()
+    assert employer.locator("input[name=code]").input_value() == short
+    _clean(employer, width, "safeguard-employer-scan")
+    employer.get_by_role("button", name="确认离岗").click()
+    employer.wait_for_url("**done=departure")
+    expect(employer.get_by_role("status").get_by_text("已登记离岗")).to_be_visible()
     # After the job: a one-tap rating of the station, and "no more work from this employer".
     token = api_token(server, seed.employer.phone)
     work_started(server, assignment["order_id"])

@@ -26,7 +26,9 @@ __all__ = [
     "lang_of",
     "money",
     "pay",
+    "span",
     "translator",
+    "until",
     "when",
 ]
 
@@ -72,6 +74,27 @@ def _local(dt: datetime, tz: str) -> datetime:
 def hm(dt: datetime | None, tz: str) -> str:
     """14:30 in the station's zone."""
     return "" if dt is None else _local(dt, tz).strftime("%H:%M")
+
+
+def until(start: datetime | None, end: datetime | None, tz: str, lang: Lang = "zh") -> str:
+    """The end of work as read after its start: 02:00, 次日 02:00 (02:00 next day), or a date."""
+    if start is None or end is None:
+        return ""
+    last = _local(end, tz)
+    days = (last.date() - _local(start, tz).date()).days
+    if days <= 0:
+        return f"{last:%H:%M}"
+    if days == 1:
+        return f"{last:%H:%M} next day" if lang == "en" else f"次日 {last:%H:%M}"
+    return f"{day(last.date(), tz, lang)} {last:%H:%M}"
+
+
+def span(start: datetime | None, end: datetime | None, tz: str, lang: Lang = "zh") -> str:
+    """22:00–次日 02:00 (22:00–02:00 next day): work that runs past midnight says so, because
+    "22:00–02:00" alone reads as a job that ends before it starts."""
+    if start is None or end is None:
+        return ""
+    return f"{_local(start, tz):%H:%M}–{until(start, end, tz, lang)}"
 
 
 def when(dt: datetime | None, tz: str, now: datetime, lang: Lang = "zh") -> str:
@@ -126,6 +149,14 @@ def install(env: Environment) -> None:
         return hm(dt, _ctx_tz(ctx, tz))
 
     @pass_context
+    def span_f(ctx: Context, start: datetime | None, end: datetime | None, tz: str | None = None) -> str:
+        return span(start, end, _ctx_tz(ctx, tz), _ctx_lang(ctx))
+
+    @pass_context
+    def until_f(ctx: Context, start: datetime | None, end: datetime | None, tz: str | None = None) -> str:
+        return until(start, end, _ctx_tz(ctx, tz), _ctx_lang(ctx))
+
+    @pass_context
     def day_f(ctx: Context, value: datetime | date | None, tz: str | None = None) -> str:
         return day(value, _ctx_tz(ctx, tz), _ctx_lang(ctx))
 
@@ -138,5 +169,5 @@ def install(env: Environment) -> None:
         return km(metres, _ctx_lang(ctx))
 
     filters: dict[str, Any] = {"money": money, "pay": pay_f, "hm": hm_f, "day": day_f, "km": km_f,
-                              "when": when_f}
+                              "span": span_f, "until": until_f, "when": when_f}
     env.filters.update(filters)
