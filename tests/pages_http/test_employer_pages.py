@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import pytest
 
 from gigstation.people.employers import COMMITMENT_TEXT
 from gigstation.sim.demo import demo_credit_code
@@ -67,6 +68,37 @@ async def test_register_then_post_watch_and_cancel(api: Api, db: asyncpg.Connect
     assert await db.fetchval("SELECT status FROM orders") == "cancelled"
     again = await c.post(f"/employer/orders/{order_id}/cancel", data={"_csrf_token": token})
     assert again.status_code == 409 and "不能取消" in again.text
+
+
+@pytest.mark.parametrize(("lat", "lon", "reason"), [
+    ("31.60", "121.117", "公里，请选离工作地点最近的驿站"),  # ~50 km north: not this station's work
+    ("abc", "121.117", "手机定位无效"),
+    ("nan", "nan", "手机定位无效"),
+    ("inf", "121.117", "手机定位无效"),
+    ("91", "121.117", "手机定位无效"),
+    ("31.16", "", "手机定位无效"),  # half a location
+])
+async def test_the_workplace_comes_from_the_phone_or_is_refused_with_the_reason(
+    api: Api, db: asyncpg.Connection[Any], lat: str, lon: str, reason: str,
+) -> None:
+    admin = await api.admin()
+    station = await api.station(admin, name="赵巷驿站", lat=31.151, lon=121.117)
+    token, _ = await _register(api)
+    order = {"_csrf_token": token, "title": "搬家", "skill": "moving", "headcount": "1", "day": "tomorrow",
+             "starts": "09:00", "ends": "13:00", "station": station["id"], "address": "赵巷镇某小区",
+             "pay": "30", "pay_unit": "hour"}
+    bad = await api.client.post("/employer/orders", data={**order, "site_lat": lat, "site_lon": lon})
+    assert bad.status_code == 422 and reason in bad.text and 'href="#f-site"' in bad.text
+    assert await db.fetchval("SELECT count(*) FROM orders") == 0
+    # At the site, 1.4 km from the station: the order is placed where the work is.
+    ok = await api.client.post("/employer/orders", data={**order, "site_lat": "31.1635", "site_lon": "121.1215"},
+                               follow_redirects=False)
+    assert ok.status_code == 303, ok.text
+    # Without a location the station's position stands in.
+    plain = await api.client.post("/employer/orders", data=order, follow_redirects=False)
+    assert plain.status_code == 303, plain.text
+    rows = await db.fetch("SELECT lat, lon FROM orders ORDER BY created_at")
+    assert [(r["lat"], r["lon"]) for r in rows] == [(31.1635, 121.1215), (31.151, 121.117)]
 
 
 async def test_employer_confirms_work_pays_and_rates(api: Api, db: asyncpg.Connection[Any]) -> None:

@@ -69,13 +69,20 @@ def test_order_below_the_minimum_wage_is_stopped_with_the_figure(web: Browser, s
     assert sql(web.server, "SELECT count(*) AS n FROM orders")[0]["n"] == 0
     shot(page, "employer-order-refused-by-server-360")
 
-    # At the minimum or above, the order goes up and the page shows who is coming.
+    # At the minimum or above, the order goes up and the page shows who is coming. The
+    # employer stands at the site: one tap puts the order where the work is.
     fill_order(page, "32")
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 31.1635, "longitude": 121.1215, "accuracy": 20})
+    page.get_by_role("button", name="我就在工作地点：用手机定位").click()
+    expect(page.get_by_text("已用手机定位记下工作地点")).to_be_visible()
+    shot(page, "employer-order-located-360")
     page.get_by_role("button", name="发布用工").click()
     page.wait_for_url("**/employer/orders/*")
     expect(page.get_by_role("status").get_by_text("已发布")).to_be_visible()
     expect(page.get_by_role("heading", name="谁会来")).to_be_visible()
-    assert sql(web.server, "SELECT pay_cents FROM orders")[0]["pay_cents"] == 3200
+    placed = sql(web.server, "SELECT pay_cents, lat, lon FROM orders")[0]
+    assert (placed["pay_cents"], placed["lat"], placed["lon"]) == (3200, 31.1635, 121.1215)
     shot(page, "employer-order-360")
 
 

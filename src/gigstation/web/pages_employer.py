@@ -4,6 +4,7 @@ cancel, confirm work done and pay sent, rate the workers."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,7 @@ from gigstation.platform.auth import Principal
 from gigstation.platform.db import connection as pooled
 from gigstation.platform.db import transaction
 from gigstation.platform.errors import Conflict, DomainError, Invalid, NotFound
+from gigstation.platform.geo import distance_m
 from gigstation.platform.pagination import PageParams
 from gigstation.stations import registry
 from gigstation.web.forms import convert_form, form_text
@@ -36,7 +38,10 @@ __all__ = ["EmployerPages", "EmployerRegisterPages", "order_page"]
 REGISTER_FIELDS = {"name", "kind", "contact_name", "phone", "password", "commitment", "credit_code",
                    "id_number"}
 ORDER_FIELDS = {"title", "skill", "headcount", "day", "starts", "ends", "station", "address", "pay",
-                "pay_unit", "description"}
+                "pay_unit", "description", "site_lat", "site_lon"}
+# A phone's location farther than this from the chosen station is not the workplace of an
+# order that station staffs (a wrong station, or a location taken elsewhere).
+SITE_RADIUS_M = 30_000
 # The domain names a field by its API name; the form by its own.
 _FORM_NAME = {"pay_cents": "pay", "starts_at": "starts", "ends_at": "ends", "lat": "station",
               "lon": "station"}
@@ -73,6 +78,26 @@ async def order_page(
                         coming=coming, crew={c.assignment_id: c for c in members}, blocked=blocked,
                         done=done, errors=errors or [])
 
+
+
+def workplace(values: dict[str, str], station_lat: float, station_lon: float) -> tuple[float, float]:
+    """Where the work is: the phone's location when the employer gave one at the site, else
+    the chosen station's position (travel is then estimated from the station)."""
+    if not values.get("site_lat") and not values.get("site_lon"):
+        return station_lat, station_lon
+    try:
+        lat, lon = float(values["site_lat"]), float(values["site_lon"])
+    except (KeyError, ValueError):
+        lat = lon = math.nan
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails both
+        raise Invalid.of_field("site", "手机定位无效，请重新定位或不定位",
+                               "the phone's location is not valid: locate again or leave it out")
+    away = distance_m(lat, lon, station_lat, station_lon)
+    if away > SITE_RADIUS_M:
+        raise Invalid.of_field(
+            "site", f"定位离所选驿站 {away / 1000:.0f} 公里，请选离工作地点最近的驿站",
+            f"your location is {away / 1000:.0f} km from the chosen station: choose the station nearest the work")
+    return lat, lon
 
 class EmployerRegisterPages(Controller):
     """Registration: open to anyone."""
@@ -171,7 +196,8 @@ class EmployerPages(Controller):
             order = await self._post(rt, who, values, zone)
         except DomainError as exc:
             return await self._order_form(request, rt, values, status_code=422,
-                                          errors=_errors(exc, lang_of(dict(request.cookies)), ORDER_FIELDS))
+                                          errors=_errors(exc, lang_of(dict(request.cookies)),
+                                                        ORDER_FIELDS | {"site"}))
         return Redirect(f"/employer/orders/{order.id}?done=posted", status_code=303)
 
     async def _post(self, rt: Runtime, who: Principal, values: dict[str, str], zone: str) -> orders.OrderView:
@@ -193,11 +219,12 @@ class EmployerPages(Controller):
             except NotFound as exc:
                 raise Invalid.of_field("station", "请选择离工作地点最近的驿站",
                                        "choose the station nearest the workplace") from exc
+            lat, lon = workplace(values, place.lat, place.lon)
             data = convert_form({
                 "title": values["title"], "skill": values["skill"],
                 "headcount": parse_int(values["headcount"] or "0", "headcount", "请填写人数", "give a headcount"),
                 "starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
-                "lat": place.lat, "lon": place.lon, "address": values["address"],
+                "lat": lat, "lon": lon, "address": values["address"],
                 "pay_cents": parse_fen(values["pay"], "pay"), "pay_unit": values["pay_unit"] or "hour",
                 "description": values["description"],
             }, orders.OrderCreate)

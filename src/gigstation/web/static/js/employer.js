@@ -20,6 +20,23 @@
         (document.documentElement.lang === "en" ? "hour" : "小时");
     };
     if (station) { station.addEventListener("change", showFigure); }
+    // The workplace from the phone's location, when the employer stands there (browsers give
+    // a location only over HTTPS; without one the station's position stands in).
+    var locate = document.getElementById("site-locate");
+    var siteStatus = document.getElementById("site-status");
+    if (locate && siteStatus && "geolocation" in navigator && window.isSecureContext) {
+      locate.hidden = false;
+      locate.addEventListener("click", function () {
+        siteStatus.textContent = siteStatus.getAttribute("data-busy");
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          document.getElementById("f-site-lat").value = pos.coords.latitude.toFixed(6);
+          document.getElementById("f-site-lon").value = pos.coords.longitude.toFixed(6);
+          siteStatus.textContent = siteStatus.getAttribute("data-ok") + " (±" + Math.round(pos.coords.accuracy) + " m)";
+        }, function () {
+          siteStatus.textContent = siteStatus.getAttribute("data-denied");
+        }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      });
+    }
     form.addEventListener("submit", function (event) {
       var opt = chosen();
       var minFen = opt ? parseInt(opt.getAttribute("data-min-fen"), 10) || 0 : 0;
