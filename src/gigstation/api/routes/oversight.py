@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from gigstation.api.creating import create
 from gigstation.api.routes.stations import require_station_access
@@ -64,8 +64,8 @@ class PerformanceController(Controller):
          description="format=csv or xlsx downloads the same figures as a file.")
     async def district(
         self, rt: Runtime,
-        date_from: Annotated[str | None, Parameter(query="from", **_DATE)] = None,
-        date_to: Annotated[str | None, Parameter(query="to", **_DATE)] = None,
+        date_from: Annotated[str | None, QueryParameter(name="from", **_DATE)] = None,
+        date_to: Annotated[str | None, QueryParameter(name="to", **_DATE)] = None,
         format: Format = "json",
     ) -> Response[Any]:
         start, end = _period(rt, date_from, date_to)
@@ -81,8 +81,8 @@ class PerformanceController(Controller):
          summary="驿站绩效 / One station's performance for a period")
     async def station(
         self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
-        date_from: Annotated[str | None, Parameter(query="from", **_DATE)] = None,
-        date_to: Annotated[str | None, Parameter(query="to", **_DATE)] = None,
+        date_from: Annotated[str | None, QueryParameter(name="from", **_DATE)] = None,
+        date_to: Annotated[str | None, QueryParameter(name="to", **_DATE)] = None,
         format: Format = "json",
     ) -> Response[Any]:
         start, end = _period(rt, date_from, date_to)
@@ -99,8 +99,8 @@ class PerformanceController(Controller):
          summary="就业登记导出 / People who found work through a station (audited)")
     async def employment(
         self, request: Request[Principal, Any, Any], rt: Runtime,
-        date_from: Annotated[str | None, Parameter(query="from", **_DATE)] = None,
-        date_to: Annotated[str | None, Parameter(query="to", **_DATE)] = None,
+        date_from: Annotated[str | None, QueryParameter(name="from", **_DATE)] = None,
+        date_to: Annotated[str | None, QueryParameter(name="to", **_DATE)] = None,
         station_id: UUID | None = None,
         format: FileFormat = "csv",
     ) -> Response[bytes]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from gigstation.api.routes.stations import Limit, Offset, page_params, require_station_access
 from gigstation.api.runtime import Runtime
@@ -49,7 +49,7 @@ class StationReportController(Controller):
     @get("/report", summary="驿站日报 / The station's day in figures")
     async def report(
         self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
-        day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD, local",
+        day: Annotated[str | None, QueryParameter(name="date", description="YYYY-MM-DD, local",
                                              schema_extra={"format": "date"})] = None,
     ) -> reports.StationReport:
         zone = rt.settings.timezone
