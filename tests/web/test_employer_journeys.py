@@ -121,6 +121,18 @@ def test_employer_pages_are_clean(web: Browser, seed: Seed, width: int) -> None:
             assert_no_sideways_scroll(page)
         assert axe_violations(page) == [], path
         shot(page, f"employer{path.replace('/employer', '').replace('/', '-') or '-home'}-{width}")
+    # One tap lets the workers of an active job call; one more takes it back.
+    page.goto("/employer")
+    page.get_by_role("button", name="开启，让当天的工人能打电话给我").click()
+    page.wait_for_url("**done=phone_on")
+    expect(page.get_by_role("status").get_by_text("已开启：当天的工人能打电话给您")).to_be_visible()
+    expect(page.get_by_text(seed.employer.phone)).to_be_visible()
+    assert axe_violations(page) == []
+    shot(page, f"employer-home-sharing-{width}")
+    page.get_by_role("button", name="关闭，不让工人看到电话").click()
+    page.wait_for_url("**done=phone_off")
+    assert sql(web.server, "SELECT share_phone_with_crew AS s FROM employers")[0]["s"] is False
+    page.goto("/employer/orders/new")
     fill_order(page, "35")
     page.get_by_role("button", name="发布用工").click()
     page.wait_for_url("**/employer/orders/*")

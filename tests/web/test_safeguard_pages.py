@@ -53,10 +53,15 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     assert "完成 0 · 爽约 0 · 纠纷 0" in card.inner_text()
     expect(card.locator("li.record")).to_be_visible()
     _clean(waiting, width, "safeguard-worker-offer")
-    # Worker 1 has today's job: the arrival code, large, and the agreement.
+    # Worker 1 has today's job: the arrival code, large, and the agreement; the employer
+    # shares a phone number, so the job has a call button.
+    shared = httpx.put(f"{server.url}/api/v1/employers/me/phone-sharing", json={"share": True},
+                       headers={"Authorization": f"Bearer {api_token(server, seed.employer.phone)}"})
+    assert shared.status_code == 200, shared.text
     page = web.page(width)
     sign_in(page, seed.workers[1].phone)
     page.goto("/worker")
+    expect(page.get_by_role("link", name=f"打电话给 李经理 {seed.employer.phone}")).to_be_visible()
     code = page.locator(".code-big")
     expect(code).to_be_visible()
     short = code.inner_text().strip()

@@ -78,6 +78,13 @@ class EmployerView(msgspec.Struct, frozen=True):
     commitment_accepted_at: datetime
     blacklisted_until: date | None
     created_at: datetime
+    share_phone_with_crew: bool = False
+
+
+class PhoneSharing(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Whether the workers of an active job may see the employer's phone number to call."""
+
+    share: bool
 
 
 _INSERT = """
@@ -88,7 +95,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
 _GET = """
 SELECT u.id, u.name, u.phone, u.created_at, e.kind, e.contact_name, e.credit_code, e.id_masked,
        e.verified_at IS NOT NULL AS verified, e.commitment_version, e.commitment_accepted_at,
-       e.blacklisted_until
+       e.blacklisted_until, e.share_phone_with_crew
 FROM users u JOIN employers e ON e.user_id = u.id WHERE u.id = $1
 """
 
@@ -139,6 +146,7 @@ async def get_employer(conn: asyncpg.Connection[Any], employer_id: UUID) -> Empl
         verified=row["verified"], commitment_version=row["commitment_version"],
         commitment_accepted_at=row["commitment_accepted_at"],
         blacklisted_until=row["blacklisted_until"], created_at=row["created_at"],
+        share_phone_with_crew=row["share_phone_with_crew"],
     )
 
 
@@ -154,4 +162,18 @@ async def verify_employer(
     if await conn.fetchval(_VERIFY, employer_id, operator_id) is None:
         raise NotFound("雇主不存在", "no such employer")
     await audit.record(conn, operator_id, "employer.verify", "employer", employer_id)
+    return await get_employer(conn, employer_id)
+
+
+_SHARE = "UPDATE employers SET share_phone_with_crew = $2 WHERE user_id = $1 RETURNING 1"
+
+
+async def set_phone_sharing(
+    conn: asyncpg.Connection[Any], employer_id: UUID, data: PhoneSharing
+) -> EmployerView:
+    """Let (or stop letting) the workers of an active job see the phone number to call."""
+    if await conn.fetchval(_SHARE, employer_id, data.share) is None:
+        raise NotFound("雇主不存在", "no such employer")
+    await audit.record(conn, employer_id, "employer.phone_sharing", "employer", employer_id,
+                       {"share": data.share})
     return await get_employer(conn, employer_id)

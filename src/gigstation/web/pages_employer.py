@@ -152,6 +152,14 @@ class EmployerPages(Controller):
             mine = await orders.list_orders(conn, who, PageParams(limit=50))
         return await render(request, rt, "employer/home.html", me=me, orders=mine.items, done=done)
 
+    @post("/phone-sharing", name="employer.phone_sharing")
+    async def phone_sharing(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any]:
+        """Turn on (or off) the call button that the workers of an active job see."""
+        share = form_text(await request.form(), "share") == "yes"
+        async with transaction(rt.pool) as conn:
+            await employers.set_phone_sharing(conn, _employer(request).user_id, employers.PhoneSharing(share))
+        return Redirect(f"/employer?done=phone_{'on' if share else 'off'}", status_code=303)
+
     async def _order_form(
         self, request: Request[Any, Any, Any], rt: Runtime, values: dict[str, str],
         errors: list[dict[str, str]] | None = None, status_code: int = 200,

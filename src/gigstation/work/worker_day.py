@@ -34,6 +34,7 @@ class Job(msgspec.Struct, frozen=True):
     employer_name: str
     employer_verified: bool
     contact_name: str
+    employer_phone: str | None  # only while the job is active, and only if the employer shares it
     status: Literal["active", "completed", "no_show", "cancelled"]
     hours: float | None
     paid_cents: int | None
@@ -78,6 +79,7 @@ _JOBS = """
 SELECT a.id, a.order_id, o.title, o.skill, o.address, o.lat, o.lon, a.starts_at, a.ends_at,
        o.pay_cents, o.pay_unit, o.employer_id, u.name AS employer_name,
        e.verified_at IS NOT NULL AS employer_verified, e.contact_name, a.status,
+       CASE WHEN e.share_phone_with_crew AND a.status = 'active' THEN u.phone END AS employer_phone,
        a.hours::float8 AS hours, a.paid_cents, a.paid_at, a.pay_confirmed_at, a.disputed_at,
        r.stars AS rated_stars
 FROM assignments a

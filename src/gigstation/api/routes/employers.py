@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
@@ -57,6 +57,14 @@ class EmployerController(Controller):
     async def me(self, request: Request[Principal, Any, Any], rt: Runtime) -> employers.EmployerView:
         async with transaction(rt.pool) as conn:
             return await employers.get_employer(conn, request.user.user_id)
+
+    @put("/me/phone-sharing", guards=[roles("employer")],
+         summary="让当天的工人能打电话给我 / Let the workers of an active job call me")
+    async def phone_sharing(
+        self, request: Request[Principal, Any, Any], data: employers.PhoneSharing, rt: Runtime
+    ) -> employers.EmployerView:
+        async with transaction(rt.pool) as conn:
+            return await employers.set_phone_sharing(conn, request.user.user_id, data)
 
     @post("/{employer_id:uuid}/verify", guards=[roles("operator", "admin")], status_code=200,
           summary="核验用工主体 / Verify an employer")
