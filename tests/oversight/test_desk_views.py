@@ -136,6 +136,14 @@ async def test_run_result_names_each_empty_slot_in_plain_words(db: asyncpg.Conne
     (empty,) = result.empty
     assert empty.reason_zh == "没有会做焊工的人"
     assert empty.missing == 2 and empty.order_title == "装卸"
+    half = await db.fetchval(
+        "INSERT INTO dispatch_runs (station_id, trigger, stats, unfilled) VALUES ($1, 'manual', '{}', "
+        "jsonb_build_array(jsonb_build_object('order_id', $2::text, 'missing', 1, "
+        "'reason', 'no_skilled_worker'))) RETURNING id", station, str(order))
+    assert (await run_result(db, station, half)).empty[0].reason_zh == "没有更多会做焊工的人"
+    # Some places filled: the skilled people are all on it already, so "nobody else".
+    assert empty_reason("no_skilled_worker", "welding", partly_filled=True) == (
+        "没有更多会做焊工的人", "nobody else waiting can do welding")
     assert empty_reason("too_far", "loading")[0] == "都太远"
     assert empty_reason("not_available", "loading")[0] == "时间对不上"
     assert empty_reason("taken_by_other_orders", "loading")[0] == "已被其他订单占用"

@@ -58,7 +58,7 @@ async def test_operator_runs_the_desk_end_to_end(api: Api, db: asyncpg.Connectio
     result = await c.get(r.headers["location"].split("#")[0])
     assert "调度结果" in result.text and "陈阿姨" in result.text
     assert "缺 1 人" in result.text  # two places, one person: the other stays empty, with a reason
-    assert "没有会做装卸的人" in result.text
+    assert "没有更多会做装卸的人" in result.text  # the only loader is on it already
     # Accept the offer for her at the desk.
     offer_id = await db.fetchval("SELECT id FROM offers WHERE status = 'offered'")
     r = await c.post(f"/operator/stations/{sid}/desk/offers/{offer_id}/accept",

@@ -94,6 +94,7 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     result.wait_for()
     expect(result.get_by_text("陈阿姨")).to_be_visible()
     expect(result.get_by_text("没有会做焊工的人")).to_be_visible()
+    expect(result.get_by_text("没有更多会做搬运的人")).to_be_visible()  # she is on the other place
     shot(page, "operator-dispatch-result-1366")
 
     # Back at the desk: her offer, accepted for her with one press.

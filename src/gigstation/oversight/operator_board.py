@@ -152,12 +152,16 @@ class RunResult(msgspec.Struct, frozen=True):
     empty: list[EmptySlots]
 
 
-def empty_reason(reason: str, skill: str) -> tuple[str, str]:
-    """Why a slot stayed empty, in the operator's words (Chinese, English)."""
+def empty_reason(reason: str, skill: str, partly_filled: bool = False) -> tuple[str, str]:
+    """Why a slot stayed empty, in the operator's words (Chinese, English). When some of the
+    order's places are filled, "nobody can do it" would contradict the people sent: the
+    skilled ones are all on it already, so it says "nobody else"."""
     ref = reference.skill(skill)
     if reason == "no_skilled_worker":
-        return (f"没有会做{ref.zh if ref else skill}的人",
-                f"nobody waiting can do {ref.en.lower() if ref else skill}")
+        name_zh, name_en = (ref.zh, ref.en.lower()) if ref else (skill, skill)
+        if partly_filled:
+            return f"没有更多会做{name_zh}的人", f"nobody else waiting can do {name_en}"
+        return f"没有会做{name_zh}的人", f"nobody waiting can do {name_en}"
     texts = {
         "too_far": ("都太远", "everyone who could is too far away"),
         "not_available": ("时间对不上", "nobody is free at that time"),
@@ -172,7 +176,7 @@ SELECT f.id, u.name AS worker_name, o.title, f.distance_m, f.expires_at, f.statu
 FROM offers f JOIN users u ON u.id = f.worker_id JOIN orders o ON o.id = f.order_id
 WHERE f.run_id = $1 ORDER BY o.title, u.name, f.id
 """
-_ORDER_NAMES = "SELECT id, title, skill FROM orders WHERE id = ANY($1::uuid[])"
+_ORDER_NAMES = "SELECT id, title, skill, headcount FROM orders WHERE id = ANY($1::uuid[])"
 
 
 async def run_result(conn: asyncpg.Connection[Any], station_id: UUID, run_id: UUID) -> RunResult:
@@ -188,7 +192,8 @@ async def run_result(conn: asyncpg.Connection[Any], station_id: UUID, run_id: UU
     empty = []
     for u in unfilled:
         order = names.get(UUID(u["order_id"]))
-        zh, en = empty_reason(u["reason"], order["skill"] if order else "")
+        partly = order is not None and int(u["missing"]) < order["headcount"]
+        zh, en = empty_reason(u["reason"], order["skill"] if order else "", partly)
         empty.append(EmptySlots(UUID(u["order_id"]), order["title"] if order else "", u["missing"],
                                 u["reason"], zh, en))
     return RunResult(run["id"], station_id, run["started_at"], run["trigger"], lines, empty)
