@@ -10,7 +10,7 @@ on first use instead of failing the import.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 
@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def jit(fn: F) -> F:
     """``numba.njit(cache=True)``, or ``numba.njit`` where no cache directory is writable."""
     try:
-        return numba.njit(cache=True, nogil=True)(fn)  # type: ignore[no-any-return]
+        return cast(F, numba.njit(cache=True, nogil=True)(fn))
     except RuntimeError:
         # numba raises "cannot cache function ...: no locator available" here.
-        return numba.njit(nogil=True)(fn)  # type: ignore[no-any-return]
+        return cast(F, numba.njit(nogil=True)(fn))

@@ -1,30 +1,34 @@
 """Quick mode's compiled engine: one exact solve over all candidate pairs, and its proof.
 
-Weights. Each pair gets the cost c = W (P - priority) + distance with W = F D + 1 (F =
-min(workers, slots) bounds any matching's size, D the largest distance, P the largest
-priority): among matchings of equal size, a larger priority sum always costs less,
-since the distances of F pairs sum to less than W. Leaving a worker unassigned costs
-N = F max(c) + 1, so each pair's profit N - c is positive and a matching of k + 1 pairs
-earns more than any of k pairs ((k + 1)(N - max c) > k N when k < F). The largest
+Safe weights. Each pair gets the cost C = W (P - priority) + distance with W = F D + 1
+(F = min(workers, slots) bounds any matching's size, D the largest distance, P the
+largest priority): among matchings of equal size, a larger priority sum always costs
+less, since the distances of F pairs sum to less than W. Leaving a worker unassigned
+costs N = F max(C) + 1, so each pair's profit N - C is positive and a matching of k + 1
+pairs earns more than any of k pairs ((k + 1)(N - max C) > k N when k < F). The largest
 profit is therefore exactly the lexicographic optimum: most slots, then priority, then
-least distance. All of it is int64; we refuse (and the caller falls back to OR-Tools)
-when 4 N would not fit, which keeps every potential and Dijkstra key in range.
+least distance. All of it is int64; we refuse (the caller falls back to OR-Tools) when
+4 N would not fit, which keeps every potential and Dijkstra key in range.
 
-Solve. An epsilon-scaling auction (``auction``) prices the orders approximately; the
-pairs that are exactly tight at those prices give a valid starting state, and
-successive shortest paths (``ssp``) finish exactly from there.
+Search. Successive shortest paths (``ssp``) run with quick weights (W' = 4 (D + 1),
+M = W' (levels + 4)): they usually give the same matching, and keep the numbers small.
+The quick answer is then lifted to the safe weights (``potentials``: one reverse
+Dijkstra for the exact potentials of that matching) and checked. If the check fails
+(the quick weights chose differently), small instances are solved again with the safe
+weights directly.
 
-Proof. The matching and the final potentials are turned into LP duals of the
-b-matching (max sum of profits; each worker at most once, each order at most cap) and
-checked here, independently of the engine, in integers over every pair:
+Proof. Order prices v and worker earnings u (u_w = profit of w's pair - v of its order,
+0 if unassigned) are LP duals of the b-matching (max sum of profits; each worker at
+most once, each order at most cap). ``check_certificate`` verifies, independently of
+the engine, in integers over every pair:
 
     u >= 0, v >= 0, u_w + v_o >= profit(w, o) for every pair,
     u_w + v_o = profit on chosen pairs, u_w = 0 for unassigned workers,
     v_o = 0 for orders with a free slot, and the matching is feasible.
 
-These are LP optimality (complementary slackness) for the primal-dual pair, so the
-matching's profit equals the LP bound; the matching is optimal over every candidate
-pair. If any condition fails, the answer is not used.
+These are LP optimality (complementary slackness), so the matching's profit equals the
+LP bound: it is optimal over every candidate pair. If any condition fails, the answer
+is not used.
 """
 
 from __future__ import annotations
@@ -34,27 +38,34 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver.auction import auction_prices, tight_start
 from gigstation.solver.potentials import sink_distances
-from gigstation.solver.phantoms import retire_phantoms
 from gigstation.solver.ssp import grouped, shortest_augmenting_paths
 
-__all__ = ["Certificate", "EngineResult", "check_certificate", "lexicographic_costs", "solve_compiled"]
+__all__ = [
+    "Certificate",
+    "EngineResult",
+    "check_certificate",
+    "lexicographic_costs",
+    "lexicographic_weight",
+    "solve_compiled",
+]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 # 4 N must stay below this: potentials lie in [-N, 0] and Dijkstra keys below 3 N.
 _INT64_HEADROOM = 2**62
-# The warm-start auction stops after this many bids per pair (it only speeds up the exact part).
-AUCTION_BIDS_PER_EDGE = 4
-# Up to this many pairs, a failed quick-weight proof is retried with the safe weights in the engine.
-COLD_SAFE_EDGES = 20_000
+# Up to this many pairs, a failed quick-weight proof is retried with the safe weights.
+COLD_SAFE_PAIRS = 20_000
+# The searches give up (and the caller uses OR-Tools) after this many relaxations per pair:
+# saturated instances need long reassignment chains, where OR-Tools' cost scaling wins.
+RELAXATIONS_PER_PAIR = 25
+MIN_RELAXATIONS = 10_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Certificate:
-    """A matching (chosen edge per worker, -1 for none) with LP duals to prove it optimal."""
+    """A matching (chosen pair per worker, -1 for none) with LP duals meant to prove it optimal."""
 
     chosen: IntArray
     u: IntArray
@@ -63,35 +74,30 @@ class Certificate:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EngineResult:
-    """Chosen edges (a mask over the pairs given), the objective, and the search counters."""
+    """Chosen pairs (a mask over the pairs given), the objective, and the search counters."""
 
     selected: BoolArray
     bound: tuple[int, int, int]
-    warm_assigned: int
     searches: int
     settled: int
     relaxed: int
-    phantoms: int
-    phantom_settled: int
-    phantom_relaxed: int
+    safe_weights: bool
 
 
-def lexicographic_weight(priority: IntArray, distance: IntArray, n_w: int, cap: IntArray) -> int:
+def lexicographic_weight(distance: IntArray, n_w: int, cap: IntArray) -> int:
     """W = F D + 1: one priority point outweighs the distances of any matching."""
     return min(n_w, int(cap.sum())) * int(distance.max()) + 1
 
 
 def lexicographic_costs(priority: IntArray, distance: IntArray, n_w: int, cap: IntArray) -> tuple[IntArray, int] | None:
-    """Per-pair cost c and the unassigned cost N (module docstring); None when 4 N overflows int64."""
+    """Per-pair safe cost C and the unassigned cost N (module docstring); None when 4 N overflows int64."""
     flow_bound = min(n_w, int(cap.sum()))
-    d_max = int(distance.max())
-    p_max = int(priority.max())
-    weight = lexicographic_weight(priority, distance, n_w, cap)
-    c_max = weight * (p_max - int(priority.min())) + d_max
+    weight = lexicographic_weight(distance, n_w, cap)
+    c_max = weight * (int(priority.max()) - int(priority.min())) + int(distance.max())
     null_cost = flow_bound * c_max + 1
     if int(distance.min()) < 0 or 4 * null_cost >= _INT64_HEADROOM:
         return None
-    return weight * (p_max - priority) + distance, null_cost
+    return weight * (int(priority.max()) - priority) + distance, null_cost
 
 
 def check_certificate(edge_w: IntArray, edge_o: IntArray, profit: IntArray, cap: IntArray, cert: Certificate) -> bool:
@@ -116,63 +122,8 @@ def check_certificate(edge_w: IntArray, edge_o: IntArray, profit: IntArray, cap:
     return bool((u[edge_w] + v[edge_o] >= profit).all())
 
 
-def _small_costs(priority: IntArray, distance: IntArray) -> tuple[IntArray, int, int]:
-    """Quick weights (cost c', unassigned cost M, priority weight W') for the search; the proof uses the safe ones."""
-    weight = 4 * (int(distance.max()) + 1)
-    levels = int(priority.max()) - int(priority.min())
-    return weight * (int(priority.max()) - priority) + distance, weight * (levels + 4), weight
-
-
-def _search(
-    graph: tuple[IntArray, IntArray, IntArray, IntArray],
-    edge_w: IntArray,
-    edge_o: IntArray,
-    cost: IntArray,
-    cap: IntArray,
-    null_cost: int,
-    prio: IntArray,
-    warm: bool,
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """An optimal matching under ``cost`` / ``null_cost`` and its potentials; also (auction-warm assigned, searches...)."""
-    w_start, w_adj, o_start, o_adj = graph
-    n_w, n_o = prio.shape[0], cap.shape[0]
-    profit = null_cost - cost
-    if warm:
-        price, at, _ = auction_prices(
-            w_start,
-            w_adj,
-            o_start,
-            o_adj,
-            edge_w,
-            edge_o,
-            profit,
-            cap,
-            np.int64(max(null_cost // 8, 1)),
-            np.int64(AUCTION_BIDS_PER_EDGE * cost.shape[0]),
-        )
-        chosen, u = tight_start(w_start, w_adj, edge_o, profit, cap, price, at)
-    else:
-        price = np.zeros(n_o, dtype=np.int64)
-        chosen = np.full(n_w, -1, dtype=np.int64)
-        u = np.full(n_w, null_cost, dtype=np.int64)
-    # Potentials: pi_w = u - N (0 for a worker still to join), pi_o = -v.
-    waiting = (chosen < 0) & (u > 0)
-    pi_w = np.where(waiting, 0, u - null_cost)
-    pi_o = -price
-    # Higher priorities join first: they win their contests anyway, so fewer reassignments.
-    join = np.flatnonzero(waiting)
-    join = join[np.argsort(-prio[join], kind="stable")].astype(np.int64)
-    counters = np.zeros(7, dtype=np.int64)
-    counters[0] = int((chosen >= 0).sum())
-    counters[1:4] = shortest_augmenting_paths(
-        w_start, w_adj, edge_w, edge_o, cost, cap, np.int64(null_cost), join, chosen, pi_w, pi_o
-    )
-    counters[4:7] = retire_phantoms(o_start, o_adj, edge_w, edge_o, cost, cap, np.int64(null_cost), chosen, pi_w, pi_o)
-    return chosen, pi_w, pi_o, counters
-
-
-def _certificate(chosen: IntArray, v: IntArray, edge_o: IntArray, profit: IntArray) -> Certificate:
-    """Duals from order prices: an assigned worker earns what its pair leaves after the order's price."""
+def certificate_from_prices(chosen: IntArray, v: IntArray, edge_o: IntArray, profit: IntArray) -> Certificate:
+    """Duals from order prices: an assigned worker earns what its pair leaves after its order's price."""
     assigned = chosen >= 0
     u = np.zeros(chosen.shape[0], dtype=np.int64)
     picked = chosen[assigned]
@@ -180,43 +131,83 @@ def _certificate(chosen: IntArray, v: IntArray, edge_o: IntArray, profit: IntArr
     return Certificate(chosen, u, v)
 
 
+def _search(
+    by_worker: tuple[IntArray, IntArray],
+    edge_w: IntArray,
+    edge_o: IntArray,
+    cost: IntArray,
+    cap: IntArray,
+    null_cost: int,
+    join: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Chosen pair per worker, potentials and counters of a cold successive-shortest-paths run."""
+    n_w = join.shape[0]
+    chosen = np.full(n_w, -1, dtype=np.int64)
+    pi_w = np.zeros(n_w, dtype=np.int64)
+    pi_o = np.zeros(cap.shape[0], dtype=np.int64)
+    counters = shortest_augmenting_paths(
+        by_worker[0],
+        by_worker[1],
+        edge_w,
+        edge_o,
+        cost,
+        cap,
+        null_cost,
+        join,
+        chosen,
+        pi_w,
+        pi_o,
+        RELAXATIONS_PER_PAIR * edge_w.shape[0] + MIN_RELAXATIONS,
+    )
+    return chosen, pi_w, pi_o, counters
+
+
 def solve_compiled(
     edge_w: IntArray, edge_o: IntArray, priority: IntArray, distance: IntArray, cap: IntArray
 ) -> EngineResult | None:
     """The proven lexicographic optimum over compact ids (``edge_w`` in 0..n_w-1, ``edge_o`` indexing ``cap``).
 
-    None when the weights could overflow or no certificate was found; the caller must
-    then use another exact path.
+    None when the weights could overflow, the search gave up, or no certificate was
+    found; the caller must then use another exact path.
     """
-    n_w = int(edge_w.max()) + 1
+    n_w, n_o = int(edge_w.max()) + 1, int(cap.shape[0])
     safe = lexicographic_costs(priority, distance, n_w, cap)
     if safe is None:
         return None
     cost, null_cost = safe
     profit = null_cost - cost
     cap = cap.astype(np.int64)
-    graph = (*grouped(edge_w, n_w), *grouped(edge_o, cap.shape[0]))
+    by_worker = grouped(edge_w, n_w)
     worker_priority = np.zeros(n_w, dtype=np.int64)
     worker_priority[edge_w] = priority
-    quick_cost, quick_null, quick_weight = _small_costs(priority, distance)
-    chosen, pi_w, pi_o, counters = _search(graph, edge_w, edge_o, quick_cost, cap, quick_null, worker_priority, True)
-    # Lift to the safe weights: they add (W - W') (P - priority) per worker to every pair's cost.
-    lift = (lexicographic_weight(priority, distance, n_w, cap) - quick_weight) * (int(priority.max()) - worker_priority)
-    dist_w, dist_o, ok = sink_distances(
-        graph[2], graph[3], edge_w, edge_o, cost, cap, np.int64(null_cost), chosen, pi_w - lift, pi_o
-    )
-    cert = _certificate(chosen, dist_o, edge_o, profit) if ok else None
+    # Higher priorities join first: they win their contests anyway, so fewer reassignments.
+    join = np.argsort(-worker_priority, kind="stable").astype(np.int64)
+    quick_weight = 4 * (int(distance.max()) + 1)
+    quick_null = quick_weight * (int(priority.max()) - int(priority.min()) + 4)
+    cert = None
+    if 4 * quick_null < _INT64_HEADROOM:
+        quick_cost = quick_weight * (int(priority.max()) - priority) + distance
+        chosen, pi_w, pi_o, counters = _search(by_worker, edge_w, edge_o, quick_cost, cap, quick_null, join)
+        if counters[3]:
+            return None
+        # Safe costs add (W - W') (P - priority) to every pair of a worker: shift its potential by as much.
+        lift = (lexicographic_weight(distance, n_w, cap) - quick_weight) * (int(priority.max()) - worker_priority)
+        by_order = grouped(edge_o, n_o)
+        _, dist_o, ok = sink_distances(
+            by_order[0], by_order[1], edge_w, edge_o, cost, cap, null_cost, chosen, pi_w - lift, pi_o
+        )
+        cert = certificate_from_prices(chosen, dist_o, edge_o, profit) if ok else None
+    safe_weights = False
     if cert is None or not check_certificate(edge_w, edge_o, profit, cap, cert):
-        if edge_w.shape[0] > COLD_SAFE_EDGES:
+        if edge_w.shape[0] > COLD_SAFE_PAIRS:
             return None
-        # Small instances: solve with the safe weights directly; the potentials prove it.
-        chosen, pi_w, pi_o, counters = _search(graph, edge_w, edge_o, cost, cap, null_cost, worker_priority, False)
-        cert = _certificate(chosen, -pi_o, edge_o, profit)
-        if not check_certificate(edge_w, edge_o, profit, cap, cert):
+        safe_weights = True
+        chosen, pi_w, pi_o, counters = _search(by_worker, edge_w, edge_o, cost, cap, null_cost, join)
+        cert = certificate_from_prices(chosen, -pi_o, edge_o, profit)
+        if counters[3] or not check_certificate(edge_w, edge_o, profit, cap, cert):
             return None
-    assigned = chosen >= 0
+    picked = chosen[chosen >= 0]
     selected = np.zeros(edge_w.shape[0], dtype=np.bool_)
-    picked = chosen[assigned]
     selected[picked] = True
     bound = (int(picked.shape[0]), int(priority[picked].sum()), int(distance[picked].sum()))
-    return EngineResult(selected, bound, *(int(x) for x in counters))
+    return EngineResult(selected, bound, int(counters[0]), int(counters[1]), int(counters[2]), safe_weights)

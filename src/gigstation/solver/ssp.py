@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from gigstation.solver._jit import jit
 
-__all__ = ["grouped", "release_phantoms", "shortest_augmenting_paths"]
+__all__ = ["grouped", "heap_pop", "heap_push", "shortest_augmenting_paths"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -102,6 +102,7 @@ def shortest_augmenting_paths(
     chosen: IntArray,
     pi_w: IntArray,
     pi_o: IntArray,
+    max_relaxations: int,
 ) -> IntArray:
     """Min-cost assignment of every worker to a pair or to "unassigned", in place.
 
@@ -111,7 +112,8 @@ def shortest_augmenting_paths(
     with a free slot and <= 0 elsewhere, ``pi_w`` >= -N on assigned workers and <= -N on
     unassigned ones already in. ``join_order`` lists the workers still to join (with
     ``pi_w`` = 0); it changes the work done, not the optimum. Returns counters
-    (searches, settled nodes, relaxations).
+    (searches, settled nodes, relaxations, 1 if it stopped at ``max_relaxations`` with
+    workers left to join, else 0).
     """
     n_w = chosen.shape[0]
     n_o = cap.shape[0]
@@ -139,9 +141,12 @@ def shortest_augmenting_paths(
     heap_cap = edge_w.shape[0] + n_w + n_o + 1
     heap_key = np.empty(heap_cap, dtype=np.int64)
     heap_node = np.empty(heap_cap, dtype=np.int64)
-    counters = np.zeros(3, dtype=np.int64)
+    counters = np.zeros(4, dtype=np.int64)
 
     for first in join_order:
+        if counters[2] > max_relaxations:
+            counters[3] = 1
+            break
         if start[first + 1] == start[first]:
             continue  # no pairs: stays unassigned, nothing to search
         counters[0] += 1
@@ -197,9 +202,7 @@ def shortest_augmenting_paths(
                     continue
                 done_o[o] = True
                 if fill[o] < cap[o]:
-                    # A free slot, or a phantom holder (see the module docstring) that
-                    # leaves at reduced cost 0: either way the path ends here.
-                    through = key
+                    through = key + pi_o[o]
                     if through < best:
                         best = through
                         end_order = o
@@ -259,63 +262,3 @@ def shortest_augmenting_paths(
             o = previous_order
             slot = previous_slot
     return counters
-
-
-@jit
-def release_phantoms(
-    order_start: IntArray,
-    order_adj: IntArray,
-    edge_w: IntArray,
-    edge_o: IntArray,
-    cost: IntArray,
-    cap: IntArray,
-    chosen: IntArray,
-    pi_w: IntArray,
-    pi_o: IntArray,
-) -> IntArray:
-    """Drop to 0 the price of every order with a free slot, and send back the workers that then prefer it.
-
-    A worker with a now negative reduced cost towards such an order leaves its pair (or
-    "unassigned"), gets potential 0 and must join again; the order it leaves may have a
-    free slot at a positive price in turn. Returns the workers to join, in place on
-    ``chosen``, ``pi_w`` and ``pi_o`` (the state is valid again, without phantoms).
-    """
-    n_w = chosen.shape[0]
-    n_o = cap.shape[0]
-    fill = np.zeros(n_o, dtype=np.int64)
-    for w in range(n_w):
-        if chosen[w] >= 0:
-            fill[edge_o[chosen[w]]] += 1
-    queue = np.empty(n_o + n_w, dtype=np.int64)
-    tail = 0
-    for o in range(n_o):
-        if fill[o] < cap[o] and pi_o[o] < 0:
-            queue[tail] = o
-            tail += 1
-    rejoin = np.zeros(n_w, dtype=np.bool_)
-    out = np.empty(n_w, dtype=np.int64)
-    n_out = 0
-    head = 0
-    while head < tail:
-        o = queue[head]
-        head += 1
-        if pi_o[o] == 0:
-            continue
-        pi_o[o] = 0
-        for k in range(order_start[o], order_start[o + 1]):
-            e = order_adj[k]
-            w = edge_w[e]
-            if rejoin[w] or chosen[w] == e or cost[e] + pi_w[w] >= 0:
-                continue
-            if chosen[w] >= 0:
-                left = edge_o[chosen[w]]
-                fill[left] -= 1
-                chosen[w] = -1
-                if pi_o[left] < 0:
-                    queue[tail] = left
-                    tail += 1
-            pi_w[w] = 0
-            rejoin[w] = True
-            out[n_out] = w
-            n_out += 1
-    return out[:n_out]
