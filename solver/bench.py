@@ -40,7 +40,7 @@ from gigstation.solver.pins import validate_pins
 from gigstation.solver.quick import FlowOptions, _compact, solve_quick, solve_quick_priced
 
 HERE = Path(__file__).resolve().parent
-DEFAULT = "gigstation quick, default (engine up to 10k pairs)"
+DEFAULT = f"gigstation quick, default (engine up to {FlowOptions().compiled_max_pairs:,} pairs)"
 ANY_SIZE = "gigstation quick, compiled engine at any size"
 FLOW = "gigstation quick, OR-Tools flow path"
 PRICED = "gigstation quick, pricing"

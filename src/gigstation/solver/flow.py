@@ -18,6 +18,10 @@ C * (nodes + 1) * (F + 1) < 2**62, a conservative product of both; otherwise (or
 OR-Tools still reports BAD_COST_RANGE) the component goes to staged CP-SAT, whose
 coefficients stay small. With decomposition W is computed per component, which keeps
 realistic instances far from the limit (the 20000 x 6000 district: C ~ 5e8, product ~ 2e17).
+
+Small instances (``FlowOptions.compiled_max_pairs``) go to the compiled engine first
+(``engine``: successive shortest paths with an integer LP certificate); its answer is
+used only when the certificate holds, otherwise the path above decides.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ class FlowOptions:
     # The compiled engine (``engine``) is tried first on instances up to this many pairs;
     # above it OR-Tools' cost scaling is faster (solver/RESULTS.md).
     compiled: bool = True
-    compiled_max_pairs: int = 10_000
+    compiled_max_pairs: int = 8_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
