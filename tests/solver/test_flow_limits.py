@@ -12,7 +12,7 @@ from gigstation.solver import flow as flow_module
 from gigstation.solver.candidates import candidates, index_instance
 from gigstation.solver.quick import FlowOptions
 
-ONE_FLOW = FlowOptions(decompose=False)
+ONE_FLOW = FlowOptions(decompose=False, compiled=False)  # the OR-Tools path is what is tested here
 
 
 @pytest.mark.parametrize("seed", [1, 4, 5, 6])

@@ -112,12 +112,13 @@ def test_day_matches_brute_force(instance: Instance) -> None:
 @pytest.mark.parametrize(
     "opts",
     [
-        FlowOptions(decompose=False),
-        FlowOptions(decompose=True, closed_form_stars=False),
-        FlowOptions(decompose=False, small_weight_first=False),
+        FlowOptions(),
+        FlowOptions(decompose=False, compiled=False),
+        FlowOptions(decompose=True, closed_form_stars=False, compiled=False),
+        FlowOptions(decompose=False, small_weight_first=False, compiled=False),
         FlowOptions(force_fallback=True),
     ],
-    ids=["one-flow", "no-stars", "safe-weight-only", "cp-sat-fallback"],
+    ids=["default-compiled-engine", "one-flow", "no-stars", "safe-weight-only", "cp-sat-fallback"],
 )
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instance=tiny_instances("quick"))

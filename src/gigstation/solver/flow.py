@@ -18,6 +18,10 @@ C * (nodes + 1) * (F + 1) < 2**62, a conservative product of both; otherwise (or
 OR-Tools still reports BAD_COST_RANGE) the component goes to staged CP-SAT, whose
 coefficients stay small. With decomposition W is computed per component, which keeps
 realistic instances far from the limit (the 20000 x 6000 district: C ~ 5e8, product ~ 2e17).
+
+Small instances (``FlowOptions.compiled_max_pairs``) go to the compiled engine first
+(``engine``: successive shortest paths with an integer LP certificate); its answer is
+used only when the certificate holds, otherwise the path above decides.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from gigstation.solver.cpsat import solve_lexicographic
+from gigstation.solver.engine import solve_compiled
 from gigstation.solver.errors import SolverError
 
 __all__ = ["FlowOptions", "FlowResult", "best_priority", "max_flow_lexicographic"]
@@ -53,6 +58,10 @@ class FlowOptions:
     force_fallback: bool = False
     pricing: bool = False
     max_pricing_rounds: int = 40
+    # The compiled engine (``engine``) is tried first on instances up to this many pairs;
+    # above it OR-Tools' cost scaling is faster (solver/RESULTS.md).
+    compiled: bool = True
+    compiled_max_pairs: int = 8_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -235,6 +244,10 @@ def max_flow_lexicographic(
     workers, w_local = _compact(worker)
     orders, o_local = _compact(order)
     cap = capacity[orders]
+    if opts.compiled and not opts.force_fallback and n <= opts.compiled_max_pairs:
+        compiled = solve_compiled(w_local, o_local, priority, distance, cap)
+        if compiled is not None:  # None: not proven, so the OR-Tools path below decides
+            return FlowResult(compiled.selected, True, compiled.bound, 1)
     if not opts.decompose:
         chosen, optimal, bound = _flow_component(w_local, o_local, priority, distance, cap, opts, deadline)
         return FlowResult(chosen, optimal, bound, 1)

@@ -1,8 +1,10 @@
 """Quick mode: each worker fills at most one slot; the exact lexicographic optimum.
 
 Pins are fixed first (their workers leave, their orders lose slots). The default path
-is the full candidate graph through ``flow.max_flow_lexicographic`` (the fastest proven
-path measured, see solver/RESULTS.md). ``FlowOptions(pricing=True)`` opts into
+is the full candidate graph through ``flow.max_flow_lexicographic``: the compiled engine
+(``engine``, proven by its own integer certificate) up to ``compiled_max_pairs`` pairs,
+the OR-Tools flow above that or when the engine gives up (the fastest proven paths
+measured, see solver/RESULTS.md). ``FlowOptions(pricing=True)`` opts into
 ``pricing`` (a sparse subset, proven optimal over every pair by LP duality); its answer
 is accepted only when its priority sum equals P*, the best possible (``flow``'s
 ``best_priority``): the small-weight cost it minimises then orders solutions
