@@ -33,6 +33,7 @@ from gigstation.platform.auth import PasswordHasher
 from gigstation.platform.config import Settings
 from gigstation.platform.db import apply_migrations, connect_pool, connection, transaction
 from gigstation.platform.events import EventHub
+from gigstation.solver.warm import warm_up
 from gigstation.work import autodispatch
 
 __all__ = ["API_PREFIX", "SWAGGER_ASSETS", "create_app", "openapi_config"]
@@ -83,6 +84,13 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+def _warm_matcher() -> None:
+    try:
+        log.info("matcher ready in %.1f s", warm_up())
+    except Exception:  # a failed warm-up must not stop the server: dispatch still runs (slower)
+        log.exception("matcher warm-up failed")
+
+
 def create_app(settings: Settings) -> Litestar:
     """Build the app; the pool opens (and migrations run) when it starts."""
     if not settings.database_url:
@@ -109,6 +117,8 @@ def create_app(settings: Settings) -> Litestar:
                 async with transaction(pool) as conn:
                     if await accounts.ensure_admin(conn, settings.admin_phone, password_hash):
                         log.info("created the first administrator")
+            # The matcher's compiled kernels load in a thread while the server starts serving.
+            warm = asyncio.get_running_loop().run_in_executor(None, _warm_matcher)
             hub = EventHub(settings.database_url or "", pool)
             await hub.start()
             app.state.event_hub = hub
@@ -126,6 +136,7 @@ def create_app(settings: Settings) -> Litestar:
                 yield
             finally:
                 stop.set()
+                await warm
                 if loop_task is not None:
                     await loop_task
                 await sweep_task
