@@ -52,8 +52,9 @@ def build_solution(ix: Indexed, chosen: Chosen, mode: Mode, started: float, cand
     """Turn chosen index pairs into a sorted ``Solution`` with reasons for empty slots."""
     perm = np.lexsort((chosen.worker, chosen.order))
     worker, order, dist = chosen.worker[perm], chosen.order[perm], chosen.distance_m[perm]
+    workers, orders = ix.workers, ix.orders
     assignments = [
-        Assignment(worker_id=ix.workers[w].id, order_id=ix.orders[o].id, distance_m=d)
+        Assignment(workers[w].id, orders[o].id, d)
         for w, o, d in zip(worker.tolist(), order.tolist(), dist.tolist(), strict=True)
     ]
     objective = Objective(

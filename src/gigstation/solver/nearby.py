@@ -1,0 +1,453 @@
+"""Compiled kernels: the exact pair distance and a uniform 3-D grid search for eligible pairs.
+
+Points live on the unit sphere as 3-D vectors; the grid's cubic cells partition space,
+so poles and the antimeridian need no special case. Chord length is monotone in arc
+length, so a worker's distance limit becomes a chord threshold: pairs clearly inside
+it are accepted and pairs clearly outside rejected on three multiplications; only pairs
+within a hair of the limit (relative 1e-9 plus 6 micrometres, far above the 1e-15 error
+of either computation) are decided by the exact distance. The exact distance is the one
+``distance.great_circle_pairs`` has always used (geopy's atan2 form from precomputed
+sines and cosines, evaluated in the same order), so the pairs and the rounded metres
+are the same bits as before.
+
+Pairs come out grouped by worker (ascending index) and, within a worker, by ascending
+order index: the lexicographic (worker, order) order, whatever the grid's cell size.
+
+Everything a kernel calls lives in this module: numba's disk cache does not notice
+changes to compiled functions in other files.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from gigstation.solver.jit import kernel
+
+__all__ = ["Grid", "PairSide", "arc_m", "eligible_pairs", "other_workers_near", "pair_distances"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+UIntArray = npt.NDArray[np.uint64]
+
+# Pairs whose chord is below this (squared; 0.02 on the unit sphere is 127 km) get their
+# rounded metres from a series instead of atan2, unless within this of a half metre.
+_SERIES_CHORD2 = 0.02**2
+_TIE_GUARD_M = 1e-6
+_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_DEBRUIJN_INDEX = np.zeros(64, dtype=np.int64)
+for _bit in range(64):
+    _DEBRUIJN_INDEX[((1 << _bit) * 0x03F79D71B4CB0A89 & 0xFFFFFFFFFFFFFFFF) >> 58] = _bit
+
+
+class PairSide(NamedTuple):
+    """One side of the pairs (workers or orders) as the kernels read it."""
+
+    x: FloatArray
+    y: FloatArray
+    z: FloatArray
+    sin_lat: FloatArray
+    cos_lat: FloatArray
+    sin_lon: FloatArray
+    cos_lon: FloatArray
+    # Workers: available from / until; orders: starts / ends (integer microseconds).
+    t0: IntArray
+    t1: IntArray
+
+
+class Grid(NamedTuple):
+    """Orders bucketed by (skill, cell x, cell y, cell z), in that order of significance; bucket b
+    holds ``perm[start[b]:start[b + 1]]``, ascending.
+
+    ``side`` is the orders' ``PairSide`` permuted into bucket order, so a bucket is a
+    contiguous run of memory.
+    """
+
+    lo: FloatArray
+    cell: float
+    per_cell: float
+    dims: IntArray
+    n_skills: int
+    start: IntArray
+    perm: IntArray
+    side: PairSide
+
+
+@kernel
+def arc_m(
+    sin1: float, cos1: float, sl1: float, cl1: float, sin2: float, cos2: float, sl2: float, cl2: float, radius: float
+) -> float:
+    """Great-circle distance from precomputed sines and cosines (geopy's atan2 form)."""
+    cos_dl = cl2 * cl1 + sl2 * sl1
+    sin_dl = sl2 * cl1 - cl2 * sl1
+    y = math.hypot(cos2 * sin_dl, cos1 * sin2 - sin1 * cos2 * cos_dl)
+    x = sin1 * sin2 + cos1 * cos2 * cos_dl
+    return radius * math.atan2(y, x)
+
+
+@kernel
+def pair_distances(
+    a: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    ia: IntArray,
+    b: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    ib: IntArray,
+    radius: float,
+) -> FloatArray:
+    """``arc_m`` for each pair (a[ia[k]], b[ib[k]]); a side is (sin lat, cos lat, sin lon, cos lon)."""
+    out = np.empty(ia.shape[0], dtype=np.float64)
+    for k in range(ia.shape[0]):
+        i, j = ia[k], ib[k]
+        out[k] = arc_m(a[0][i], a[1][i], a[2][i], a[3][i], b[0][j], b[1][j], b[2][j], b[3][j], radius)
+    return out
+
+
+@kernel
+def _cell_index(value: float, lo: float, per_cell: float, n: int) -> int:
+    # per_cell = 1 / cell: a multiplication is monotone too, and far cheaper than a division.
+    c = math.floor((value - lo) * per_cell)
+    return int(min(max(c, 0), n - 1))
+
+
+@kernel
+def _gap(value: float, lo: float, cell: float, c: int) -> float:
+    """Distance along one axis from ``value`` to cell c, less a slack far above the rounding of
+    ``_cell_index`` (so a point on a cell's edge is never pruned)."""
+    left = lo + c * cell
+    gap = max(left - value, value - (left + cell), 0.0)
+    return max(gap - 1e-12, 0.0)
+
+
+@kernel
+def build_grid(
+    side: PairSide, skill: IntArray, lo: FloatArray, per_cell: float, dims: IntArray, n_skills: int
+) -> tuple[IntArray, IntArray]:
+    """Bucket start offsets and the permutation of points into (cell, skill) buckets (a counting sort).
+
+    Points whose skill is negative (no worker has it) are left out.
+    """
+    n_buckets = dims[0] * dims[1] * dims[2] * n_skills
+    bucket = np.full(skill.shape[0], -1, dtype=np.int64)
+    start = np.zeros(n_buckets + 1, dtype=np.int64)
+    for j in range(skill.shape[0]):
+        if skill[j] < 0:
+            continue
+        cx = _cell_index(side.x[j], lo[0], per_cell, dims[0])
+        cy = _cell_index(side.y[j], lo[1], per_cell, dims[1])
+        cz = _cell_index(side.z[j], lo[2], per_cell, dims[2])
+        bucket[j] = ((skill[j] * dims[0] + cx) * dims[1] + cy) * dims[2] + cz
+        start[bucket[j] + 1] += 1
+    for b in range(n_buckets):
+        start[b + 1] += start[b]
+    cursor = start[:-1].copy()
+    perm = np.empty(start[n_buckets], dtype=np.int64)
+    # Ascending j, so each bucket is ascending.
+    for j in range(skill.shape[0]):
+        if bucket[j] >= 0:
+            perm[cursor[bucket[j]]] = j
+            cursor[bucket[j]] += 1
+    return start, perm
+
+
+@kernel
+def _in_sorted(values: IntArray, lo: int, hi: int, key: int) -> bool:
+    """Whether ``key`` is in values[lo:hi] (sorted), by binary search."""
+    end = hi
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if values[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < end and values[lo] == key
+
+
+@kernel
+def _rounded_metres(
+    c2: float,
+    sin1: float,
+    cos1: float,
+    sl1: float,
+    cl1: float,
+    sin2: float,
+    cos2: float,
+    sl2: float,
+    cl2: float,
+    radius: float,
+) -> int:
+    """``rint(arc_m(...))`` without the atan2 for all but a few pairs.
+
+    Below a chord of 0.02 (127 km) the arc is 2 R asin(c / 2) by its Taylor series to
+    x**9 (truncation below 1e-20 relative). It differs from ``arc_m`` by under 1e-7 m
+    (the chord's own error, ~2e-15 on the unit sphere, dominates), so when it lies more
+    than ``_TIE_GUARD_M`` from a half metre both round to the same integer; otherwise,
+    and for long chords, ``arc_m`` itself is rounded.
+    """
+    if c2 <= _SERIES_CHORD2:
+        x = math.sqrt(c2) * 0.5
+        x2 = x * x
+        d = 2.0 * radius * x * (1.0 + x2 * (1.0 / 6.0 + x2 * (3.0 / 40.0 + x2 * (5.0 / 112.0 + x2 * (35.0 / 1152.0)))))
+        if abs(d - math.floor(d) - 0.5) > _TIE_GUARD_M:
+            return int(np.rint(d))
+    return int(np.rint(arc_m(sin1, cos1, sl1, cl1, sin2, cos2, sl2, cl2, radius)))
+
+
+@kernel
+def _gather(
+    i: int,
+    w: PairSide,
+    inner2: FloatArray,
+    outer: FloatArray,
+    skill_start: IntArray,
+    skill_code: IntArray,
+    grid: Grid,
+    store: bool,
+    hits: IntArray,
+    hit_c2: FloatArray,
+) -> tuple[int, int]:
+    """The orders with one of worker i's skills, within its outer chord and inside its time window:
+    how many, and how many of them lie in the band beyond the inner chord (to be decided exactly).
+
+    With ``store``, their bucket positions and squared chords go to ``hits`` / ``hit_c2``.
+    Branch-free: every candidate is written and the count advances only when it passes,
+    because a random third of them pass and a mispredicted branch costs more than the
+    test. An order sits in one bucket, so ``hits`` needs one slot per order at most.
+    """
+    o = grid.side
+    dims = grid.dims
+    r = outer[i]
+    r2 = r * r
+    inner = inner2[i]
+    wx, wy, wz = w.x[i], w.y[i], w.z[i]
+    free_from, free_until = w.t0[i], w.t1[i]
+    x0 = _cell_index(wx - r, grid.lo[0], grid.per_cell, dims[0])
+    x1 = _cell_index(wx + r, grid.lo[0], grid.per_cell, dims[0])
+    y0 = _cell_index(wy - r, grid.lo[1], grid.per_cell, dims[1])
+    y1 = _cell_index(wy + r, grid.lo[1], grid.per_cell, dims[1])
+    n = 0
+    band = 0
+    for s in range(skill_start[i], skill_start[i + 1]):
+        code = skill_code[s]
+        for cx in range(x0, x1 + 1):
+            gap_x = _gap(wx, grid.lo[0], grid.cell, cx)
+            for cy in range(y0, y1 + 1):
+                # Only the cells whose box meets the ball of radius r around the worker.
+                rest = r2 - gap_x * gap_x - _gap(wy, grid.lo[1], grid.cell, cy) ** 2
+                if rest < 0.0:
+                    continue
+                reach_z = math.sqrt(rest)
+                z0 = _cell_index(wz - reach_z, grid.lo[2], grid.per_cell, dims[2])
+                z1 = _cell_index(wz + reach_z, grid.lo[2], grid.per_cell, dims[2])
+                # Skill-major buckets: the cells of one z-run are one contiguous range.
+                row = ((code * dims[0] + cx) * dims[1] + cy) * dims[2]
+                first, last = grid.start[row + z0], grid.start[row + z1 + 1]
+                if store:
+                    for k in range(first, last):
+                        dx, dy, dz = o.x[k] - wx, o.y[k] - wy, o.z[k] - wz
+                        c2 = dx * dx + dy * dy + dz * dz
+                        hits[n] = k
+                        hit_c2[n] = c2
+                        n += (c2 <= r2) & (free_from <= o.t0[k]) & (o.t1[k] <= free_until)
+                else:
+                    for k in range(first, last):
+                        dx, dy, dz = o.x[k] - wx, o.y[k] - wy, o.z[k] - wz
+                        c2 = dx * dx + dy * dy + dz * dz
+                        ok = (c2 <= r2) & (free_from <= o.t0[k]) & (o.t1[k] <= free_until)
+                        n += ok
+                        band += ok & (c2 > inner)
+    return n, band
+
+
+@kernel
+def _scan_worker(
+    i: int,
+    w: PairSide,
+    limit: FloatArray,
+    inner2: FloatArray,
+    outer: FloatArray,
+    skill_start: IntArray,
+    skill_code: IntArray,
+    grid: Grid,
+    forbidden: IntArray,
+    n_orders: int,
+    radius: float,
+    hits: IntArray,
+    hit_c2: FloatArray,
+    fill: bool,
+    found_order: IntArray,
+    at: int,
+    seen: UIntArray,
+    metres_of: IntArray,
+) -> int:
+    """Count worker i's eligible pairs; with ``fill`` also write their orders from ``found_order[at]`` on
+    (in grid order), mark them in the bitset ``seen`` and their rounded metres in ``metres_of``."""
+    o = grid.side
+    f_lo = int(np.searchsorted(forbidden, i * n_orders))
+    f_hi = int(np.searchsorted(forbidden, (i + 1) * n_orders))
+    if not fill:
+        # Counting: when no pair needs a closer look (the usual case), the count is final.
+        n, band = _gather(i, w, inner2, outer, skill_start, skill_code, grid, False, hits, hit_c2)
+        if band == 0 and f_lo == f_hi:
+            return n
+    n, band = _gather(i, w, inner2, outer, skill_start, skill_code, grid, True, hits, hit_c2)
+    inner, reach = inner2[i], limit[i]
+    sin1, cos1, sl1, cl1 = w.sin_lat[i], w.cos_lat[i], w.sin_lon[i], w.cos_lon[i]
+    found = 0
+    for h in range(n):
+        k, c2 = hits[h], hit_c2[h]
+        j = grid.perm[k]
+        if f_lo < f_hi and _in_sorted(forbidden, f_lo, f_hi, i * n_orders + j):
+            continue
+        if c2 > inner:
+            d = arc_m(sin1, cos1, sl1, cl1, o.sin_lat[k], o.cos_lat[k], o.sin_lon[k], o.cos_lon[k], radius)
+            if not d <= reach:
+                continue
+            metres = int(np.rint(d))
+        elif fill:
+            metres = _rounded_metres(
+                c2, sin1, cos1, sl1, cl1, o.sin_lat[k], o.cos_lat[k], o.sin_lon[k], o.cos_lon[k], radius
+            )
+        if fill:
+            found_order[at + found] = j
+            metres_of[j] = metres
+            seen[j >> 6] |= np.uint64(1) << np.uint64(j & 63)
+        found += 1
+    return found
+
+
+@kernel
+def _lowest_bit(word: np.uint64) -> int:
+    """Index of the lowest set bit of a non-zero word (de Bruijn multiplication)."""
+    low = word & (~word + np.uint64(1))
+    return int(_DEBRUIJN_INDEX[(low * _DEBRUIJN) >> np.uint64(58)])
+
+
+@kernel
+def _emit_ascending(
+    found_order: IntArray, a: int, b: int, seen: UIntArray, metres_of: IntArray, metres: IntArray
+) -> None:
+    """Rewrite found_order[a:b] ascending with metres[a:b] alongside, and clear their bits in ``seen``.
+
+    Walks the bitset between the smallest and largest order when that span is short
+    against the count (the usual case: it costs a word per 64 orders), else sorts.
+    """
+    first, last = found_order[a], found_order[a]
+    for k in range(a + 1, b):
+        first, last = min(first, found_order[k]), max(last, found_order[k])
+    if (last >> 6) - (first >> 6) < 8 * (b - a):
+        at = a
+        for word_at in range(first >> 6, (last >> 6) + 1):
+            word = seen[word_at]
+            while word:
+                j = (word_at << 6) + _lowest_bit(word)
+                found_order[at] = j
+                metres[at] = metres_of[j]
+                at += 1
+                word &= word - np.uint64(1)
+            seen[word_at] = 0
+    else:
+        found_order[a:b].sort()
+        for k in range(a, b):
+            metres[k] = metres_of[found_order[k]]
+            seen[found_order[k] >> 6] = 0
+
+
+@kernel
+def eligible_pairs(
+    w: PairSide,
+    limit: FloatArray,
+    inner2: FloatArray,
+    outer: FloatArray,
+    skill_start: IntArray,
+    skill_code: IntArray,
+    grid: Grid,
+    forbidden: IntArray,
+    n_orders: int,
+    radius: float,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Every eligible (worker, order, rounded metres), in (worker, order) order: count, then fill.
+
+    A pair is eligible when the order's skill is one of the worker's (the grid's bucket),
+    the worker is available for the order's whole window, the distance is within
+    ``limit`` and the pair key ``worker * n_orders + order`` is not in ``forbidden``
+    (sorted). ``inner2`` / ``outer`` are each worker's squared accept / reject chords.
+    """
+    n_w = w.x.shape[0]
+    offset = np.zeros(n_w + 1, dtype=np.int64)
+    seen = np.zeros((n_orders + 63) // 64, dtype=np.uint64)
+    metres_of = np.zeros(n_orders, dtype=np.int64)
+    hits = np.empty(n_orders, dtype=np.int64)
+    hit_c2 = np.empty(n_orders, dtype=np.float64)
+    empty = np.empty(0, dtype=np.int64)
+    for i in range(n_w):
+        offset[i + 1] = offset[i] + _scan_worker(
+            i, w, limit, inner2, outer, skill_start, skill_code, grid, forbidden, n_orders, radius,
+            hits, hit_c2, False, empty, 0, seen, metres_of,
+        )  # fmt: skip
+    total = offset[n_w]
+    worker = np.empty(total, dtype=np.int64)
+    order = np.empty(total, dtype=np.int64)
+    metres = np.empty(total, dtype=np.int64)
+    for i in range(n_w):
+        a, b = offset[i], offset[i + 1]
+        if a == b:
+            continue
+        filled = _scan_worker(
+            i, w, limit, inner2, outer, skill_start, skill_code, grid, forbidden, n_orders, radius,
+            hits, hit_c2, True, order, a, seen, metres_of,
+        )  # fmt: skip
+        if filled != b - a:
+            raise AssertionError("the fill pass found other pairs than the count pass")
+        _emit_ascending(order, a, b, seen, metres_of, metres)
+        worker[a:b] = i
+    return worker, order, metres
+
+
+@kernel
+def other_workers_near(
+    orders: IntArray,
+    taken_first: IntArray,
+    taken: IntArray,
+    o: PairSide,
+    w: PairSide,
+    limit: FloatArray,
+    inner2: FloatArray,
+    outer: FloatArray,
+    skilled_first: IntArray,
+    skilled: IntArray,
+    order_skill: IntArray,
+    radius: float,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """For each order j in ``orders``: is there a worker with its skill, and one also within their
+    distance limit, among the workers not in ``taken[taken_first[j]:taken_first[j + 1]]`` (sorted)?
+
+    Time windows and forbids are ignored (the explanation rules test them separately).
+    """
+    any_skilled = np.zeros(orders.shape[0], dtype=np.bool_)
+    any_near = np.zeros(orders.shape[0], dtype=np.bool_)
+    for k in range(orders.shape[0]):
+        j = orders[k]
+        code = order_skill[j]
+        lo, hi = taken_first[j], taken_first[j + 1]
+        for p in range(skilled_first[code], skilled_first[code + 1]):
+            i = skilled[p]
+            if lo < hi and _in_sorted(taken, lo, hi, i):
+                continue
+            any_skilled[k] = True
+            dx, dy, dz = o.x[j] - w.x[i], o.y[j] - w.y[i], o.z[j] - w.z[i]
+            c2 = dx * dx + dy * dy + dz * dz
+            if c2 > outer[i] * outer[i]:
+                continue
+            if c2 > inner2[i]:
+                d = arc_m(
+                    w.sin_lat[i], w.cos_lat[i], w.sin_lon[i], w.cos_lon[i],
+                    o.sin_lat[j], o.cos_lat[j], o.sin_lon[j], o.cos_lon[j], radius,
+                )  # fmt: skip
+                if not d <= limit[i]:
+                    continue
+            any_near[k] = True
+            break
+    return any_skilled, any_near
