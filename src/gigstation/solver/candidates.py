@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +27,18 @@ import numpy.typing as npt
 from gigstation.solver.distance import EARTH_RADIUS_M, Trig, great_circle_pairs
 from gigstation.solver.models import Instance, Order, Worker
 from gigstation.solver.moments import micros_since_epoch
-from gigstation.solver.nearby import Grid, PairSide, build_grid, eligible_pairs
+from gigstation.solver.nearby import (
+    COS_LAT,
+    COS_LON,
+    GEO_ROWS,
+    SIN_LAT,
+    SIN_LON,
+    X,
+    Y,
+    Z,
+    build_grid,
+    eligible_pairs,
+)
 
 __all__ = ["Candidates", "Indexed", "PairStatus", "candidates", "check_pairs", "index_instance"]
 
@@ -82,8 +94,12 @@ class Indexed:
     worker_trig: Trig
     order_trig: Trig
     skills: SkillTable
-    worker_side: PairSide
-    order_side: PairSide
+    # Kernel layouts (see ``nearby``): GEO rows (unit vector, sines, cosines), WINDOW rows
+    # (opens, closes: available from / until, starts / ends).
+    worker_geo: FloatArray
+    worker_window: IntArray
+    order_geo: FloatArray
+    order_window: IntArray
     # Squared chord below which a pair is within the worker's limit for sure, and the
     # chord beyond which it is beyond it for sure (see ``nearby``).
     worker_inner2: FloatArray
@@ -112,12 +128,20 @@ def _chord_bounds(limit: FloatArray) -> tuple[FloatArray, FloatArray]:
     return inner2, chord * (1.0 + _REL_MARGIN) + _ABS_MARGIN
 
 
-def _side(trig: Trig, t0: IntArray, t1: IntArray) -> PairSide:
-    # Unit vectors from the same sines and cosines the exact distance uses.
-    return PairSide(
-        trig.cos_lat * trig.cos_lon, trig.cos_lat * trig.sin_lon, trig.sin_lat,
-        trig.sin_lat, trig.cos_lat, trig.sin_lon, trig.cos_lon, t0, t1,
-    )  # fmt: skip
+def _geo(lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, Trig]:
+    """GEO rows for points in degrees, and a ``Trig`` whose arrays are views of its rows."""
+    trig = Trig.of(lat, lon)
+    geo = np.empty((GEO_ROWS, lat.shape[0]), dtype=np.float64)
+    geo[SIN_LAT], geo[COS_LAT], geo[SIN_LON], geo[COS_LON] = trig.sin_lat, trig.cos_lat, trig.sin_lon, trig.cos_lon
+    # The unit vector from the same sines and cosines the exact distance uses.
+    geo[X], geo[Y], geo[Z] = trig.cos_lat * trig.cos_lon, trig.cos_lat * trig.sin_lon, trig.sin_lat
+    return geo, Trig(geo[SIN_LAT], geo[COS_LAT], geo[SIN_LON], geo[COS_LON])
+
+
+def _sorted_distinct(values: IntArray) -> IntArray:
+    """``np.unique`` by sorting: numpy 2's hashing unique took 1 s on the city's 180,000 keys."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
 
 
 def _skill_table(workers: list[Worker], orders: list[Order]) -> tuple[SkillTable, dict[str, IntArray]]:
@@ -127,7 +151,7 @@ def _skill_table(workers: list[Worker], orders: list[Order]) -> tuple[SkillTable
     owner = np.repeat(np.arange(n_w, dtype=np.int64), np.array([len(w.skills) for w in workers], dtype=np.int64))
     every = sorted(set(flat))
     every_code = {s: k for k, s in enumerate(every)}
-    by_skill_key = np.unique(np.array([every_code[s] for s in flat], dtype=np.int64) * max(n_w, 1) + owner)
+    by_skill_key = _sorted_distinct(np.array([every_code[s] for s in flat], dtype=np.int64) * max(n_w, 1) + owner)
     cuts = np.searchsorted(by_skill_key, np.arange(len(every) + 1, dtype=np.int64) * max(n_w, 1))
     workers_by_skill = {s: by_skill_key[cuts[k] : cuts[k + 1]] % max(n_w, 1) for k, s in enumerate(every)}
 
@@ -168,7 +192,7 @@ def index_instance(instance: Instance) -> Indexed:
     if instance.forbidden:
         worker_index = {w.id: i for i, w in enumerate(workers)}
         order_index = {o.id: j for j, o in enumerate(orders)}
-        forbidden = np.unique(
+        forbidden = _sorted_distinct(
             np.array(
                 [
                     worker_index[p.worker_id] * n_orders + order_index[p.order_id]
@@ -183,7 +207,8 @@ def index_instance(instance: Instance) -> Indexed:
     worker_lon = np.array([w.lon for w in workers], dtype=np.float64)
     order_lat = np.array([o.lat for o in orders], dtype=np.float64)
     order_lon = np.array([o.lon for o in orders], dtype=np.float64)
-    worker_trig, order_trig = Trig.of(worker_lat, worker_lon), Trig.of(order_lat, order_lon)
+    worker_geo, worker_trig = _geo(worker_lat, worker_lon)
+    order_geo, order_trig = _geo(order_lat, order_lon)
     worker_from = micros_since_epoch([w.available_from for w in workers])
     worker_until = micros_since_epoch([w.available_until for w in workers])
     order_start = micros_since_epoch([o.starts_at for o in orders])
@@ -212,8 +237,10 @@ def index_instance(instance: Instance) -> Indexed:
         worker_trig=worker_trig,
         order_trig=order_trig,
         skills=skills,
-        worker_side=_side(worker_trig, worker_from, worker_until),
-        order_side=_side(order_trig, order_start, order_end),
+        worker_geo=worker_geo,
+        worker_window=np.stack((worker_from, worker_until)),
+        order_geo=order_geo,
+        order_window=np.stack((order_start, order_end)),
         worker_inner2=inner2,
         worker_outer=outer,
     )
@@ -231,24 +258,34 @@ class Candidates:
         return int(self.worker.shape[0])
 
 
+class Grid(NamedTuple):
+    """Orders bucketed for ``nearby.eligible_pairs``; ``geo`` / ``window`` are in bucket order."""
+
+    lo: FloatArray
+    cell: float
+    dims: IntArray
+    start: IntArray
+    perm: IntArray
+    geo: FloatArray
+    window: IntArray
+
+
 def _grid(ix: Indexed) -> Grid | None:
-    """Orders bucketed by (cell, skill), cells a fraction of the largest worker reach; None if no pair can exist."""
+    """Orders bucketed by (skill, cell), cells a fraction of the largest worker reach; None if no pair can exist."""
     skills = ix.skills
     has_skill = np.diff(skills.worker_first) > 0
     if not has_skill.any() or not len(ix.orders):
         return None
-    o = ix.order_side
-    xyz = np.column_stack((o.x, o.y, o.z))
-    lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+    xyz = ix.order_geo[X : Z + 1]
+    lo, hi = xyz.min(axis=1), xyz.max(axis=1)
     n_skills = max(len(skills.names), 1)
     cell = max(float(ix.worker_outer[has_skill].max()) * _CELL_OF_REACH, 1e-9)
     extent = np.maximum(hi - lo, 0.0)
     while float(np.prod(np.floor(extent / cell) + 1.0)) * n_skills > _MAX_BUCKETS:
         cell *= 1.25
     dims = (np.floor(extent / cell) + 1.0).astype(np.int64)
-    start, perm = build_grid(o, skills.order_code, lo, 1.0 / cell, dims, n_skills)
-    side = PairSide._make(np.ascontiguousarray(column[perm]) for column in o)
-    return Grid(lo, cell, 1.0 / cell, dims, n_skills, start, perm, side)
+    start, perm = build_grid(ix.order_geo, skills.order_code, lo, 1.0 / cell, dims, n_skills)
+    return Grid(lo, cell, dims, start, perm, ix.order_geo[:, perm], ix.order_window[:, perm])
 
 
 def candidates(ix: Indexed) -> Candidates:
@@ -258,13 +295,20 @@ def candidates(ix: Indexed) -> Candidates:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
     worker, order, metres = eligible_pairs(
-        ix.worker_side,
+        ix.worker_geo,
+        ix.worker_window,
         ix.worker_limit,
         ix.worker_inner2,
         ix.worker_outer,
         ix.skills.worker_first,
         ix.skills.worker_code,
-        grid,
+        grid.lo,
+        grid.cell,
+        grid.dims,
+        grid.start,
+        grid.perm,
+        grid.geo,
+        grid.window,
         ix.forbidden_keys,
         max(len(ix.orders), 1),
         EARTH_RADIUS_M,

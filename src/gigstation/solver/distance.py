@@ -71,9 +71,7 @@ def great_circle_pairs(a: Trig, ia: npt.ArrayLike, b: Trig, ib: npt.ArrayLike) -
         metres = EARTH_RADIUS_M atan2(y, x)
     """
     return pair_distances(
-        (a.sin_lat, a.cos_lat, a.sin_lon, a.cos_lon),
-        np.ascontiguousarray(ia, dtype=np.int64),
-        (b.sin_lat, b.cos_lat, b.sin_lon, b.cos_lon),
-        np.ascontiguousarray(ib, dtype=np.int64),
+        a.sin_lat, a.cos_lat, a.sin_lon, a.cos_lon, np.ascontiguousarray(ia, dtype=np.int64),
+        b.sin_lat, b.cos_lat, b.sin_lon, b.cos_lon, np.ascontiguousarray(ib, dtype=np.int64),
         EARTH_RADIUS_M,
-    )
+    )  # fmt: skip

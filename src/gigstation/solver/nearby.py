@@ -13,6 +13,11 @@ are the same bits as before.
 Pairs come out grouped by worker (ascending index) and, within a worker, by ascending
 order index: the lexicographic (worker, order) order, whatever the grid's cell size.
 
+Each side of the pairs is passed as two 2-D arrays (``GEO`` rows: unit vector and the
+sines and cosines; ``WINDOW`` rows: the time window in integer microseconds), not as
+tuples: numba checks plain array arguments on each call in microseconds, a named tuple
+of arrays in about a millisecond, which a 500 x 150 station would notice.
+
 Everything a kernel calls lives in this module: numba's disk cache does not notice
 changes to compiled functions in other files.
 """
@@ -20,19 +25,27 @@ changes to compiled functions in other files.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from gigstation.solver.jit import kernel
 
-__all__ = ["Grid", "PairSide", "arc_m", "eligible_pairs", "other_workers_near", "pair_distances"]
+__all__ = [
+    "COS_LAT", "COS_LON", "GEO_ROWS", "OPENS", "CLOSES", "SIN_LAT", "SIN_LON", "X", "Y", "Z",
+    "arc_m", "build_grid", "eligible_pairs", "other_workers_near", "pair_distances",
+]  # fmt: skip
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
 UIntArray = npt.NDArray[np.uint64]
+
+# Rows of a side's GEO array: the unit vector, then the sines and cosines of lat and lon.
+X, Y, Z, SIN_LAT, COS_LAT, SIN_LON, COS_LON = range(7)
+GEO_ROWS = 7
+# Rows of a side's WINDOW array: when it opens and closes (workers: available from / until;
+# orders: starts / ends).
+OPENS, CLOSES = 0, 1
 
 # Pairs whose chord is below this (squared; 0.02 on the unit sphere is 127 km) get their
 # rounded metres from a series instead of atan2, unless within this of a half metre.
@@ -42,39 +55,6 @@ _DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
 _DEBRUIJN_INDEX = np.zeros(64, dtype=np.int64)
 for _bit in range(64):
     _DEBRUIJN_INDEX[((1 << _bit) * 0x03F79D71B4CB0A89 & 0xFFFFFFFFFFFFFFFF) >> 58] = _bit
-
-
-class PairSide(NamedTuple):
-    """One side of the pairs (workers or orders) as the kernels read it."""
-
-    x: FloatArray
-    y: FloatArray
-    z: FloatArray
-    sin_lat: FloatArray
-    cos_lat: FloatArray
-    sin_lon: FloatArray
-    cos_lon: FloatArray
-    # Workers: available from / until; orders: starts / ends (integer microseconds).
-    t0: IntArray
-    t1: IntArray
-
-
-class Grid(NamedTuple):
-    """Orders bucketed by (skill, cell x, cell y, cell z), in that order of significance; bucket b
-    holds ``perm[start[b]:start[b + 1]]``, ascending.
-
-    ``side`` is the orders' ``PairSide`` permuted into bucket order, so a bucket is a
-    contiguous run of memory.
-    """
-
-    lo: FloatArray
-    cell: float
-    per_cell: float
-    dims: IntArray
-    n_skills: int
-    start: IntArray
-    perm: IntArray
-    side: PairSide
 
 
 @kernel
@@ -91,18 +71,42 @@ def arc_m(
 
 @kernel
 def pair_distances(
-    a: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    sin_lat1: FloatArray,
+    cos_lat1: FloatArray,
+    sin_lon1: FloatArray,
+    cos_lon1: FloatArray,
     ia: IntArray,
-    b: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    sin_lat2: FloatArray,
+    cos_lat2: FloatArray,
+    sin_lon2: FloatArray,
+    cos_lon2: FloatArray,
     ib: IntArray,
     radius: float,
 ) -> FloatArray:
-    """``arc_m`` for each pair (a[ia[k]], b[ib[k]]); a side is (sin lat, cos lat, sin lon, cos lon)."""
+    """``arc_m`` for each pair (point ia[k] of side 1, point ib[k] of side 2)."""
     out = np.empty(ia.shape[0], dtype=np.float64)
     for k in range(ia.shape[0]):
         i, j = ia[k], ib[k]
-        out[k] = arc_m(a[0][i], a[1][i], a[2][i], a[3][i], b[0][j], b[1][j], b[2][j], b[3][j], radius)
+        out[k] = arc_m(
+            sin_lat1[i],
+            cos_lat1[i],
+            sin_lon1[i],
+            cos_lon1[i],
+            sin_lat2[j],
+            cos_lat2[j],
+            sin_lon2[j],
+            cos_lon2[j],
+            radius,
+        )
     return out
+
+
+@kernel
+def _arc_between(wg: FloatArray, i: int, og: FloatArray, k: int, radius: float) -> float:
+    return arc_m(
+        wg[SIN_LAT, i], wg[COS_LAT, i], wg[SIN_LON, i], wg[COS_LON, i],
+        og[SIN_LAT, k], og[COS_LAT, k], og[SIN_LON, k], og[COS_LON, k], radius,
+    )  # fmt: skip
 
 
 @kernel
@@ -122,33 +126,39 @@ def _gap(value: float, lo: float, cell: float, c: int) -> float:
 
 
 @kernel
-def build_grid(
-    side: PairSide, skill: IntArray, lo: FloatArray, per_cell: float, dims: IntArray, n_skills: int
-) -> tuple[IntArray, IntArray]:
-    """Bucket start offsets and the permutation of points into (cell, skill) buckets (a counting sort).
+def _gap(value: float, lo: float, cell: float, c: int) -> float:
+    """Distance along one axis from ``value`` to cell c, less a slack far above the rounding of
+    ``_cell_index`` (so a point on a cell's edge is never pruned)."""
+    left = lo + c * cell
+    gap = max(left - value, value - (left + cell), 0.0)
+    return max(gap - 1e-12, 0.0)
 
-    Points whose skill is negative (no worker has it) are left out.
+
+@kernel
+def build_grid(
+    geo: FloatArray, skill: IntArray, lo: FloatArray, per_cell: float, dims: IntArray, n_skills: int
+) -> tuple[IntArray, IntArray]:
+    """Bucket offsets and the permutation of points into (skill, cell x, cell y, cell z) buckets,
+    in that order of significance (a counting sort; each bucket ascending).
+
+    Skill-major: the cells of one z-run of one skill are one contiguous range.
     """
-    n_buckets = dims[0] * dims[1] * dims[2] * n_skills
-    bucket = np.full(skill.shape[0], -1, dtype=np.int64)
+    n_buckets = n_skills * dims[0] * dims[1] * dims[2]
+    bucket = np.empty(skill.shape[0], dtype=np.int64)
     start = np.zeros(n_buckets + 1, dtype=np.int64)
     for j in range(skill.shape[0]):
-        if skill[j] < 0:
-            continue
-        cx = _cell_index(side.x[j], lo[0], per_cell, dims[0])
-        cy = _cell_index(side.y[j], lo[1], per_cell, dims[1])
-        cz = _cell_index(side.z[j], lo[2], per_cell, dims[2])
+        cx = _cell_index(geo[X, j], lo[0], per_cell, dims[0])
+        cy = _cell_index(geo[Y, j], lo[1], per_cell, dims[1])
+        cz = _cell_index(geo[Z, j], lo[2], per_cell, dims[2])
         bucket[j] = ((skill[j] * dims[0] + cx) * dims[1] + cy) * dims[2] + cz
         start[bucket[j] + 1] += 1
     for b in range(n_buckets):
         start[b + 1] += start[b]
     cursor = start[:-1].copy()
-    perm = np.empty(start[n_buckets], dtype=np.int64)
-    # Ascending j, so each bucket is ascending.
+    perm = np.empty(skill.shape[0], dtype=np.int64)
     for j in range(skill.shape[0]):
-        if bucket[j] >= 0:
-            perm[cursor[bucket[j]]] = j
-            cursor[bucket[j]] += 1
+        perm[cursor[bucket[j]]] = j
+        cursor[bucket[j]] += 1
     return start, perm
 
 
@@ -198,64 +208,70 @@ def _rounded_metres(
 @kernel
 def _gather(
     i: int,
-    w: PairSide,
+    wg: FloatArray,
+    ww: IntArray,
     inner2: FloatArray,
     outer: FloatArray,
-    skill_start: IntArray,
+    skill_first: IntArray,
     skill_code: IntArray,
-    grid: Grid,
+    lo: FloatArray,
+    cell: float,
+    per_cell: float,
+    dims: IntArray,
+    start: IntArray,
+    og: FloatArray,
+    ow: IntArray,
     store: bool,
     hits: IntArray,
     hit_c2: FloatArray,
 ) -> tuple[int, int]:
-    """The orders with one of worker i's skills, within its outer chord and inside its time window:
-    how many, and how many of them lie in the band beyond the inner chord (to be decided exactly).
+    """The orders (bucket positions) with one of worker i's skills, within its outer chord and
+    inside its time window: how many, and how many of them lie in the band beyond the inner
+    chord (to be decided exactly).
 
-    With ``store``, their bucket positions and squared chords go to ``hits`` / ``hit_c2``.
+    With ``store``, their positions and squared chords go to ``hits`` / ``hit_c2``.
     Branch-free: every candidate is written and the count advances only when it passes,
     because a random third of them pass and a mispredicted branch costs more than the
     test. An order sits in one bucket, so ``hits`` needs one slot per order at most.
     """
-    o = grid.side
-    dims = grid.dims
     r = outer[i]
     r2 = r * r
     inner = inner2[i]
-    wx, wy, wz = w.x[i], w.y[i], w.z[i]
-    free_from, free_until = w.t0[i], w.t1[i]
-    x0 = _cell_index(wx - r, grid.lo[0], grid.per_cell, dims[0])
-    x1 = _cell_index(wx + r, grid.lo[0], grid.per_cell, dims[0])
-    y0 = _cell_index(wy - r, grid.lo[1], grid.per_cell, dims[1])
-    y1 = _cell_index(wy + r, grid.lo[1], grid.per_cell, dims[1])
+    wx, wy, wz = wg[X, i], wg[Y, i], wg[Z, i]
+    free_from, free_until = ww[OPENS, i], ww[CLOSES, i]
+    ox, oy, oz, opens, closes = og[X], og[Y], og[Z], ow[OPENS], ow[CLOSES]
+    x0 = _cell_index(wx - r, lo[0], per_cell, dims[0])
+    x1 = _cell_index(wx + r, lo[0], per_cell, dims[0])
+    y0 = _cell_index(wy - r, lo[1], per_cell, dims[1])
+    y1 = _cell_index(wy + r, lo[1], per_cell, dims[1])
     n = 0
     band = 0
-    for s in range(skill_start[i], skill_start[i + 1]):
+    for s in range(skill_first[i], skill_first[i + 1]):
         code = skill_code[s]
         for cx in range(x0, x1 + 1):
-            gap_x = _gap(wx, grid.lo[0], grid.cell, cx)
+            gap_x = _gap(wx, lo[0], cell, cx)
             for cy in range(y0, y1 + 1):
                 # Only the cells whose box meets the ball of radius r around the worker.
-                rest = r2 - gap_x * gap_x - _gap(wy, grid.lo[1], grid.cell, cy) ** 2
+                rest = r2 - gap_x * gap_x - _gap(wy, lo[1], cell, cy) ** 2
                 if rest < 0.0:
                     continue
                 reach_z = math.sqrt(rest)
-                z0 = _cell_index(wz - reach_z, grid.lo[2], grid.per_cell, dims[2])
-                z1 = _cell_index(wz + reach_z, grid.lo[2], grid.per_cell, dims[2])
-                # Skill-major buckets: the cells of one z-run are one contiguous range.
+                z0 = _cell_index(wz - reach_z, lo[2], per_cell, dims[2])
+                z1 = _cell_index(wz + reach_z, lo[2], per_cell, dims[2])
                 row = ((code * dims[0] + cx) * dims[1] + cy) * dims[2]
-                first, last = grid.start[row + z0], grid.start[row + z1 + 1]
+                first, last = start[row + z0], start[row + z1 + 1]
                 if store:
                     for k in range(first, last):
-                        dx, dy, dz = o.x[k] - wx, o.y[k] - wy, o.z[k] - wz
+                        dx, dy, dz = ox[k] - wx, oy[k] - wy, oz[k] - wz
                         c2 = dx * dx + dy * dy + dz * dz
                         hits[n] = k
                         hit_c2[n] = c2
-                        n += (c2 <= r2) & (free_from <= o.t0[k]) & (o.t1[k] <= free_until)
+                        n += (c2 <= r2) & (free_from <= opens[k]) & (closes[k] <= free_until)
                 else:
                     for k in range(first, last):
-                        dx, dy, dz = o.x[k] - wx, o.y[k] - wy, o.z[k] - wz
+                        dx, dy, dz = ox[k] - wx, oy[k] - wy, oz[k] - wz
                         c2 = dx * dx + dy * dy + dz * dz
-                        ok = (c2 <= r2) & (free_from <= o.t0[k]) & (o.t1[k] <= free_until)
+                        ok = (c2 <= r2) & (free_from <= opens[k]) & (closes[k] <= free_until)
                         n += ok
                         band += ok & (c2 > inner)
     return n, band
@@ -264,13 +280,21 @@ def _gather(
 @kernel
 def _scan_worker(
     i: int,
-    w: PairSide,
+    wg: FloatArray,
+    ww: IntArray,
     limit: FloatArray,
     inner2: FloatArray,
     outer: FloatArray,
-    skill_start: IntArray,
+    skill_first: IntArray,
     skill_code: IntArray,
-    grid: Grid,
+    lo: FloatArray,
+    cell: float,
+    per_cell: float,
+    dims: IntArray,
+    start: IntArray,
+    perm: IntArray,
+    og: FloatArray,
+    ow: IntArray,
     forbidden: IntArray,
     n_orders: int,
     radius: float,
@@ -284,31 +308,35 @@ def _scan_worker(
 ) -> int:
     """Count worker i's eligible pairs; with ``fill`` also write their orders from ``found_order[at]`` on
     (in grid order), mark them in the bitset ``seen`` and their rounded metres in ``metres_of``."""
-    o = grid.side
     f_lo = int(np.searchsorted(forbidden, i * n_orders))
     f_hi = int(np.searchsorted(forbidden, (i + 1) * n_orders))
     if not fill:
         # Counting: when no pair needs a closer look (the usual case), the count is final.
-        n, band = _gather(i, w, inner2, outer, skill_start, skill_code, grid, False, hits, hit_c2)
+        n, band = _gather(
+            i, wg, ww, inner2, outer, skill_first, skill_code, lo, cell, per_cell, dims, start, og, ow,
+            False, hits, hit_c2,
+        )  # fmt: skip
         if band == 0 and f_lo == f_hi:
             return n
-    n, band = _gather(i, w, inner2, outer, skill_start, skill_code, grid, True, hits, hit_c2)
+    n, band = _gather(
+        i, wg, ww, inner2, outer, skill_first, skill_code, lo, cell, per_cell, dims, start, og, ow, True, hits, hit_c2
+    )
     inner, reach = inner2[i], limit[i]
-    sin1, cos1, sl1, cl1 = w.sin_lat[i], w.cos_lat[i], w.sin_lon[i], w.cos_lon[i]
+    sin1, cos1, sl1, cl1 = wg[SIN_LAT, i], wg[COS_LAT, i], wg[SIN_LON, i], wg[COS_LON, i]
     found = 0
     for h in range(n):
         k, c2 = hits[h], hit_c2[h]
-        j = grid.perm[k]
+        j = perm[k]
         if f_lo < f_hi and _in_sorted(forbidden, f_lo, f_hi, i * n_orders + j):
             continue
         if c2 > inner:
-            d = arc_m(sin1, cos1, sl1, cl1, o.sin_lat[k], o.cos_lat[k], o.sin_lon[k], o.cos_lon[k], radius)
+            d = _arc_between(wg, i, og, k, radius)
             if not d <= reach:
                 continue
             metres = int(np.rint(d))
         elif fill:
             metres = _rounded_metres(
-                c2, sin1, cos1, sl1, cl1, o.sin_lat[k], o.cos_lat[k], o.sin_lon[k], o.cos_lon[k], radius
+                c2, sin1, cos1, sl1, cl1, og[SIN_LAT, k], og[COS_LAT, k], og[SIN_LON, k], og[COS_LON, k], radius
             )
         if fill:
             found_order[at + found] = j
@@ -357,25 +385,36 @@ def _emit_ascending(
 
 @kernel
 def eligible_pairs(
-    w: PairSide,
+    wg: FloatArray,
+    ww: IntArray,
     limit: FloatArray,
     inner2: FloatArray,
     outer: FloatArray,
-    skill_start: IntArray,
+    skill_first: IntArray,
     skill_code: IntArray,
-    grid: Grid,
+    lo: FloatArray,
+    cell: float,
+    dims: IntArray,
+    start: IntArray,
+    perm: IntArray,
+    og: FloatArray,
+    ow: IntArray,
     forbidden: IntArray,
     n_orders: int,
     radius: float,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Every eligible (worker, order, rounded metres), in (worker, order) order: count, then fill.
 
-    A pair is eligible when the order's skill is one of the worker's (the grid's bucket),
-    the worker is available for the order's whole window, the distance is within
-    ``limit`` and the pair key ``worker * n_orders + order`` is not in ``forbidden``
-    (sorted). ``inner2`` / ``outer`` are each worker's squared accept / reject chords.
+    Workers: ``wg`` / ``ww`` (GEO / WINDOW rows), ``limit`` in metres, ``inner2`` / ``outer``
+    the squared accept / reject chords, skill codes as CSR (``skill_first``, ``skill_code``).
+    Orders: bucketed by ``build_grid`` (``lo``, ``cell``, ``dims``, ``start``, ``perm``), their
+    ``og`` / ``ow`` already permuted into bucket order. A pair is eligible when the order's
+    skill is one of the worker's, the worker is available for the order's whole window, the
+    distance is within ``limit`` and the key ``worker * n_orders + order`` is not in
+    ``forbidden`` (sorted).
     """
-    n_w = w.x.shape[0]
+    n_w = wg.shape[1]
+    per_cell = 1.0 / cell
     offset = np.zeros(n_w + 1, dtype=np.int64)
     seen = np.zeros((n_orders + 63) // 64, dtype=np.uint64)
     metres_of = np.zeros(n_orders, dtype=np.int64)
@@ -383,10 +422,11 @@ def eligible_pairs(
     hit_c2 = np.empty(n_orders, dtype=np.float64)
     empty = np.empty(0, dtype=np.int64)
     for i in range(n_w):
-        offset[i + 1] = offset[i] + _scan_worker(
-            i, w, limit, inner2, outer, skill_start, skill_code, grid, forbidden, n_orders, radius,
-            hits, hit_c2, False, empty, 0, seen, metres_of,
+        found = _scan_worker(
+            i, wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, per_cell, dims, start, perm, og, ow,
+            forbidden, n_orders, radius, hits, hit_c2, False, empty, 0, seen, metres_of,
         )  # fmt: skip
+        offset[i + 1] = offset[i] + found
     total = offset[n_w]
     worker = np.empty(total, dtype=np.int64)
     order = np.empty(total, dtype=np.int64)
@@ -396,8 +436,8 @@ def eligible_pairs(
         if a == b:
             continue
         filled = _scan_worker(
-            i, w, limit, inner2, outer, skill_start, skill_code, grid, forbidden, n_orders, radius,
-            hits, hit_c2, True, order, a, seen, metres_of,
+            i, wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, per_cell, dims, start, perm, og, ow,
+            forbidden, n_orders, radius, hits, hit_c2, True, order, a, seen, metres_of,
         )  # fmt: skip
         if filled != b - a:
             raise AssertionError("the fill pass found other pairs than the count pass")
@@ -411,8 +451,8 @@ def other_workers_near(
     orders: IntArray,
     taken_first: IntArray,
     taken: IntArray,
-    o: PairSide,
-    w: PairSide,
+    og: FloatArray,
+    wg: FloatArray,
     limit: FloatArray,
     inner2: FloatArray,
     outer: FloatArray,
@@ -437,17 +477,12 @@ def other_workers_near(
             if lo < hi and _in_sorted(taken, lo, hi, i):
                 continue
             any_skilled[k] = True
-            dx, dy, dz = o.x[j] - w.x[i], o.y[j] - w.y[i], o.z[j] - w.z[i]
+            dx, dy, dz = og[X, j] - wg[X, i], og[Y, j] - wg[Y, i], og[Z, j] - wg[Z, i]
             c2 = dx * dx + dy * dy + dz * dz
             if c2 > outer[i] * outer[i]:
                 continue
-            if c2 > inner2[i]:
-                d = arc_m(
-                    w.sin_lat[i], w.cos_lat[i], w.sin_lon[i], w.cos_lon[i],
-                    o.sin_lat[j], o.cos_lat[j], o.sin_lon[j], o.cos_lon[j], radius,
-                )  # fmt: skip
-                if not d <= limit[i]:
-                    continue
+            if c2 > inner2[i] and not _arc_between(wg, i, og, j, radius) <= limit[i]:
+                continue
             any_near[k] = True
             break
     return any_skilled, any_near
