@@ -32,8 +32,21 @@ import numpy.typing as npt
 from gigstation.solver.jit import kernel
 
 __all__ = [
-    "COS_LAT", "COS_LON", "GEO_ROWS", "OPENS", "CLOSES", "SIN_LAT", "SIN_LON", "X", "Y", "Z",
-    "arc_m", "build_grid", "eligible_pairs", "other_workers_near", "pair_distances",
+    "CLOSES",
+    "COS_LAT",
+    "COS_LON",
+    "GEO_ROWS",
+    "OPENS",
+    "SIN_LAT",
+    "SIN_LON",
+    "X",
+    "Y",
+    "Z",
+    "arc_m",
+    "build_grid",
+    "eligible_pairs",
+    "other_workers_near",
+    "pair_distances",
 ]  # fmt: skip
 
 IntArray = npt.NDArray[np.int64]
@@ -114,15 +127,6 @@ def _cell_index(value: float, lo: float, per_cell: float, n: int) -> int:
     # per_cell = 1 / cell: a multiplication is monotone too, and far cheaper than a division.
     c = math.floor((value - lo) * per_cell)
     return int(min(max(c, 0), n - 1))
-
-
-@kernel
-def _gap(value: float, lo: float, cell: float, c: int) -> float:
-    """Distance along one axis from ``value`` to cell c, less a slack far above the rounding of
-    ``_cell_index`` (so a point on a cell's edge is never pruned)."""
-    left = lo + c * cell
-    gap = max(left - value, value - (left + cell), 0.0)
-    return max(gap - 1e-12, 0.0)
 
 
 @kernel
