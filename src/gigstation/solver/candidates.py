@@ -209,10 +209,18 @@ def index_instance(instance: Instance) -> Indexed:
     order_lon = np.array([o.lon for o in orders], dtype=np.float64)
     worker_geo, worker_trig = _geo(worker_lat, worker_lon)
     order_geo, order_trig = _geo(order_lat, order_lon)
-    worker_from = micros_since_epoch([w.available_from for w in workers])
-    worker_until = micros_since_epoch([w.available_until for w in workers])
-    order_start = micros_since_epoch([o.starts_at for o in orders])
-    order_end = micros_since_epoch([o.ends_at for o in orders])
+    # One conversion for all four lists: a call costs more than a few hundred datetimes.
+    n_w, n_o = len(workers), len(orders)
+    moments = micros_since_epoch(
+        [w.available_from for w in workers]
+        + [w.available_until for w in workers]
+        + [o.starts_at for o in orders]
+        + [o.ends_at for o in orders]
+    )
+    worker_window = moments[: 2 * n_w].reshape(2, n_w)
+    order_window = moments[2 * n_w :].reshape(2, n_o)
+    worker_from, worker_until = worker_window
+    order_start, order_end = order_window
     inner2, outer = _chord_bounds(limit)
     names = skills.names
     cuts = np.searchsorted(np.sort(skills.order_code, kind="stable"), np.arange(len(names) + 1))
@@ -238,9 +246,9 @@ def index_instance(instance: Instance) -> Indexed:
         order_trig=order_trig,
         skills=skills,
         worker_geo=worker_geo,
-        worker_window=np.stack((worker_from, worker_until)),
+        worker_window=worker_window,
         order_geo=order_geo,
-        order_window=np.stack((order_start, order_end)),
+        order_window=order_window,
         worker_inner2=inner2,
         worker_outer=outer,
     )
