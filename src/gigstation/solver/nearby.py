@@ -29,7 +29,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver.jit import kernel
+from gigstation.solver.jit import inlined, kernel
 
 __all__ = [
     "CLOSES",
@@ -114,7 +114,7 @@ def pair_distances(
     return out
 
 
-@kernel
+@inlined
 def _arc_between(wg: FloatArray, i: int, og: FloatArray, k: int, radius: float) -> float:
     return arc_m(
         wg[SIN_LAT, i], wg[COS_LAT, i], wg[SIN_LON, i], wg[COS_LON, i],
@@ -166,7 +166,7 @@ def build_grid(
     return start, perm
 
 
-@kernel
+@inlined
 def _in_sorted(values: IntArray, lo: int, hi: int, key: int) -> bool:
     """Whether ``key`` is in values[lo:hi] (sorted), by binary search."""
     end = hi
@@ -209,7 +209,7 @@ def _rounded_metres(
     return int(np.rint(arc_m(sin1, cos1, sl1, cl1, sin2, cos2, sl2, cl2, radius)))
 
 
-@kernel
+@inlined
 def _gather(
     i: int,
     wg: FloatArray,
@@ -281,7 +281,7 @@ def _gather(
     return n, band
 
 
-@kernel
+@inlined
 def _scan_worker(
     i: int,
     wg: FloatArray,
@@ -312,8 +312,10 @@ def _scan_worker(
 ) -> int:
     """Count worker i's eligible pairs; with ``fill`` also write their orders from ``found_order[at]`` on
     (in grid order), mark them in the bitset ``seen`` and their rounded metres in ``metres_of``."""
-    f_lo = int(np.searchsorted(forbidden, i * n_orders))
-    f_hi = int(np.searchsorted(forbidden, (i + 1) * n_orders))
+    f_lo = f_hi = 0
+    if forbidden.shape[0]:
+        f_lo = int(np.searchsorted(forbidden, i * n_orders))
+        f_hi = int(np.searchsorted(forbidden, (i + 1) * n_orders))
     if not fill:
         # Counting: when no pair needs a closer look (the usual case), the count is final.
         n, band = _gather(
@@ -357,7 +359,7 @@ def _lowest_bit(word: np.uint64) -> int:
     return int(_DEBRUIJN_INDEX[(low * _DEBRUIJN) >> np.uint64(58)])
 
 
-@kernel
+@inlined
 def _emit_ascending(
     found_order: IntArray, a: int, b: int, seen: UIntArray, metres_of: IntArray, metres: IntArray
 ) -> None:
