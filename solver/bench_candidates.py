@@ -155,6 +155,34 @@ def compile_times() -> list[str]:
     return rows
 
 
+MEMORY_PROBE = """
+import resource, sys
+sys.path.insert(0, {solver!r})
+from bench_candidates import city, load_baseline
+from pathlib import Path
+from gigstation.solver import candidates
+instance = city(Path({cache!r}))
+mod = load_baseline({revision!r})["candidates"] if {old!r} else candidates
+ix = mod.index_instance(instance)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+cand = mod.candidates(ix)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(len(cand), (after - before) / 1024, after / 1024)
+"""
+
+
+def memory(cache: Path, revision: str) -> list[str]:
+    """Peak resident memory added by candidate generation on the city, old and new, each in a fresh process."""
+    rows = []
+    for label, old in (("old", True), ("new", False)):
+        code = MEMORY_PROBE.format(solver=str(HERE), cache=str(cache), revision=revision, old=old)
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+        pairs, added, peak = out.stdout.split()
+        rows.append(f"| {label} | {int(pairs):,} | {float(added):,.0f} | {float(peak):,.0f} |")
+    return rows
+
+
 def main(argv: list[str]) -> int:
     """Print the old/new table (markdown) for the standard instances."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -163,8 +191,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--city", action="store_true", help="also the 100,000 x 30,000 city (generated, ~40 s)")
     parser.add_argument("--city-cache", type=Path, help="read / write the generated city here (.json.gz)")
     parser.add_argument("--compile-only", action="store_true", help="only numba's start-up times")
+    parser.add_argument("--memory-only", action="store_true", help="only the city's peak memory (needs --city-cache)")
     args = parser.parse_args(argv)
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.memory_only:
+        if args.city_cache is None:
+            parser.error("--memory-only needs --city-cache")
+        city(args.city_cache)
+        print("\n| city candidates | pairs | peak MB added | process peak MB |")
+        print("|---|---:|---:|---:|")
+        for row in memory(args.city_cache, args.baseline):
+            print(row, flush=True)
+        return 0
     if not args.compile_only:
         old = load_baseline(args.baseline)
         new = {"candidates": candidates, "pins": pins, "api": api}

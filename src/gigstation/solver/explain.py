@@ -58,8 +58,13 @@ def _reasons(ix: Indexed, orders: IntArray, taken_first: IntArray, taken: IntArr
     ]
 
 
-def _taken_by_order(ix: Indexed, worker: IntArray, order: IntArray) -> tuple[IntArray, IntArray]:
-    """Assigned workers grouped by order, each group ascending, as CSR (first, workers)."""
+def _taken_by_order(ix: Indexed, worker: IntArray, order: IntArray, orders: IntArray) -> tuple[IntArray, IntArray]:
+    """The workers assigned to ``orders``, grouped by order (CSR over all orders: first, workers),
+    each group ascending; other orders get empty groups."""
+    wanted = np.zeros(len(ix.orders), dtype=np.bool_)
+    wanted[orders] = True
+    mine = wanted[order]
+    worker, order = worker[mine], order[mine]
     perm = np.lexsort((worker, order))
     first = np.searchsorted(order[perm], np.arange(len(ix.orders) + 1, dtype=np.int64))
     return first.astype(np.int64), np.ascontiguousarray(worker[perm], dtype=np.int64)
@@ -83,7 +88,7 @@ def explain_unfilled(
     reasons: dict[int, Reason] = {}
     rest = short[~other_eligible[short]]
     if rest.size:
-        taken_first, taken = _taken_by_order(ix, assigned_worker, assigned_order)
+        taken_first, taken = _taken_by_order(ix, assigned_worker, assigned_order, rest)
         reasons = dict(zip(rest.tolist(), _reasons(ix, rest, taken_first, taken), strict=True))
     order_ids = ix.orders
     return [Unfilled(order_ids[j].id, int(missing[j]), reasons.get(j, "taken_by_other_orders")) for j in short.tolist()]
