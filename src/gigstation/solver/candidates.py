@@ -65,6 +65,9 @@ class SkillTable:
 
     names: list[str]
     order_code: IntArray
+    # Every skill any worker has, and keys code * n_workers + worker over those codes (sorted).
+    every: list[str]
+    worker_skill_key: IntArray
     worker_first: IntArray
     worker_code: IntArray
     skilled_first: IntArray
@@ -88,8 +91,6 @@ class Indexed:
     order_start: IntArray
     order_end: IntArray
     headcount: IntArray
-    workers_by_skill: dict[str, IntArray]
-    orders_by_skill: dict[str, IntArray]
     forbidden_keys: IntArray
     worker_trig: Trig
     order_trig: Trig
@@ -104,6 +105,22 @@ class Indexed:
     # chord beyond which it is beyond it for sure (see ``nearby``).
     worker_inner2: FloatArray
     worker_outer: FloatArray
+
+    @cached_property
+    def workers_by_skill(self) -> dict[str, IntArray]:
+        """Every worker skill -> its workers, ascending (built on first use: explanations of one
+        order and recommendations need it, a solve does not)."""
+        table, n_w = self.skills, max(len(self.workers), 1)
+        cuts = np.searchsorted(table.worker_skill_key, np.arange(len(table.every) + 1, dtype=np.int64) * n_w)
+        return {s: table.worker_skill_key[cuts[k] : cuts[k + 1]] % n_w for k, s in enumerate(table.every)}
+
+    @cached_property
+    def orders_by_skill(self) -> dict[str, IntArray]:
+        """Every order skill -> its orders, ascending (built on first use)."""
+        code = self.skills.order_code
+        by_code = np.argsort(code, kind="stable").astype(np.int64)
+        cuts = np.searchsorted(code[by_code], np.arange(len(self.skills.names) + 1))
+        return {s: by_code[cuts[k] : cuts[k + 1]] for k, s in enumerate(self.skills.names)}
 
     @cached_property
     def worker_index(self) -> dict[str, int]:
@@ -144,16 +161,14 @@ def _sorted_distinct(values: IntArray) -> IntArray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
 
 
-def _skill_table(workers: list[Worker], orders: list[Order]) -> tuple[SkillTable, dict[str, IntArray]]:
-    """Integer skill codes, and every worker skill's workers (ascending, duplicates dropped)."""
+def _skill_table(workers: list[Worker], orders: list[Order]) -> SkillTable:
+    """Integer skill codes (duplicates in a worker's list dropped)."""
     n_w = len(workers)
     flat = [s for w in workers for s in w.skills]
     owner = np.repeat(np.arange(n_w, dtype=np.int64), np.array([len(w.skills) for w in workers], dtype=np.int64))
     every = sorted(set(flat))
     every_code = {s: k for k, s in enumerate(every)}
     by_skill_key = _sorted_distinct(np.array([every_code[s] for s in flat], dtype=np.int64) * max(n_w, 1) + owner)
-    cuts = np.searchsorted(by_skill_key, np.arange(len(every) + 1, dtype=np.int64) * max(n_w, 1))
-    workers_by_skill = {s: by_skill_key[cuts[k] : cuts[k + 1]] % max(n_w, 1) for k, s in enumerate(every)}
 
     order_skills = [o.skill for o in orders]
     names = sorted(set(order_skills))
@@ -174,8 +189,10 @@ def _skill_table(workers: list[Worker], orders: list[Order]) -> tuple[SkillTable
         worker_code=kept_code[by_worker],
         skilled_first=skilled_first.astype(np.int64),
         skilled=kept_worker,
+        every=every,
+        worker_skill_key=by_skill_key,
     )
-    return table, workers_by_skill
+    return table
 
 
 def index_instance(instance: Instance) -> Indexed:
@@ -186,7 +203,7 @@ def index_instance(instance: Instance) -> Indexed:
     limit = np.array([w.max_distance_m for w in workers], dtype=np.float64)
     if cap is not None:
         limit = np.minimum(limit, cap)
-    skills, workers_by_skill = _skill_table(workers, orders)
+    skills = _skill_table(workers, orders)
     n_orders = max(len(orders), 1)
     forbidden = np.zeros(0, dtype=np.int64)
     if instance.forbidden:
@@ -222,9 +239,6 @@ def index_instance(instance: Instance) -> Indexed:
     worker_from, worker_until = worker_window
     order_start, order_end = order_window
     inner2, outer = _chord_bounds(limit)
-    names = skills.names
-    cuts = np.searchsorted(np.sort(skills.order_code, kind="stable"), np.arange(len(names) + 1))
-    by_code = np.argsort(skills.order_code, kind="stable")
     return Indexed(
         workers=workers,
         orders=orders,
@@ -239,8 +253,6 @@ def index_instance(instance: Instance) -> Indexed:
         order_start=order_start,
         order_end=order_end,
         headcount=np.array([o.headcount for o in orders], dtype=np.int64),
-        workers_by_skill=workers_by_skill,
-        orders_by_skill={s: by_code[cuts[k] : cuts[k + 1]].astype(np.int64) for k, s in enumerate(names)},
         forbidden_keys=forbidden,
         worker_trig=worker_trig,
         order_trig=order_trig,
