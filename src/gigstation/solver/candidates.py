@@ -2,7 +2,7 @@
 
 ``index_instance`` turns the instance's structs into arrays once (ids sorted, skills as
 integer codes, datetimes as integer microseconds). ``candidates`` buckets the orders
-by (3-D grid cell, skill) and runs a compiled count-then-fill kernel
+by (skill, 3-D grid cell) and runs a compiled count-then-fill kernel
 (``nearby.eligible_pairs``) that visits, for each worker and each of its skills, only
 the buckets within the worker's own reach, and filters there by time window, exact
 great-circle distance and forbids. The cost grows with the number of nearby skilled
