@@ -1,9 +1,31 @@
-"""The start-up warm-up solves its tiny instance through the dispatch path."""
+"""``warm_up`` leaves every kernel of a solve compiled (checked in a fresh process)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from gigstation.solver import solve
 from gigstation.solver.warm import _tiny, warm_up
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PROBE = """
+from gigstation.solver import moments, nearby
+from gigstation.solver.warm import warm_up
+kernels = (nearby.build_grid, nearby.eligible_pairs, nearby.other_workers_near, nearby.pair_distances,
+           moments._parse_rfc3339_list)
+print(sum(bool(k.signatures) for k in kernels), end=" ")
+warm_up()
+print(sum(bool(k.signatures) for k in kernels))
+"""
+
+
+def test_every_kernel_a_solve_calls_is_compiled_afterwards() -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "5"]
 
 
 def test_warm_up_solves_the_tiny_instance() -> None:

@@ -52,8 +52,10 @@ def build_solution(ix: Indexed, chosen: Chosen, mode: Mode, started: float, cand
     """Turn chosen index pairs into a sorted ``Solution`` with reasons for empty slots."""
     perm = np.lexsort((chosen.worker, chosen.order))
     worker, order, dist = chosen.worker[perm], chosen.order[perm], chosen.distance_m[perm]
+    # Ids from flat lists: reaching each struct's attribute in random order costs twice as much.
+    worker_ids, order_ids = [w.id for w in ix.workers], [o.id for o in ix.orders]
     assignments = [
-        Assignment(worker_id=ix.workers[w].id, order_id=ix.orders[o].id, distance_m=d)
+        Assignment(worker_ids[w], order_ids[o], d)
         for w, o, d in zip(worker.tolist(), order.tolist(), dist.tolist(), strict=True)
     ]
     objective = Objective(

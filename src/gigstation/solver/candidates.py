@@ -1,25 +1,44 @@
 """Eligible (worker, order) pairs, generated without looking at every pair.
 
-Workers are bucketed by skill and, within a skill, by the power of two of their
-distance limit; each bucket is a KD-tree over 3-D unit vectors, queried against the
-orders of that skill with the bucket's largest limit as the radius. Only pairs the tree
-returns are filtered, vectorised, by time window, exact great-circle distance and
-forbids, so the cost grows with the number of nearby skilled pairs rather than with
-workers x orders. The limit classes bound the wasted radius to a factor of two.
+``index_instance`` turns the instance's structs into arrays once (ids sorted, skills as
+integer codes, datetimes as integer microseconds). ``candidates`` buckets the orders
+by (skill, 3-D grid cell) and runs a compiled count-then-fill kernel
+(``nearby.eligible_pairs``) that visits, for each worker and each of its skills, only
+the buckets within the worker's own reach, and filters there by time window, exact
+great-circle distance and forbids. The cost grows with the number of nearby skilled
+pairs rather than with workers x orders.
+
+Pairs are returned in (worker, order) order: grouped by worker index ascending, and
+within a worker by order index ascending (the order ``np.lexsort((order, worker))``
+gives), whatever the grid. Distances are the ones ``distance.great_circle_pairs``
+gives, rounded half to even (``np.rint``), bit for bit as before.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from functools import cached_property
+from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
-from gigstation.solver.distance import EARTH_RADIUS_M, Trig, great_circle_pairs, unit_vectors
+from gigstation.solver.distance import EARTH_RADIUS_M, Trig, great_circle_pairs
 from gigstation.solver.models import Instance, Order, Worker
+from gigstation.solver.moments import micros_since_epoch
+from gigstation.solver.nearby import (
+    COS_LAT,
+    COS_LON,
+    GEO_ROWS,
+    SIN_LAT,
+    SIN_LON,
+    X,
+    Y,
+    Z,
+    build_grid,
+    eligible_pairs,
+)
 
 __all__ = ["Candidates", "Indexed", "PairStatus", "candidates", "check_pairs", "index_instance"]
 
@@ -27,36 +46,40 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Below this many workers in a skill bucket, one KD-tree beats several limit classes.
-_SPLIT_CLASSES_FROM = 1000
-
-
-def _micros(moment: datetime) -> int:
-    # Integer microseconds. A float timestamp has ~0.2 us resolution in this century, so
-    # rounding it is exact and several times cheaper than timedelta arithmetic.
-    return round(moment.timestamp() * 1_000_000)
-
-
-def _micros_array(moments: list[datetime]) -> IntArray:
-    """``_micros`` of each moment; windows repeat (whole hours), so each distinct one is converted once."""
-    seen: dict[datetime, int] = {}
-    out = []
-    for moment in moments:
-        value = seen.get(moment)
-        if value is None:
-            value = seen[moment] = _micros(moment)
-        out.append(value)
-    return np.array(out, dtype=np.int64)
+# Grid cells are this fraction of the largest reach: smaller cells waste less of the
+# searched cube on pairs beyond reach, but each worker then visits more (often empty)
+# buckets. Measured on the standard instances (solver/CANDIDATES.md).
+_CELL_OF_REACH = 1.0
+# At most this many (cell, skill) buckets (8 bytes each); wider instances get larger cells.
+_MAX_BUCKETS = 1 << 22
+# Chord thresholds are widened by this much (relative, and absolute on the unit sphere:
+# 6 micrometres), far above the ~1e-15 error of a chord or of an exact distance.
+_REL_MARGIN = 1e-9
+_ABS_MARGIN = 1e-12
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class SkillTable:
+    """Skills as integer codes: the order skills ``names``, each worker's codes as CSR, and
+    the workers of each code (ascending)."""
+
+    names: list[str]
+    order_code: IntArray
+    # Every skill any worker has, and keys code * n_workers + worker over those codes (sorted).
+    every: list[str]
+    worker_skill_key: IntArray
+    worker_first: IntArray
+    worker_code: IntArray
+    skilled_first: IntArray
+    skilled: IntArray
+
+
+@dataclass(frozen=True, eq=False)
 class Indexed:
     """An instance sorted by id and laid out as arrays; index i means the i-th sorted id."""
 
     workers: list[Worker]
     orders: list[Order]
-    worker_index: dict[str, int]
-    order_index: dict[str, int]
     worker_lat: FloatArray
     worker_lon: FloatArray
     worker_from: IntArray
@@ -68,69 +91,184 @@ class Indexed:
     order_start: IntArray
     order_end: IntArray
     headcount: IntArray
-    workers_by_skill: dict[str, IntArray]
-    orders_by_skill: dict[str, IntArray]
     forbidden_keys: IntArray
     worker_trig: Trig
     order_trig: Trig
+    skills: SkillTable
+    # Kernel layouts (see ``nearby``): GEO rows (unit vector, sines, cosines), WINDOW rows
+    # (opens, closes: available from / until, starts / ends).
+    worker_geo: FloatArray
+    worker_window: IntArray
+    order_geo: FloatArray
+    order_window: IntArray
+    # Squared chord below which a pair is within the worker's limit for sure, and the
+    # chord beyond which it is beyond it for sure (see ``nearby``).
+    worker_inner2: FloatArray
+    worker_outer: FloatArray
+
+    @cached_property
+    def workers_by_skill(self) -> dict[str, IntArray]:
+        """Every worker skill -> its workers, ascending (built on first use: explanations of one
+        order and recommendations need it, a solve does not)."""
+        table, n_w = self.skills, max(len(self.workers), 1)
+        cuts = np.searchsorted(table.worker_skill_key, np.arange(len(table.every) + 1, dtype=np.int64) * n_w)
+        return {s: table.worker_skill_key[cuts[k] : cuts[k + 1]] % n_w for k, s in enumerate(table.every)}
+
+    @cached_property
+    def orders_by_skill(self) -> dict[str, IntArray]:
+        """Every order skill -> its orders, ascending (built on first use)."""
+        code = self.skills.order_code
+        by_code = np.argsort(code, kind="stable").astype(np.int64)
+        cuts = np.searchsorted(code[by_code], np.arange(len(self.skills.names) + 1))
+        return {s: by_code[cuts[k] : cuts[k + 1]] for k, s in enumerate(self.skills.names)}
+
+    @cached_property
+    def worker_index(self) -> dict[str, int]:
+        """Worker id -> index (built on first use: pins, forbids and recommendations need it)."""
+        return {w.id: i for i, w in enumerate(self.workers)}
+
+    @cached_property
+    def order_index(self) -> dict[str, int]:
+        """Order id -> index (built on first use)."""
+        return {o.id: j for j, o in enumerate(self.orders)}
 
     def pair_keys(self, worker: IntArray, order: IntArray) -> IntArray:
         """One int64 per pair, for set operations on pairs."""
         return worker.astype(np.int64) * max(len(self.orders), 1) + order.astype(np.int64)
 
 
+def _chord_bounds(limit: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per limit (metres): the squared chord surely inside it (-1: none) and the chord surely beyond it."""
+    chord = 2.0 * np.sin(np.minimum(limit / EARTH_RADIUS_M, np.pi) / 2.0)
+    inner = chord * (1.0 - _REL_MARGIN) - _ABS_MARGIN
+    inner2 = np.where(inner > 0.0, inner * inner, -1.0)
+    return inner2, chord * (1.0 + _REL_MARGIN) + _ABS_MARGIN
+
+
+def _geo(lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, Trig]:
+    """GEO rows for points in degrees, and a ``Trig`` whose arrays are views of its rows."""
+    trig = Trig.of(lat, lon)
+    geo = np.empty((GEO_ROWS, lat.shape[0]), dtype=np.float64)
+    geo[SIN_LAT], geo[COS_LAT], geo[SIN_LON], geo[COS_LON] = trig.sin_lat, trig.cos_lat, trig.sin_lon, trig.cos_lon
+    # The unit vector from the same sines and cosines the exact distance uses.
+    geo[X], geo[Y], geo[Z] = trig.cos_lat * trig.cos_lon, trig.cos_lat * trig.sin_lon, trig.sin_lat
+    return geo, Trig(geo[SIN_LAT], geo[COS_LAT], geo[SIN_LON], geo[COS_LON])
+
+
+def _sorted_distinct(values: IntArray) -> IntArray:
+    """``np.unique`` by sorting: numpy 2's hashing unique took 1 s on the city's 180,000 keys."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
+
+
+def _skill_table(workers: list[Worker], orders: list[Order]) -> SkillTable:
+    """Integer skill codes (duplicates in a worker's list dropped)."""
+    n_w = len(workers)
+    flat = [s for w in workers for s in w.skills]
+    owner = np.repeat(np.arange(n_w, dtype=np.int64), np.array([len(w.skills) for w in workers], dtype=np.int64))
+    every = sorted(set(flat))
+    every_code = {s: k for k, s in enumerate(every)}
+    by_skill_key = _sorted_distinct(np.array([every_code[s] for s in flat], dtype=np.int64) * max(n_w, 1) + owner)
+
+    order_skills = [o.skill for o in orders]
+    names = sorted(set(order_skills))
+    code = {s: k for k, s in enumerate(names)}
+    # Worker skills no order asks for get no code; order skills no worker has get no workers.
+    to_code = np.array([code.get(s, -1) for s in every], dtype=np.int64)
+    skill_of_key = to_code[by_skill_key // max(n_w, 1)] if by_skill_key.size else by_skill_key
+    kept = by_skill_key[skill_of_key >= 0]
+    kept_code, kept_worker = skill_of_key[skill_of_key >= 0], kept % max(n_w, 1)
+    # kept is sorted by (every-code, worker) and to_code is increasing, so by (code, worker).
+    skilled_first = np.searchsorted(kept_code, np.arange(len(names) + 1, dtype=np.int64))
+    by_worker = np.lexsort((kept_code, kept_worker))
+    worker_first = np.searchsorted(kept_worker[by_worker], np.arange(n_w + 1, dtype=np.int64))
+    table = SkillTable(
+        names=names,
+        order_code=np.array([code[s] for s in order_skills], dtype=np.int64),
+        worker_first=worker_first.astype(np.int64),
+        worker_code=kept_code[by_worker],
+        skilled_first=skilled_first.astype(np.int64),
+        skilled=kept_worker,
+        every=every,
+        worker_skill_key=by_skill_key,
+    )
+    return table
+
+
 def index_instance(instance: Instance) -> Indexed:
     """Sort an instance by id and extract the arrays the solver works on."""
-    workers = sorted(instance.workers, key=lambda w: w.id)
-    orders = sorted(instance.orders, key=lambda o: o.id)
+    workers = sorted(instance.workers, key=attrgetter("id"))
+    orders = sorted(instance.orders, key=attrgetter("id"))
     cap = instance.params.max_distance_m
     limit = np.array([w.max_distance_m for w in workers], dtype=np.float64)
     if cap is not None:
         limit = np.minimum(limit, cap)
-    by_skill: defaultdict[str, list[int]] = defaultdict(list)
-    for i, w in enumerate(workers):
-        for skill in sorted(set(w.skills)):
-            by_skill[skill].append(i)
-    orders_skill: defaultdict[str, list[int]] = defaultdict(list)
-    for j, o in enumerate(orders):
-        orders_skill[o.skill].append(j)
-    worker_index = {w.id: i for i, w in enumerate(workers)}
-    order_index = {o.id: j for j, o in enumerate(orders)}
-    known = [
-        (worker_index[p.worker_id], order_index[p.order_id])
-        for p in instance.forbidden
-        # Forbids naming absent workers or orders cannot matter; dispatch may send stale ones.
-        if p.worker_id in worker_index and p.order_id in order_index
-    ]
+    skills = _skill_table(workers, orders)
     n_orders = max(len(orders), 1)
-    forbidden = np.unique(np.array([w * n_orders + o for w, o in known], dtype=np.int64))
+    forbidden = np.zeros(0, dtype=np.int64)
+    if instance.forbidden:
+        worker_index = {w.id: i for i, w in enumerate(workers)}
+        order_index = {o.id: j for j, o in enumerate(orders)}
+        forbidden = _sorted_distinct(
+            np.array(
+                [
+                    worker_index[p.worker_id] * n_orders + order_index[p.order_id]
+                    for p in instance.forbidden
+                    # Forbids naming absent workers or orders cannot matter; dispatch may send stale ones.
+                    if p.worker_id in worker_index and p.order_id in order_index
+                ],
+                dtype=np.int64,
+            )
+        )
+    worker_lat = np.array([w.lat for w in workers], dtype=np.float64)
+    worker_lon = np.array([w.lon for w in workers], dtype=np.float64)
+    order_lat = np.array([o.lat for o in orders], dtype=np.float64)
+    order_lon = np.array([o.lon for o in orders], dtype=np.float64)
+    worker_geo, worker_trig = _geo(worker_lat, worker_lon)
+    order_geo, order_trig = _geo(order_lat, order_lon)
+    # One conversion for all four lists: a call costs more than a few hundred datetimes.
+    n_w, n_o = len(workers), len(orders)
+    moments = micros_since_epoch(
+        [w.available_from for w in workers]
+        + [w.available_until for w in workers]
+        + [o.starts_at for o in orders]
+        + [o.ends_at for o in orders]
+    )
+    worker_window = moments[: 2 * n_w].reshape(2, n_w)
+    order_window = moments[2 * n_w :].reshape(2, n_o)
+    worker_from, worker_until = worker_window
+    order_start, order_end = order_window
+    inner2, outer = _chord_bounds(limit)
     return Indexed(
         workers=workers,
         orders=orders,
-        worker_index=worker_index,
-        order_index=order_index,
-        worker_lat=np.array([w.lat for w in workers], dtype=np.float64),
-        worker_lon=np.array([w.lon for w in workers], dtype=np.float64),
-        worker_from=_micros_array([w.available_from for w in workers]),
-        worker_until=_micros_array([w.available_until for w in workers]),
+        worker_lat=worker_lat,
+        worker_lon=worker_lon,
+        worker_from=worker_from,
+        worker_until=worker_until,
         worker_limit=limit,
         worker_priority=np.array([w.priority for w in workers], dtype=np.int64),
-        order_lat=np.array([o.lat for o in orders], dtype=np.float64),
-        order_lon=np.array([o.lon for o in orders], dtype=np.float64),
-        order_start=_micros_array([o.starts_at for o in orders]),
-        order_end=_micros_array([o.ends_at for o in orders]),
+        order_lat=order_lat,
+        order_lon=order_lon,
+        order_start=order_start,
+        order_end=order_end,
         headcount=np.array([o.headcount for o in orders], dtype=np.int64),
-        workers_by_skill={k: np.array(v, dtype=np.int64) for k, v in by_skill.items()},
-        orders_by_skill={k: np.array(v, dtype=np.int64) for k, v in orders_skill.items()},
         forbidden_keys=forbidden,
-        worker_trig=Trig.of([w.lat for w in workers], [w.lon for w in workers]),
-        order_trig=Trig.of([o.lat for o in orders], [o.lon for o in orders]),
+        worker_trig=worker_trig,
+        order_trig=order_trig,
+        skills=skills,
+        worker_geo=worker_geo,
+        worker_window=worker_window,
+        order_geo=order_geo,
+        order_window=order_window,
+        worker_inner2=inner2,
+        worker_outer=outer,
     )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Candidates:
-    """Eligible pairs as parallel arrays; ``distance_m`` is rounded once, here."""
+    """Eligible pairs as parallel arrays in (worker, order) order; ``distance_m`` is rounded once, here."""
 
     worker: IntArray
     order: IntArray
@@ -140,83 +278,62 @@ class Candidates:
         return int(self.worker.shape[0])
 
 
-def _chord(radius_m: float) -> float:
-    angle = min(radius_m / EARTH_RADIUS_M, np.pi)
-    # Inflate slightly so float error in the tree never drops a pair the exact test keeps.
-    return float(2.0 * np.sin(angle / 2.0) * (1.0 + 1e-9) + 1e-12)
+class Grid(NamedTuple):
+    """Orders bucketed for ``nearby.eligible_pairs``; ``geo`` / ``window`` are in bucket order."""
+
+    lo: FloatArray
+    cell: float
+    dims: IntArray
+    start: IntArray
+    perm: IntArray
+    geo: FloatArray
+    window: IntArray
 
 
-def _filter(ix: Indexed, worker: IntArray, order: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
-    """Keep pairs that fit the time window, the distance limits and are not forbidden."""
-    keep = (ix.worker_from[worker] <= ix.order_start[order]) & (ix.order_end[order] <= ix.worker_until[worker])
-    if ix.forbidden_keys.size:
-        keep &= ~np.isin(ix.pair_keys(worker, order), ix.forbidden_keys)
-    worker, order = worker[keep], order[keep]
-    dist = great_circle_pairs(ix.worker_trig, worker, ix.order_trig, order)
-    near = dist <= ix.worker_limit[worker]
-    return worker[near], order[near], dist[near]
-
-
-# Up to this many same-skill pairs, testing them all beats building KD-trees.
-_DENSE_PAIRS = 300_000
-
-
-def _dense(ix: Indexed, skills: list[str]) -> Candidates:
-    """Every same-skill pair tested directly (small instances): one vectorised filter."""
-    parts_w: list[IntArray] = []
-    parts_o: list[IntArray] = []
-    for skill in skills:
-        skilled, orders = ix.workers_by_skill[skill], ix.orders_by_skill[skill]
-        parts_w.append(np.repeat(skilled, orders.shape[0]))
-        parts_o.append(np.tile(orders, skilled.shape[0]))
-    w, o, d = _filter(ix, np.concatenate(parts_w), np.concatenate(parts_o))
-    return Candidates(
-        worker=w.astype(np.int64, copy=False),
-        order=o.astype(np.int64, copy=False),
-        distance_m=np.rint(d).astype(np.int64),
-    )
+def _grid(ix: Indexed) -> Grid | None:
+    """Orders bucketed by (skill, cell), cells a fraction of the largest worker reach; None if no pair can exist."""
+    skills = ix.skills
+    has_skill = np.diff(skills.worker_first) > 0
+    if not has_skill.any() or not len(ix.orders):
+        return None
+    xyz = ix.order_geo[X : Z + 1]
+    lo, hi = xyz.min(axis=1), xyz.max(axis=1)
+    n_skills = max(len(skills.names), 1)
+    cell = max(float(ix.worker_outer[has_skill].max()) * _CELL_OF_REACH, 1e-9)
+    extent = np.maximum(hi - lo, 0.0)
+    while float(np.prod(np.floor(extent / cell) + 1.0)) * n_skills > _MAX_BUCKETS:
+        cell *= 1.25
+    dims = (np.floor(extent / cell) + 1.0).astype(np.int64)
+    start, perm = build_grid(ix.order_geo, skills.order_code, lo, 1.0 / cell, dims, n_skills)
+    return Grid(lo, cell, dims, start, perm, ix.order_geo[:, perm], ix.order_window[:, perm])
 
 
 def candidates(ix: Indexed) -> Candidates:
-    """Every eligible pair: small instances by testing every same-skill pair (ordered by skill,
-    then worker), others by skill, then limit class, then KD-tree order."""
-    skills = [k for k in sorted(ix.orders_by_skill) if k in ix.workers_by_skill]
-    same_skill = sum(ix.workers_by_skill[k].shape[0] * ix.orders_by_skill[k].shape[0] for k in skills)
-    if 0 < same_skill <= _DENSE_PAIRS:
-        return _dense(ix, skills)
-    worker_xyz = unit_vectors(ix.worker_lat, ix.worker_lon)
-    order_xyz = unit_vectors(ix.order_lat, ix.order_lon)
-    parts_w: list[IntArray] = []
-    parts_o: list[IntArray] = []
-    parts_d: list[FloatArray] = []
-    for skill in sorted(ix.orders_by_skill):
-        skilled = ix.workers_by_skill.get(skill)
-        if skilled is None:
-            continue
-        orders = ix.orders_by_skill[skill]
-        order_tree = cKDTree(order_xyz[orders])
-        limits = ix.worker_limit[skilled]
-        klass = np.ceil(np.log2(np.maximum(limits, 1.0))).astype(np.int64)
-        if skilled.shape[0] < _SPLIT_CLASSES_FROM:
-            klass[:] = 0
-        for k in np.unique(klass):
-            members = skilled[klass == k]
-            radius = float(ix.worker_limit[members].max())
-            tree = cKDTree(worker_xyz[members])
-            near = order_tree.sparse_distance_matrix(tree, _chord(radius), output_type="ndarray")
-            w, o, d = _filter(ix, members[near["j"]], orders[near["i"]])
-            parts_w.append(w)
-            parts_o.append(o)
-            parts_d.append(d)
-    if not parts_w:
+    """Every eligible pair, in (worker, order) order (see the module docstring)."""
+    grid = _grid(ix)
+    if grid is None:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
-    return Candidates(
-        # copy=False: the parts are int64 already, so a city does not hold two copies.
-        worker=np.concatenate(parts_w).astype(np.int64, copy=False),
-        order=np.concatenate(parts_o).astype(np.int64, copy=False),
-        distance_m=np.rint(np.concatenate(parts_d)).astype(np.int64),
+    worker, order, metres = eligible_pairs(
+        ix.worker_geo,
+        ix.worker_window,
+        ix.worker_limit,
+        ix.worker_inner2,
+        ix.worker_outer,
+        ix.skills.worker_first,
+        ix.skills.worker_code,
+        grid.lo,
+        grid.cell,
+        grid.dims,
+        grid.start,
+        grid.perm,
+        grid.geo,
+        grid.window,
+        ix.forbidden_keys,
+        max(len(ix.orders), 1),
+        EARTH_RADIUS_M,
     )
+    return Candidates(worker=worker, order=order, distance_m=metres)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -241,6 +358,7 @@ def check_pairs(ix: Indexed, worker: IntArray, order: IntArray, *, skill_known: 
     ``skill_known`` skips the per-pair skill test when the caller took the workers from
     the order's skill bucket (the test is a Python loop).
     """
+    worker, order = worker.astype(np.int64, copy=False), order.astype(np.int64, copy=False)
     if skill_known:
         skilled = np.ones(worker.shape[0], dtype=np.bool_)
     else:

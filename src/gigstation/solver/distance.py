@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from gigstation.solver.nearby import pair_distances
+
 __all__ = ["EARTH_RADIUS_M", "Trig", "great_circle_m", "great_circle_pairs", "unit_vectors"]
 
 #: geopy.distance.EARTH_RADIUS (6371.009 km, the IUGG mean radius), in metres.
@@ -57,13 +59,19 @@ class Trig:
         return cls(np.sin(phi), np.cos(phi), np.sin(lam), np.cos(lam))
 
 
-def great_circle_pairs(a: Trig, ia: npt.NDArray[np.int64], b: Trig, ib: npt.NDArray[np.int64]) -> FloatArray:
-    """``great_circle_m`` for pairs (a[ia], b[ib]); the longitude difference comes from angle-sum identities."""
-    sin1, cos1 = a.sin_lat[ia], a.cos_lat[ia]
-    sin2, cos2 = b.sin_lat[ib], b.cos_lat[ib]
-    sl1, cl1, sl2, cl2 = a.sin_lon[ia], a.cos_lon[ia], b.sin_lon[ib], b.cos_lon[ib]
-    cos_dl = cl2 * cl1 + sl2 * sl1
-    sin_dl = sl2 * cl1 - cl2 * sl1
-    y = np.hypot(cos2 * sin_dl, cos1 * sin2 - sin1 * cos2 * cos_dl)
-    x = sin1 * sin2 + cos1 * cos2 * cos_dl
-    return np.asarray(EARTH_RADIUS_M * np.arctan2(y, x), dtype=np.float64)
+def great_circle_pairs(a: Trig, ia: npt.ArrayLike, b: Trig, ib: npt.ArrayLike) -> FloatArray:
+    """``great_circle_m`` for pairs (a[ia], b[ib]); the longitude difference comes from angle-sum identities.
+
+    Compiled (``nearby.arc_m``, the one formula candidate generation also uses):
+
+        cos_dl = cos_lon2 cos_lon1 + sin_lon2 sin_lon1
+        sin_dl = sin_lon2 cos_lon1 - cos_lon2 sin_lon1
+        y = hypot(cos_lat2 sin_dl, cos_lat1 sin_lat2 - sin_lat1 cos_lat2 cos_dl)
+        x = sin_lat1 sin_lat2 + cos_lat1 cos_lat2 cos_dl
+        metres = EARTH_RADIUS_M atan2(y, x)
+    """
+    return pair_distances(
+        a.sin_lat, a.cos_lat, a.sin_lon, a.cos_lon, np.ascontiguousarray(ia, dtype=np.int64),
+        b.sin_lat, b.cos_lat, b.sin_lon, b.cos_lon, np.ascontiguousarray(ib, dtype=np.int64),
+        EARTH_RADIUS_M,
+    )  # fmt: skip
