@@ -8,21 +8,26 @@ instead keeps node prices p that are epsilon-optimal (every residual arc's reduc
 c + p(tail) - p(head) >= -eps) and divides eps by ``ALPHA`` per phase, so a whole
 cluster's prices fall together.
 
-A phase (``_refine``) starts from the previous prices with every worker unassigned
-(excess 1). Orders priced more than eps below t must be full at the end (their arc to t
-is saturated up front, a deficit of ``cap``); cheaper ones may keep free slots. Active
-nodes are discharged from a FIFO queue:
+A phase (``_refine``) starts from the previous prices and flow: a worker whose choice
+is still eps-optimal at the new eps keeps it (``warm``; Goldberg-Kennedy unassign every
+worker instead, kept as an option), the others start unassigned (excess 1). An order
+priced more than eps below t must be full at the end (its arc to t saturated: a
+deficit); one priced more than eps above t must push its workers on. Active nodes are
+discharged from a FIFO queue:
 
-* a worker does the *double push*: it takes the order with the best b = p(o) - c
-  (or t, the unassigned option, with b = p(t) - N) and drops its own price to the
-  second best b minus eps (the auction bid), in one scan of its pairs;
-* an order with more workers than it keeps pushes the unit back to the worker whose
-  arc is most admissible (or to t when a slot is free), relabelling itself first
-  when none is admissible: p(o) = best b - eps (price lowered as far as allowed);
+* a worker does the *double push*: it takes the option with the best b = p(o) - c
+  (or t, the unassigned option, b = p(t) - N) and drops its own price to the second
+  best b minus eps (the auction bid); the best two come from a cached best-K list
+  (``csa_arcs.best_two``), so most discharges read K pairs, not all of them;
+* the order it joined, if now over what it keeps, pushes a unit back at once (the
+  second push) to the worker whose arc is most admissible, or to t while a slot is
+  free, relabelling itself first when none is admissible: p(o) = best b - eps;
 * t, when the expensive orders demand more workers than exist (or a worker chose to
-  stay unassigned while t had no deficit left), returns units to the filled order or
-  unassigned worker with the best b, relabelling itself the same way. Its scan is over
-  all nodes, but it is rarely active: its deficit is every worker not in a full order.
+  stay unassigned once t's deficit is used up), returns units to the filled order or
+  unassigned worker with the best b, read from a lazy max-heap (``csa_arcs.t_offer``).
+
+Global price updates (``csa_prices``) can run every ``update_every`` worker discharges;
+they cut discharges by a third on the district but cost more than they saved there.
 
 Costs are multiplied by n + 1 (n nodes), so the last phase at eps = 1 leaves a flow
 that is optimal for the original costs (an eps-optimal flow with eps < 1 / n is).
@@ -36,7 +41,9 @@ import numpy as np
 import numpy.typing as npt
 
 from gigstation.solver._jit import jit
-from gigstation.solver.ssp import heap_pop, heap_push
+from gigstation.solver.csa_arcs import NEG, best_two, t_arc_value, t_offer
+from gigstation.solver.csa_prices import global_price_update
+from gigstation.solver.ssp import grouped, heap_pop, heap_push
 
 __all__ = ["ALPHA", "cost_scaling_assignment"]
 
@@ -44,7 +51,7 @@ IntArray = npt.NDArray[np.int64]
 
 ALPHA = 8
 K_BEST = 4
-_NEG = np.iinfo(np.int64).min // 4
+_NEG = NEG
 
 
 @jit
@@ -54,30 +61,6 @@ def _enqueue(queue: IntArray, queued: npt.NDArray[np.bool_], tail: int, node: in
         queue[tail % queue.shape[0]] = node
         tail += 1
     return tail
-
-
-@jit
-def _t_arc_value(node: int, n_w: int, price: IntArray, chosen: IntArray, sink_flow: IntArray, null_cost: int) -> int:
-    """b of t's residual arc to ``node`` (p(node) - arc cost), or _NEG when there is none."""
-    if node < n_w:
-        return price[node] + null_cost if chosen[node] == -2 else _NEG
-    return price[node] if sink_flow[node - n_w] > 0 else _NEG
-
-
-@jit
-def _t_offer(
-    node: int, n_w: int, price: IntArray, chosen: IntArray, sink_flow: IntArray, null_cost: int,
-    t_key: IntArray, t_node: IntArray, t_size: IntArray,
-) -> None:
-    """Record that t has an arc to ``node`` (a max-heap on b, stale entries dropped when popped)."""
-    if t_size[0] == t_key.shape[0]:
-        # Full of stale entries: rebuild from the arcs that exist now.
-        t_size[0] = 0
-        for x in range(n_w + sink_flow.shape[0]):
-            b = _t_arc_value(x, n_w, price, chosen, sink_flow, null_cost)
-            if b > _NEG:
-                t_size[0] = heap_push(t_key, t_node, t_size[0], -b, x)
-    t_size[0] = heap_push(t_key, t_node, t_size[0], -(_t_arc_value(node, n_w, price, chosen, sink_flow, null_cost)), node)
 
 
 @jit
@@ -123,7 +106,7 @@ def _discharge_order(
             moved = min(fill[o] - sink_flow[o], cap[o] - sink_flow[o])
             sink_flow[o] += moved
             excess_t += moved
-            _t_offer(node, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
+            t_offer(node, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
             if excess_t > 0:
                 tail = _enqueue(queue, queued, tail, t)
             continue
@@ -133,78 +116,6 @@ def _discharge_order(
         chosen[wx] = -1
         tail = _enqueue(queue, queued, tail, wx)
     return tail, excess_t
-
-
-@jit
-def _best_two(
-    w: int,
-    n_w: int,
-    start: IntArray,
-    pair_order: IntArray,
-    cost: IntArray,
-    price: IntArray,
-    null_value: int,
-    kbest: IntArray,
-    threshold: IntArray,
-    counters: IntArray,
-) -> tuple[int, int, int]:
-    """Best b (pair position, -2 for unassigned) and second best b over w's options.
-
-    Goldberg-Kennedy's k-best lists: prices only fall, so b = p(o) - c only falls, and
-    the pairs left out of w's cached K best were worth at most ``threshold[w]`` at the
-    last full scan. When the cached pairs' current second best is still at least that,
-    they hold the true best two; otherwise the pairs are scanned again.
-    """
-    k_size = kbest.shape[1]
-    if kbest[w, 0] >= 0:
-        best, best_e, second = null_value, -2, _NEG
-        for i in range(k_size):
-            k = kbest[w, i]
-            if k < 0:
-                break
-            b = price[n_w + pair_order[k]] - cost[k]
-            if b > best:
-                second, best, best_e = best, b, k
-            elif b > second:
-                second = b
-        counters[1] += k_size + 1
-        if second >= threshold[w]:
-            return best, best_e, second
-    # Full scan, keeping the K best pairs (sorted, best first) and the best value left out.
-    top_b = np.full(k_size, _NEG, dtype=np.int64)
-    top_k = np.full(k_size, -1, dtype=np.int64)
-    rest = _NEG
-    for k in range(start[w], start[w + 1]):
-        b = price[n_w + pair_order[k]] - cost[k]
-        if b <= top_b[k_size - 1]:
-            if b > rest:
-                rest = b
-            continue
-        if top_k[k_size - 1] >= 0 and top_b[k_size - 1] > rest:
-            rest = top_b[k_size - 1]
-        i = k_size - 1
-        while i > 0 and top_b[i - 1] < b:
-            top_b[i] = top_b[i - 1]
-            top_k[i] = top_k[i - 1]
-            i -= 1
-        top_b[i] = b
-        top_k[i] = k
-    counters[1] += start[w + 1] - start[w] + 1
-    for i in range(k_size):
-        kbest[w, i] = top_k[i]
-    threshold[w] = rest
-    best, best_e, second = null_value, -2, _NEG
-    for i in range(k_size):
-        if top_k[i] < 0:
-            break
-        b = top_b[i]
-        if b > best:
-            second, best, best_e = best, b, top_k[i]
-        elif b > second:
-            second = b
-    if rest > second:
-        second = rest  # cannot happen (rest <= every cached b), kept for safety of the bid
-    return best, best_e, second
 
 
 @jit
@@ -225,6 +136,15 @@ def _refine(
     max_work: int,
     kbest: IntArray,
     threshold: IntArray,
+    pair_worker: IntArray,
+    order_start: IntArray,
+    order_pairs: IntArray,
+    update_every: int,
+    warm: bool,
+    previous_eps: int,
+    heap_key: IntArray,
+    heap_node: IntArray,
+    dist: IntArray,
 ) -> bool:
     """One eps phase in place; False when the work budget ran out first.
 
@@ -244,18 +164,59 @@ def _refine(
     t_key = np.empty(2 * n, dtype=np.int64)
     t_node = np.empty(2 * n, dtype=np.int64)
     t_size = np.zeros(1, dtype=np.int64)
+    if not warm:
+        # Goldberg-Kennedy's refine: every worker starts the phase unassigned.
+        for w in range(n_w):
+            if chosen[w] != -1:
+                price[w] += previous_eps  # no flow out of w now: its arcs must be non-negative again
+            chosen[w] = -1
+    # Keep every worker whose choice is still eps-optimal at the new eps (and the flow
+    # it carries); the others start the phase unassigned.
+    fill[:] = 0
+    for w in range(n_w):
+        k = chosen[w]
+        if k == -1:
+            tail = _enqueue(queue, queued, tail, w)
+            continue
+        mine = price[t] - null_cost if k == -2 else price[n_w + pair_order[k]] - cost[k]
+        # An upper bound on the best other option: the cached pairs now, the rest as last scanned.
+        other = threshold[w] if k == -2 else max(threshold[w], price[t] - null_cost)
+        for i in range(kbest.shape[1]):
+            kk = kbest[w, i]
+            if kk < 0:
+                break
+            if kk != k:
+                other = max(other, price[n_w + pair_order[kk]] - cost[kk])
+        if other <= mine + 2 * eps:
+            price[w] = mine + eps
+            if k >= 0:
+                o = pair_order[k]
+                slot_worker[slot_start[o] + fill[o]] = w
+                fill[o] += 1
+            else:
+                excess_t += 1
+                t_offer(w, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
+        else:
+            chosen[w] = -1
+            price[w] = max(other, mine)  # every arc out of w non-negative
+            tail = _enqueue(queue, queued, tail, w)
     for o in range(n_o):
-        fill[o] = 0
-        # An order priced below t by more than eps cannot keep a free slot: it must be filled.
-        sink_flow[o] = cap[o] if price[n_w + o] < price[t] - eps else 0
+        # An order priced below t by more than eps cannot keep a free slot (it must be filled);
+        # one priced above t by more than eps cannot keep a worker (it must push them on).
+        if price[n_w + o] < price[t] - eps:
+            sink_flow[o] = cap[o]
+        elif price[n_w + o] > price[t] + eps:
+            sink_flow[o] = 0
+        else:
+            sink_flow[o] = fill[o]
         excess_t += sink_flow[o]
         if sink_flow[o] > 0:
-            _t_offer(n_w + o, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
-    for w in range(n_w):
-        chosen[w] = -1
-        tail = _enqueue(queue, queued, tail, w)
+            t_offer(n_w + o, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
+        if fill[o] > sink_flow[o]:
+            tail = _enqueue(queue, queued, tail, n_w + o)
     if excess_t > 0:
         tail = _enqueue(queue, queued, tail, t)
+    since_update = 0
     while head < tail:
         x = queue[head % queue.shape[0]]
         head += 1
@@ -267,13 +228,37 @@ def _refine(
             w = x
             if chosen[w] != -1:
                 continue
+            since_update += 1
+            if update_every > 0 and since_update > update_every:
+                since_update = 0
+                counters[1] += global_price_update(
+                    pair_order,
+                    pair_worker,
+                    cost,
+                    order_start,
+                    order_pairs,
+                    cap,
+                    null_cost,
+                    eps,
+                    price,
+                    chosen,
+                    fill,
+                    sink_flow,
+                    excess_t,
+                    heap_key,
+                    heap_node,
+                    dist,
+                )
+                counters[126] += 1
             # Double push: best and second best b over the pairs and the unassigned option.
-            best, best_e, second = _best_two(w, n_w, start, pair_order, cost, price, price[t] - null_cost, kbest, threshold, counters)
+            best, best_e, second = best_two(
+                w, n_w, start, pair_order, cost, price, price[t] - null_cost, kbest, threshold, counters
+            )
             price[w] = (second if second > _NEG else best) - eps
             chosen[w] = best_e
             if best_e == -2:
                 excess_t += 1
-                _t_offer(w, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
+                t_offer(w, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
                 if excess_t > 0:
                     tail = _enqueue(queue, queued, tail, t)
                 continue
@@ -283,13 +268,51 @@ def _refine(
             if fill[o] > sink_flow[o]:
                 # The second push of the double push, at once: so an order never holds more than cap + 1.
                 tail, excess_t = _discharge_order(
-                    o, n_w, t, eps, price, chosen, cost, cap, slot_start, slot_worker, fill, sink_flow,
-                    excess_t, queue, queued, tail, counters, null_cost, t_key, t_node, t_size,
+                    o,
+                    n_w,
+                    t,
+                    eps,
+                    price,
+                    chosen,
+                    cost,
+                    cap,
+                    slot_start,
+                    slot_worker,
+                    fill,
+                    sink_flow,
+                    excess_t,
+                    queue,
+                    queued,
+                    tail,
+                    counters,
+                    null_cost,
+                    t_key,
+                    t_node,
+                    t_size,
                 )
         elif x < t:
             tail, excess_t = _discharge_order(
-                x - n_w, n_w, t, eps, price, chosen, cost, cap, slot_start, slot_worker, fill, sink_flow,
-                excess_t, queue, queued, tail, counters, null_cost, t_key, t_node, t_size,
+                x - n_w,
+                n_w,
+                t,
+                eps,
+                price,
+                chosen,
+                cost,
+                cap,
+                slot_start,
+                slot_worker,
+                fill,
+                sink_flow,
+                excess_t,
+                queue,
+                queued,
+                tail,
+                counters,
+                null_cost,
+                t_key,
+                t_node,
+                t_size,
             )
         else:
             # t returns units: to null workers (b = p(w) + N) or to filled orders' sink arcs (b = p(o)).
@@ -298,7 +321,7 @@ def _refine(
                 if t_size[0] == 0:
                     return False  # cannot happen with a balanced network; refuse rather than loop
                 node = t_node[0]
-                best = _t_arc_value(node, n_w, price, chosen, sink_flow, null_cost)
+                best = t_arc_value(node, n_w, price, chosen, sink_flow, null_cost)
                 if best != -t_key[0]:
                     # Stale: the arc is gone or its node's price fell since it was recorded.
                     t_size[0] = heap_pop(t_key, t_node, t_size[0])
@@ -331,6 +354,8 @@ def cost_scaling_assignment(
     max_work: int,
     alpha: int,
     k_best: int,
+    update_every: int,
+    warm: bool,
 ) -> tuple[IntArray, IntArray, IntArray, bool]:
     """Chosen pair per worker (its position in the worker CSR ``start``/``pair_order``/``cost``;
     -1 unassigned), node prices (workers, orders, t) and counters.
@@ -349,16 +374,48 @@ def cost_scaling_assignment(
     slot_worker = np.full(slot_start[n_o], -1, dtype=np.int64)
     fill = np.zeros(n_o, dtype=np.int64)
     sink_flow = np.zeros(n_o, dtype=np.int64)
-    counters = np.zeros(4 + 2 * 61, dtype=np.int64)
+    counters = np.zeros(4 + 2 * 61 + 1, dtype=np.int64)
     kbest = np.full((n_w, k_best), -1, dtype=np.int64)
     threshold = np.full(n_w, _NEG, dtype=np.int64)
+    pair_worker = np.empty(pair_order.shape[0], dtype=np.int64)
+    for w in range(n_w):
+        pair_worker[start[w] : start[w + 1]] = w
+    order_start, order_pairs = grouped(pair_order if update_every > 0 else pair_order[:0], n_o)
+    n = n_w + n_o + 1
+    heap_key = np.empty(pair_order.shape[0] + 2 * n + 4 if update_every > 0 else 1, dtype=np.int64)
+    heap_node = np.empty(heap_key.shape[0], dtype=np.int64)
+    dist = np.empty(n, dtype=np.int64)
     eps = max(null_cost, 1)
     while True:
+        previous_eps = eps
         eps = max(eps // alpha, 1)
         counters[2] += 1
         if not _refine(
-            start, pair_order, cost, cap, null_cost, eps, price, chosen,
-            slot_start, slot_worker, fill, sink_flow, counters, max_work, kbest, threshold,
+            start,
+            pair_order,
+            cost,
+            cap,
+            null_cost,
+            eps,
+            price,
+            chosen,
+            slot_start,
+            slot_worker,
+            fill,
+            sink_flow,
+            counters,
+            max_work,
+            kbest,
+            threshold,
+            pair_worker,
+            order_start,
+            order_pairs,
+            update_every,
+            warm,
+            previous_eps,
+            heap_key,
+            heap_node,
+            dist,
         ):
             return chosen, price, counters, False
         phase = min(counters[2], 60)
