@@ -35,10 +35,10 @@ from gigstation.solver.cli import load_instance
 from gigstation.solver.day import solve_day
 from gigstation.solver.distance import great_circle_m
 from gigstation.solver.engine import solve_compiled
-from gigstation.solver.scaled import solve_cost_scaled
 from gigstation.solver.models import Instance, Objective
 from gigstation.solver.pins import validate_pins
 from gigstation.solver.quick import FlowOptions, _compact, solve_quick, solve_quick_priced
+from gigstation.solver.scaled import solve_cost_scaled
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = (
@@ -437,7 +437,9 @@ def main(argv: list[str]) -> int:
             partial(bench_quick, name, instance, 1, FlowOptions(), DEFAULT),
             partial(bench_quick, name, instance, 1, FlowOptions(compiled=False, cost_scaling=False), FLOW),
             partial(bench_quick, name, instance, 1, SCALED_OPTS, SCALED),
-            partial(bench_quick, name, instance, 1, FlowOptions(pricing=True, compiled=False, cost_scaling=False), PRICED),
+            partial(
+                bench_quick, name, instance, 1, FlowOptions(pricing=True, compiled=False, cost_scaling=False), PRICED
+            ),
             partial(bench_ortools_full, name, instance, 1),
         ]
         if name != "district":
@@ -537,7 +539,11 @@ def warm_up_engine() -> None:
     one = np.array([0, 0, 1], dtype=np.int64)
     for engine in (solve_compiled, solve_cost_scaled):
         engine(
-            one, np.array([0, 1, 0], dtype=np.int64), one, np.array([5, 6, 7], dtype=np.int64), np.ones(2, dtype=np.int64)
+            one,
+            np.array([0, 1, 0], dtype=np.int64),
+            one,
+            np.array([5, 6, 7], dtype=np.int64),
+            np.ones(2, dtype=np.int64),
         )
 
 
@@ -554,7 +560,8 @@ def compile_times() -> str:
             for _ in range(2)
         ]
     return (
-        f"Compiled engines (successive shortest paths and cost scaling), first call in a fresh process (import + JIT): {seconds[0]:.1f} s with an empty numba"
+        "Compiled engines (successive shortest paths and cost scaling), first call in a fresh process"
+        f" (import + JIT): {seconds[0]:.1f} s with an empty numba"
         f" cache (compiling), {seconds[1]:.2f} s with the cache filled (`cache=True`); excluded from the timings"
         " above, which warm up first."
     )

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gigstation.solver import solve
 from gigstation.solver import scaled as scaled_module
+from gigstation.solver import solve
 from gigstation.solver.flow import FlowOptions, max_flow_lexicographic
 from gigstation.solver.reference import check_solution
 from gigstation.solver.scaled import solve_cost_scaled
