@@ -38,13 +38,19 @@ from gigstation.solver.engine import solve_compiled
 from gigstation.solver.models import Instance, Objective
 from gigstation.solver.pins import validate_pins
 from gigstation.solver.quick import FlowOptions, _compact, solve_quick, solve_quick_priced
+from gigstation.solver.scaled import solve_cost_scaled
 
 HERE = Path(__file__).resolve().parent
-DEFAULT = f"gigstation quick, default (engine up to {FlowOptions().compiled_max_pairs:,} pairs)"
+DEFAULT = (
+    f"gigstation quick, default (engine up to {FlowOptions().compiled_max_pairs:,} pairs,"
+    f" cost scaling from {FlowOptions().cost_scaling_min_pairs:,})"
+)
 ANY_SIZE = "gigstation quick, compiled engine at any size"
+SCALED = "gigstation quick, cost-scaling engine at any size"
 FLOW = "gigstation quick, OR-Tools flow path"
 PRICED = "gigstation quick, pricing"
 INSTANCES = HERE / "instances"
+SCALED_OPTS = FlowOptions(compiled=False, cost_scaling_min_pairs=0)
 # Dense matrices above this many cells are skipped (8 bytes each, plus scipy's copies).
 DENSE_CELL_LIMIT = 40_000_000
 
@@ -429,8 +435,11 @@ def main(argv: list[str]) -> int:
         # shared machine hit them alike; the medians are over the rounds.
         peers = [
             partial(bench_quick, name, instance, 1, FlowOptions(), DEFAULT),
-            partial(bench_quick, name, instance, 1, FlowOptions(compiled=False), FLOW),
-            partial(bench_quick, name, instance, 1, FlowOptions(pricing=True, compiled=False), PRICED),
+            partial(bench_quick, name, instance, 1, FlowOptions(compiled=False, cost_scaling=False), FLOW),
+            partial(bench_quick, name, instance, 1, SCALED_OPTS, SCALED),
+            partial(
+                bench_quick, name, instance, 1, FlowOptions(pricing=True, compiled=False, cost_scaling=False), PRICED
+            ),
             partial(bench_ortools_full, name, instance, 1),
         ]
         if name != "district":
@@ -460,7 +469,8 @@ def main(argv: list[str]) -> int:
         [
             partial(bench_quick, "day", day, 1, FlowOptions(), DEFAULT),
             partial(bench_quick, "day", day, 1, FlowOptions(compiled_max_pairs=10**12), ANY_SIZE),
-            partial(bench_quick, "day", day, 1, FlowOptions(compiled=False), FLOW),
+            partial(bench_quick, "day", day, 1, FlowOptions(compiled=False, cost_scaling=False), FLOW),
+            partial(bench_quick, "day", day, 1, SCALED_OPTS, SCALED),
         ],
         r or 3,
     )
@@ -516,6 +526,7 @@ import time
 import numpy as np
 t = time.perf_counter()
 from gigstation.solver.engine import solve_compiled
+from gigstation.solver.scaled import solve_cost_scaled
 one = np.array([0, 0, 1], dtype=np.int64)
 other = np.array([0, 1, 0], dtype=np.int64)
 solve_compiled(one, other, one, np.array([5, 6, 7], dtype=np.int64), np.ones(2, dtype=np.int64))
@@ -526,9 +537,14 @@ print(time.perf_counter() - t)
 def warm_up_engine() -> None:
     """Load (or compile) the engine in this process before anything is timed."""
     one = np.array([0, 0, 1], dtype=np.int64)
-    solve_compiled(
-        one, np.array([0, 1, 0], dtype=np.int64), one, np.array([5, 6, 7], dtype=np.int64), np.ones(2, dtype=np.int64)
-    )
+    for engine in (solve_compiled, solve_cost_scaled):
+        engine(
+            one,
+            np.array([0, 1, 0], dtype=np.int64),
+            one,
+            np.array([5, 6, 7], dtype=np.int64),
+            np.ones(2, dtype=np.int64),
+        )
 
 
 def compile_times() -> str:
@@ -544,7 +560,8 @@ def compile_times() -> str:
             for _ in range(2)
         ]
     return (
-        f"Compiled engine, first call in a fresh process (import + JIT): {seconds[0]:.1f} s with an empty numba"
+        "Compiled engines (successive shortest paths and cost scaling), first call in a fresh process"
+        f" (import + JIT): {seconds[0]:.1f} s with an empty numba"
         f" cache (compiling), {seconds[1]:.2f} s with the cache filled (`cache=True`); excluded from the timings"
         " above, which warm up first."
     )
@@ -594,7 +611,7 @@ def targets(rows: list[Row]) -> str:
     lines = ["| target | path | measured all-in | proven | met |", "|---|---|---:|---|---|"]
     limits = {"station": 10.0, "town": 100.0, "district": 1500.0, "city": 10_000.0}
     for instance, limit in limits.items():
-        for path in (DEFAULT, ANY_SIZE, FLOW):
+        for path in (DEFAULT, ANY_SIZE, SCALED, FLOW):
             ms = total(instance, path)
             if ms is None:
                 continue

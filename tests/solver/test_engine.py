@@ -24,7 +24,7 @@ from gigstation.solver.flow import FlowOptions, max_flow_lexicographic
 from gigstation.solver.reference import check_solution
 from tests.solver.conftest import order, random_instance, worker
 
-ORTOOLS = FlowOptions(compiled=False)
+ORTOOLS = FlowOptions(compiled=False, cost_scaling=False)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from gigstation.solver._jit import jit
 from gigstation.solver.ssp import heap_pop, heap_push
 
-__all__ = ["sink_distances"]
+__all__ = ["sink_distances", "sink_distances_corrected"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -109,6 +109,96 @@ def sink_distances(
                 if key + arc < red_w[w]:
                     red_w[w] = key + arc
                     size = heap_push(heap_key, heap_node, size, key + arc, w)
+    dist_w = np.empty(n_w, dtype=np.int64)
+    dist_o = np.empty(n_o, dtype=np.int64)
+    for w in range(n_w):
+        if red_w[w] == _INF:
+            return red_w, red_o, False
+        dist_w[w] = red_w[w] - phi_w[w]
+    for o in range(n_o):
+        if red_o[o] == _INF:
+            return red_w, red_o, False
+        dist_o[o] = red_o[o] - phi_o[o]
+    return dist_w, dist_o, True
+
+
+@jit
+def sink_distances_corrected(
+    order_start: IntArray,
+    order_adj: IntArray,
+    edge_w: IntArray,
+    edge_o: IntArray,
+    cost: IntArray,
+    cap: IntArray,
+    null_cost: int,
+    chosen: IntArray,
+    phi_w: IntArray,
+    phi_o: IntArray,
+    max_pops: int,
+) -> tuple[IntArray, IntArray, bool]:
+    """``sink_distances`` for estimates ``phi`` that may leave small negative reduced costs.
+
+    Label correcting in heap order: a node is settled again whenever its distance
+    improves, which stays exact on any residual graph without a negative cycle and
+    costs little more than Dijkstra when the estimates are nearly exact (cost-scaling
+    prices). False when ``max_pops`` heap pops did not suffice (a negative cycle: the
+    matching is not optimal under ``cost``) or some node cannot reach the sink.
+    """
+    n_w = chosen.shape[0]
+    n_o = cap.shape[0]
+    fill = np.zeros(n_o, dtype=np.int64)
+    for w in range(n_w):
+        if chosen[w] >= 0:
+            fill[edge_o[chosen[w]]] += 1
+    red_w = np.full(n_w, _INF, dtype=np.int64)
+    red_o = np.full(n_o, _INF, dtype=np.int64)
+    heap_size = 4 * (edge_w.shape[0] + n_w + n_o + 1)
+    heap_key = np.empty(heap_size, dtype=np.int64)
+    heap_node = np.empty(heap_size, dtype=np.int64)
+    size = 0
+    for o in range(n_o):
+        if fill[o] < cap[o]:
+            red_o[o] = phi_o[o]
+            size = heap_push(heap_key, heap_node, size, phi_o[o], n_w + o)
+    for w in range(n_w):
+        if chosen[w] >= 0:
+            red_w[w] = null_cost + phi_w[w]
+            size = heap_push(heap_key, heap_node, size, red_w[w], w)
+    pops = 0
+    while size > 0:
+        key = heap_key[0]
+        v = heap_node[0]
+        size = heap_pop(heap_key, heap_node, size)
+        pops += 1
+        if pops > max_pops:
+            return red_w, red_o, False
+        if v < n_w:
+            w = v
+            e = chosen[w]
+            if key > red_w[w] or e < 0:
+                continue
+            o = edge_o[e]
+            nd = key - cost[e] + phi_o[o] - phi_w[w]
+            if nd < red_o[o]:
+                if size + 1 >= heap_size:
+                    return red_w, red_o, False
+                red_o[o] = nd
+                size = heap_push(heap_key, heap_node, size, nd, n_w + o)
+        else:
+            o = v - n_w
+            if key > red_o[o]:
+                continue
+            for k in range(order_start[o], order_start[o + 1]):
+                e = order_adj[k]
+                w = edge_w[e]
+                if chosen[w] == e:
+                    continue
+                nd = key + cost[e] + phi_w[w] - phi_o[o]
+                if nd < red_w[w]:
+                    if size + 1 >= heap_size:
+                        return red_w, red_o, False
+                    red_w[w] = nd
+                    size = heap_push(heap_key, heap_node, size, nd, w)
     dist_w = np.empty(n_w, dtype=np.int64)
     dist_o = np.empty(n_o, dtype=np.int64)
     for w in range(n_w):

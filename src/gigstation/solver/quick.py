@@ -3,7 +3,8 @@
 Pins are fixed first (their workers leave, their orders lose slots). The default path
 is the full candidate graph through ``flow.max_flow_lexicographic``: the compiled engine
 (``engine``, proven by its own integer certificate) up to ``compiled_max_pairs`` pairs,
-the OR-Tools flow above that or when the engine gives up (the fastest proven paths
+the cost-scaling engine (``scaled``, the same certificate) from ``cost_scaling_min_pairs``,
+the OR-Tools flow in between or when an engine gives up (the fastest proven paths
 measured, see solver/RESULTS.md). ``FlowOptions(pricing=True)`` opts into
 ``pricing`` (a sparse subset, proven optimal over every pair by LP duality); its answer
 is accepted only when its priority sum equals P*, the best possible (``flow``'s

@@ -1,0 +1,429 @@
+"""Cost-scaling push-relabel for the quick-mode b-matching (Goldberg-Kennedy CSA, numba, int64).
+
+The network is the one ``ssp`` solves: every worker sends one unit, along one pair
+(w, o) at cost c into order o, or straight to the sink t at the "unassigned" cost N;
+orders drain into t (at most ``cap`` units, cost 0). Successive shortest paths move one
+unit at a time and re-explore saturated clusters for every late worker; cost scaling
+instead keeps node prices p that are epsilon-optimal (every residual arc's reduced cost
+c + p(tail) - p(head) >= -eps) and divides eps by ``ALPHA`` per phase, so a whole
+cluster's prices fall together.
+
+A phase (``_refine``) starts from the previous prices and flow: a worker whose choice
+is still eps-optimal at the new eps keeps it (``warm``; Goldberg-Kennedy unassign every
+worker instead, kept as an option), the others start unassigned (excess 1). An order
+priced more than eps below t must be full at the end (its arc to t saturated: a
+deficit); one priced more than eps above t must push its workers on. Active nodes are
+discharged from a FIFO queue:
+
+* a worker does the *double push*: it takes the option with the best b = p(o) - c
+  (or t, the unassigned option, b = p(t) - N) and drops its own price to the second
+  best b minus eps (the auction bid); the best two come from a cached best-K list
+  (``csa_arcs.best_two``), so most discharges read K pairs, not all of them;
+* the order it joined, if now over what it keeps, pushes a unit back at once (the
+  second push) to the worker whose arc is most admissible, or to t while a slot is
+  free, relabelling itself first when none is admissible: p(o) = best b - eps;
+* t, when the expensive orders demand more workers than exist (or a worker chose to
+  stay unassigned once t's deficit is used up), returns units to the filled order or
+  unassigned worker with the best b, read from a lazy max-heap (``csa_arcs.t_offer``).
+
+Global price updates (``csa_prices``) can run every ``update_every`` worker discharges;
+they cut discharges by a third on the district but cost more than they saved there.
+
+Costs are multiplied by n + 1 (n nodes), so the last phase at eps = 1 leaves a flow
+that is optimal for the original costs (an eps-optimal flow with eps < 1 / n is).
+Nothing here is trusted: ``scaled`` derives exact integer potentials from the flow
+and ``engine.check_certificate`` proves the answer or rejects it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from gigstation.solver._jit import jit
+from gigstation.solver.csa_arcs import NEG, best_two, t_arc_value, t_offer
+from gigstation.solver.csa_prices import global_price_update
+from gigstation.solver.ssp import grouped, heap_pop, heap_push
+
+__all__ = ["ALPHA", "cost_scaling_assignment"]
+
+IntArray = npt.NDArray[np.int64]
+
+ALPHA = 8
+K_BEST = 4
+_NEG = NEG
+
+
+@jit
+def _enqueue(queue: IntArray, queued: npt.NDArray[np.bool_], tail: int, node: int) -> int:
+    if not queued[node]:
+        queued[node] = True
+        queue[tail % queue.shape[0]] = node
+        tail += 1
+    return tail
+
+
+@jit
+def _discharge_order(
+    o: int,
+    n_w: int,
+    t: int,
+    eps: int,
+    price: IntArray,
+    chosen: IntArray,
+    cost: IntArray,
+    cap: IntArray,
+    slot_start: IntArray,
+    slot_worker: IntArray,
+    fill: IntArray,
+    sink_flow: IntArray,
+    excess_t: int,
+    queue: IntArray,
+    queued: npt.NDArray[np.bool_],
+    tail: int,
+    counters: IntArray,
+    null_cost: int,
+    t_key: IntArray,
+    t_node: IntArray,
+    t_size: IntArray,
+) -> tuple[int, int]:
+    """Push an order's excess back to its workers or to t (relabelling when nothing is admissible)."""
+    node = n_w + o
+    while fill[o] - sink_flow[o] > 0:
+        # Out arcs: back to each worker (b = p(x) + c) and to t while a slot is free (b = p(t)).
+        best = price[t] if sink_flow[o] < cap[o] else _NEG
+        best_s = -1
+        for s in range(slot_start[o], slot_start[o] + fill[o]):
+            wx = slot_worker[s]
+            b = price[wx] + cost[chosen[wx]]
+            if b > best:
+                best = b
+                best_s = s
+        counters[1] += fill[o] + 1
+        if price[node] >= best:
+            price[node] = best - eps
+        if best_s < 0:
+            moved = min(fill[o] - sink_flow[o], cap[o] - sink_flow[o])
+            sink_flow[o] += moved
+            excess_t += moved
+            t_offer(node, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
+            if excess_t > 0:
+                tail = _enqueue(queue, queued, tail, t)
+            continue
+        wx = slot_worker[best_s]
+        fill[o] -= 1
+        slot_worker[best_s] = slot_worker[slot_start[o] + fill[o]]
+        chosen[wx] = -1
+        tail = _enqueue(queue, queued, tail, wx)
+    return tail, excess_t
+
+
+@jit
+def _refine(
+    start: IntArray,
+    pair_order: IntArray,
+    cost: IntArray,
+    cap: IntArray,
+    null_cost: int,
+    eps: int,
+    price: IntArray,
+    chosen: IntArray,
+    slot_start: IntArray,
+    slot_worker: IntArray,
+    fill: IntArray,
+    sink_flow: IntArray,
+    counters: IntArray,
+    max_work: int,
+    kbest: IntArray,
+    threshold: IntArray,
+    pair_worker: IntArray,
+    order_start: IntArray,
+    order_pairs: IntArray,
+    update_every: int,
+    warm: bool,
+    previous_eps: int,
+    heap_key: IntArray,
+    heap_node: IntArray,
+    dist: IntArray,
+) -> bool:
+    """One eps phase in place; False when the work budget ran out first.
+
+    ``chosen[w]``: position of its pair in the worker CSR, -1 unassigned (active), -2 sent to t. ``price`` holds
+    workers, then orders, then t. Order o's workers sit in
+    ``slot_worker[slot_start[o]: slot_start[o] + fill[o]]``.
+    """
+    n_w = chosen.shape[0]
+    n_o = cap.shape[0]
+    t = n_w + n_o
+    n = t + 1
+    queue = np.empty(n + 1, dtype=np.int64)
+    queued = np.zeros(n, dtype=np.bool_)
+    head = 0
+    tail = 0
+    excess_t = -n_w
+    t_key = np.empty(2 * n, dtype=np.int64)
+    t_node = np.empty(2 * n, dtype=np.int64)
+    t_size = np.zeros(1, dtype=np.int64)
+    if not warm:
+        # Goldberg-Kennedy's refine: every worker starts the phase unassigned.
+        for w in range(n_w):
+            if chosen[w] != -1:
+                price[w] += previous_eps  # no flow out of w now: its arcs must be non-negative again
+            chosen[w] = -1
+    # Keep every worker whose choice is still eps-optimal at the new eps (and the flow
+    # it carries); the others start the phase unassigned.
+    fill[:] = 0
+    for w in range(n_w):
+        k = chosen[w]
+        if k == -1:
+            tail = _enqueue(queue, queued, tail, w)
+            continue
+        mine = price[t] - null_cost if k == -2 else price[n_w + pair_order[k]] - cost[k]
+        # An upper bound on the best other option: the cached pairs now, the rest as last scanned.
+        other = threshold[w] if k == -2 else max(threshold[w], price[t] - null_cost)
+        for i in range(kbest.shape[1]):
+            kk = kbest[w, i]
+            if kk < 0:
+                break
+            if kk != k:
+                other = max(other, price[n_w + pair_order[kk]] - cost[kk])
+        if other <= mine + 2 * eps:
+            price[w] = mine + eps
+            if k >= 0:
+                o = pair_order[k]
+                slot_worker[slot_start[o] + fill[o]] = w
+                fill[o] += 1
+            else:
+                excess_t += 1
+                t_offer(w, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
+        else:
+            chosen[w] = -1
+            price[w] = max(other, mine)  # every arc out of w non-negative
+            tail = _enqueue(queue, queued, tail, w)
+    for o in range(n_o):
+        # An order priced below t by more than eps cannot keep a free slot (it must be filled);
+        # one priced above t by more than eps cannot keep a worker (it must push them on).
+        if price[n_w + o] < price[t] - eps:
+            sink_flow[o] = cap[o]
+        elif price[n_w + o] > price[t] + eps:
+            sink_flow[o] = 0
+        else:
+            sink_flow[o] = fill[o]
+        excess_t += sink_flow[o]
+        if sink_flow[o] > 0:
+            t_offer(n_w + o, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
+        if fill[o] > sink_flow[o]:
+            tail = _enqueue(queue, queued, tail, n_w + o)
+    if excess_t > 0:
+        tail = _enqueue(queue, queued, tail, t)
+    since_update = 0
+    while head < tail:
+        x = queue[head % queue.shape[0]]
+        head += 1
+        queued[x] = False
+        counters[0] += 1
+        if counters[1] > max_work:
+            return False
+        if x < n_w:
+            w = x
+            if chosen[w] != -1:
+                continue
+            since_update += 1
+            if update_every > 0 and since_update > update_every:
+                since_update = 0
+                counters[1] += global_price_update(
+                    pair_order,
+                    pair_worker,
+                    cost,
+                    order_start,
+                    order_pairs,
+                    cap,
+                    null_cost,
+                    eps,
+                    price,
+                    chosen,
+                    fill,
+                    sink_flow,
+                    excess_t,
+                    heap_key,
+                    heap_node,
+                    dist,
+                )
+                counters[126] += 1
+            # Double push: best and second best b over the pairs and the unassigned option.
+            best, best_e, second = best_two(
+                w, n_w, start, pair_order, cost, price, price[t] - null_cost, kbest, threshold, counters
+            )
+            price[w] = (second if second > _NEG else best) - eps
+            chosen[w] = best_e
+            if best_e == -2:
+                excess_t += 1
+                t_offer(w, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
+                if excess_t > 0:
+                    tail = _enqueue(queue, queued, tail, t)
+                continue
+            o = pair_order[best_e]
+            slot_worker[slot_start[o] + fill[o]] = w
+            fill[o] += 1
+            if fill[o] > sink_flow[o]:
+                # The second push of the double push, at once: so an order never holds more than cap + 1.
+                tail, excess_t = _discharge_order(
+                    o,
+                    n_w,
+                    t,
+                    eps,
+                    price,
+                    chosen,
+                    cost,
+                    cap,
+                    slot_start,
+                    slot_worker,
+                    fill,
+                    sink_flow,
+                    excess_t,
+                    queue,
+                    queued,
+                    tail,
+                    counters,
+                    null_cost,
+                    t_key,
+                    t_node,
+                    t_size,
+                )
+        elif x < t:
+            tail, excess_t = _discharge_order(
+                x - n_w,
+                n_w,
+                t,
+                eps,
+                price,
+                chosen,
+                cost,
+                cap,
+                slot_start,
+                slot_worker,
+                fill,
+                sink_flow,
+                excess_t,
+                queue,
+                queued,
+                tail,
+                counters,
+                null_cost,
+                t_key,
+                t_node,
+                t_size,
+            )
+        else:
+            # t returns units: to null workers (b = p(w) + N) or to filled orders' sink arcs (b = p(o)).
+            while excess_t > 0:
+                counters[3] += 1
+                if t_size[0] == 0:
+                    return False  # cannot happen with a balanced network; refuse rather than loop
+                node = t_node[0]
+                best = t_arc_value(node, n_w, price, chosen, sink_flow, null_cost)
+                if best != -t_key[0]:
+                    # Stale: the arc is gone or its node's price fell since it was recorded.
+                    t_size[0] = heap_pop(t_key, t_node, t_size[0])
+                    if best > _NEG:
+                        t_size[0] = heap_push(t_key, t_node, t_size[0], -best, node)
+                    continue
+                if price[t] >= best:
+                    price[t] = best - eps
+                if node < n_w:
+                    chosen[node] = -1
+                    excess_t -= 1
+                    tail = _enqueue(queue, queued, tail, node)
+                else:
+                    o = node - n_w
+                    moved = min(sink_flow[o], excess_t)
+                    sink_flow[o] -= moved
+                    excess_t -= moved
+                    if fill[o] - sink_flow[o] > 0:
+                        tail = _enqueue(queue, queued, tail, node)
+    return True
+
+
+@jit
+def cost_scaling_assignment(
+    start: IntArray,
+    pair_order: IntArray,
+    cost: IntArray,
+    cap: IntArray,
+    null_cost: int,
+    max_work: int,
+    alpha: int,
+    k_best: int,
+    update_every: int,
+    warm: bool,
+) -> tuple[IntArray, IntArray, IntArray, bool]:
+    """Chosen pair per worker (its position in the worker CSR ``start``/``pair_order``/``cost``;
+    -1 unassigned), node prices (workers, orders, t) and counters.
+
+    ``cost`` and ``null_cost`` must already be multiplied by n + 1 (module docstring).
+    The flag is False when ``max_work`` arc scans ran out; the caller must not use the
+    answer then. Counters: discharges, arc scans, phases.
+    """
+    n_w = start.shape[0] - 1
+    n_o = cap.shape[0]
+    price = np.zeros(n_w + n_o + 1, dtype=np.int64)
+    chosen = np.full(n_w, -1, dtype=np.int64)
+    slot_start = np.zeros(n_o + 1, dtype=np.int64)
+    for o in range(n_o):
+        slot_start[o + 1] = slot_start[o] + cap[o] + 1  # one spare: an order briefly holds cap + 1
+    slot_worker = np.full(slot_start[n_o], -1, dtype=np.int64)
+    fill = np.zeros(n_o, dtype=np.int64)
+    sink_flow = np.zeros(n_o, dtype=np.int64)
+    counters = np.zeros(4 + 2 * 61 + 1, dtype=np.int64)
+    kbest = np.full((n_w, k_best), -1, dtype=np.int64)
+    threshold = np.full(n_w, _NEG, dtype=np.int64)
+    pair_worker = np.empty(pair_order.shape[0], dtype=np.int64)
+    for w in range(n_w):
+        pair_worker[start[w] : start[w + 1]] = w
+    order_start, order_pairs = grouped(pair_order if update_every > 0 else pair_order[:0], n_o)
+    n = n_w + n_o + 1
+    heap_key = np.empty(pair_order.shape[0] + 2 * n + 4 if update_every > 0 else 1, dtype=np.int64)
+    heap_node = np.empty(heap_key.shape[0], dtype=np.int64)
+    dist = np.empty(n, dtype=np.int64)
+    eps = max(null_cost, 1)
+    while True:
+        previous_eps = eps
+        eps = max(eps // alpha, 1)
+        counters[2] += 1
+        if not _refine(
+            start,
+            pair_order,
+            cost,
+            cap,
+            null_cost,
+            eps,
+            price,
+            chosen,
+            slot_start,
+            slot_worker,
+            fill,
+            sink_flow,
+            counters,
+            max_work,
+            kbest,
+            threshold,
+            pair_worker,
+            order_start,
+            order_pairs,
+            update_every,
+            warm,
+            previous_eps,
+            heap_key,
+            heap_node,
+            dist,
+        ):
+            return chosen, price, counters, False
+        phase = min(counters[2], 60)
+        counters[4 + 2 * phase] = counters[0]
+        counters[5 + 2 * phase] = counters[1]
+        if eps == 1:
+            break
+    for w in range(n_w):
+        if chosen[w] == -2:
+            chosen[w] = -1
+    return chosen, price, counters, True
