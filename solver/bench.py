@@ -34,11 +34,10 @@ from gigstation.solver.candidates import Candidates, Indexed, candidates, index_
 from gigstation.solver.cli import load_instance
 from gigstation.solver.day import solve_day
 from gigstation.solver.distance import great_circle_m
-from gigstation.solver.engine import solve_compiled
 from gigstation.solver.models import Instance, Objective
 from gigstation.solver.pins import validate_pins
 from gigstation.solver.quick import FlowOptions, _compact, solve_quick, solve_quick_priced
-from gigstation.solver.scaled import solve_cost_scaled
+from gigstation.solver.warm import warm_up
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = (
@@ -425,7 +424,7 @@ def main(argv: list[str]) -> int:
     ]
     compile_text = compile_times()
     print(compile_text, flush=True)
-    warm_up_engine()
+    warm_up()  # every kernel of a solve and both engines, loaded before anything is timed
     rows: list[Row] = []
     abl: list[str] = []
     peaks: dict[str, float] = {}
@@ -527,24 +526,12 @@ import numpy as np
 t = time.perf_counter()
 from gigstation.solver.engine import solve_compiled
 from gigstation.solver.scaled import solve_cost_scaled
+from gigstation.solver.warm import warm_up
 one = np.array([0, 0, 1], dtype=np.int64)
 other = np.array([0, 1, 0], dtype=np.int64)
 solve_compiled(one, other, one, np.array([5, 6, 7], dtype=np.int64), np.ones(2, dtype=np.int64))
 print(time.perf_counter() - t)
 """
-
-
-def warm_up_engine() -> None:
-    """Load (or compile) the engine in this process before anything is timed."""
-    one = np.array([0, 0, 1], dtype=np.int64)
-    for engine in (solve_compiled, solve_cost_scaled):
-        engine(
-            one,
-            np.array([0, 1, 0], dtype=np.int64),
-            one,
-            np.array([5, 6, 7], dtype=np.int64),
-            np.ones(2, dtype=np.int64),
-        )
 
 
 def compile_times() -> str:

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gigstation.solver import Instance, Params, solve
-from gigstation.solver import _jit as jit_module
 from gigstation.solver import engine as engine_module
 from gigstation.solver.engine import (
     Certificate,
@@ -247,19 +246,3 @@ def test_weights_that_would_overflow_are_refused() -> None:
     huge = pairs.priority * 10**15
     assert lexicographic_costs(huge, pairs.distance, 3, pairs.cap) is None
     assert solve_compiled(pairs.worker, pairs.order, huge, pairs.distance, pairs.cap) is None
-
-
-def test_jit_compiles_without_a_cache_where_none_can_be_written(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = jit_module.numba.njit
-
-    def no_cache(**options: object) -> object:
-        if options.get("cache"):
-            raise RuntimeError("cannot cache function: no locator available for file")
-        return real(**options)
-
-    monkeypatch.setattr(jit_module.numba, "njit", no_cache)
-
-    def add(a: int, b: int) -> int:
-        return a + b
-
-    assert jit_module.jit(add)(2, 3) == 5

@@ -40,9 +40,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver._jit import jit
 from gigstation.solver.csa_arcs import NEG, best_two, t_arc_value, t_offer
 from gigstation.solver.csa_prices import global_price_update
+from gigstation.solver.jit import kernel
 from gigstation.solver.ssp import grouped, heap_pop, heap_push
 
 __all__ = ["ALPHA", "cost_scaling_assignment"]
@@ -54,7 +54,7 @@ K_BEST = 4
 _NEG = NEG
 
 
-@jit
+@kernel
 def _enqueue(queue: IntArray, queued: npt.NDArray[np.bool_], tail: int, node: int) -> int:
     if not queued[node]:
         queued[node] = True
@@ -63,7 +63,7 @@ def _enqueue(queue: IntArray, queued: npt.NDArray[np.bool_], tail: int, node: in
     return tail
 
 
-@jit
+@kernel
 def _discharge_order(
     o: int,
     n_w: int,
@@ -118,7 +118,7 @@ def _discharge_order(
     return tail, excess_t
 
 
-@jit
+@kernel
 def _refine(
     start: IntArray,
     pair_order: IntArray,
@@ -344,7 +344,7 @@ def _refine(
     return True
 
 
-@jit
+@kernel
 def cost_scaling_assignment(
     start: IntArray,
     pair_order: IntArray,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver._jit import jit
+from gigstation.solver.jit import kernel
 from gigstation.solver.ssp import heap_push
 
 __all__ = ["NEG", "best_two", "t_arc_value", "t_offer"]
@@ -21,7 +21,7 @@ IntArray = npt.NDArray[np.int64]
 NEG = np.iinfo(np.int64).min // 4
 
 
-@jit
+@kernel
 def t_arc_value(node: int, n_w: int, price: IntArray, chosen: IntArray, sink_flow: IntArray, null_cost: int) -> int:
     """b of t's residual arc to ``node`` (p(node) - arc cost), or NEG when there is none."""
     if node < n_w:
@@ -29,7 +29,7 @@ def t_arc_value(node: int, n_w: int, price: IntArray, chosen: IntArray, sink_flo
     return price[node] if sink_flow[node - n_w] > 0 else NEG
 
 
-@jit
+@kernel
 def t_offer(
     node: int,
     n_w: int,
@@ -54,7 +54,7 @@ def t_offer(
     )
 
 
-@jit
+@kernel
 def best_two(
     w: int,
     n_w: int,

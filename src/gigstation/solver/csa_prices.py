@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver._jit import jit
+from gigstation.solver.jit import kernel
 from gigstation.solver.ssp import heap_pop, heap_push
 
 __all__ = ["global_price_update"]
@@ -26,12 +26,12 @@ IntArray = npt.NDArray[np.int64]
 _INF = np.iinfo(np.int64).max
 
 
-@jit
+@kernel
 def _steps(reduced: int, eps: int) -> int:
     return reduced // eps + 1
 
 
-@jit
+@kernel
 def global_price_update(
     pair_order: IntArray,
     pair_worker: IntArray,

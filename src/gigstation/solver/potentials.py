@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver._jit import jit
+from gigstation.solver.jit import kernel
 from gigstation.solver.ssp import heap_pop, heap_push
 
 __all__ = ["sink_distances", "sink_distances_corrected"]
@@ -26,7 +26,7 @@ IntArray = npt.NDArray[np.int64]
 _INF = np.iinfo(np.int64).max
 
 
-@jit
+@kernel
 def sink_distances(
     order_start: IntArray,
     order_adj: IntArray,
@@ -122,7 +122,7 @@ def sink_distances(
     return dist_w, dist_o, True
 
 
-@jit
+@kernel
 def sink_distances_corrected(
     order_start: IntArray,
     order_adj: IntArray,

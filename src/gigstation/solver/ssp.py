@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver._jit import jit
+from gigstation.solver.jit import kernel
 
 __all__ = ["grouped", "heap_pop", "heap_push", "shortest_augmenting_paths"]
 
@@ -32,7 +32,7 @@ IntArray = npt.NDArray[np.int64]
 _INF = np.iinfo(np.int64).max
 
 
-@jit
+@kernel
 def heap_push(key: IntArray, node: IntArray, size: int, k: int, v: int) -> int:
     """Push (k, v) on the binary min-heap held in the first ``size`` entries; return the new size."""
     i = size
@@ -48,7 +48,7 @@ def heap_push(key: IntArray, node: IntArray, size: int, k: int, v: int) -> int:
     return size + 1
 
 
-@jit
+@kernel
 def heap_pop(key: IntArray, node: IntArray, size: int) -> int:
     """Remove the root (read it before calling); return the new size."""
     size -= 1
@@ -72,7 +72,7 @@ def heap_pop(key: IntArray, node: IntArray, size: int) -> int:
     return size
 
 
-@jit
+@kernel
 def grouped(key: IntArray, n: int) -> tuple[IntArray, IntArray]:
     """CSR of edge ids grouped by ``key`` (worker or order ids below ``n``): a stable counting sort."""
     start = np.zeros(n + 1, dtype=np.int64)
@@ -89,7 +89,7 @@ def grouped(key: IntArray, n: int) -> tuple[IntArray, IntArray]:
     return start, ids
 
 
-@jit
+@kernel
 def shortest_augmenting_paths(
     start: IntArray,
     adj: IntArray,

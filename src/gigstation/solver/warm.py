@@ -19,6 +19,7 @@ from gigstation.solver.candidates import candidates, index_instance
 from gigstation.solver.explain import explain_unfilled
 from gigstation.solver.models import Instance, Order, Pair, Worker
 from gigstation.solver.pins import validate_pins
+from gigstation.solver.scaled import solve_cost_scaled
 
 __all__ = ["warm_up"]
 
@@ -52,6 +53,10 @@ def warm_up() -> float:
     solution = solve(_tiny(), "quick")
     if len(solution.assignments) != 2:  # the kernels answered wrongly: say so at start-up
         raise RuntimeError(f"matcher warm-up filled {len(solution.assignments)} places, expected 2")
+    # Cost scaling runs only on district-sized instances; load it on two workers, one order.
+    one = np.array([0, 0, 1], dtype=np.int64)
+    solve_cost_scaled(one, np.array([0, 1, 0], dtype=np.int64), one, np.array([5, 6, 7], dtype=np.int64),
+                      np.ones(2, dtype=np.int64))
     return time.perf_counter() - began
 
 
