@@ -15,6 +15,7 @@ from gigstation.solver import Instance, Params, solve
 from gigstation.solver import engine as engine_module
 from gigstation.solver.engine import (
     Certificate,
+    EngineResult,
     check_certificate,
     lexicographic_costs,
     solve_compiled,
@@ -86,16 +87,20 @@ def brute_force(pairs: Pairs) -> tuple[int, int, int]:
     return best[0], best[1], -best[2]
 
 
-def _engine(pairs: Pairs) -> tuple[int, int, int]:
-    result = solve_compiled(pairs.worker, pairs.order, pairs.priority, pairs.distance, pairs.cap)
-    assert result is not None, "the engine found no certificate"
+def checked_objective(pairs: Pairs, result: EngineResult | None, engine: str) -> tuple[int, int, int]:
+    """An engine's answer: a feasible b-matching whose objective is its reported bound."""
+    assert result is not None, f"the {engine} found no certificate"
     chosen = result.selected
-    # The mask is a feasible b-matching and its objective is the reported bound.
     assert np.bincount(pairs.worker[chosen], minlength=1).max(initial=0) <= 1
     assert (np.bincount(pairs.order[chosen], minlength=pairs.cap.shape[0]) <= pairs.cap).all()
     objective = (int(chosen.sum()), int(pairs.priority[chosen].sum()), int(pairs.distance[chosen].sum()))
     assert objective == result.bound
     return objective
+
+
+def _engine(pairs: Pairs) -> tuple[int, int, int]:
+    result = solve_compiled(pairs.worker, pairs.order, pairs.priority, pairs.distance, pairs.cap)
+    return checked_objective(pairs, result, "engine")
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,7 +13,15 @@ from gigstation.solver.flow import FlowOptions, max_flow_lexicographic
 from gigstation.solver.reference import check_solution
 from gigstation.solver.scaled import solve_cost_scaled
 from tests.solver.conftest import random_instance
-from tests.solver.test_engine import Pairs, _contested, _ladder, _tied_instance, brute_force, pair_sets
+from tests.solver.test_engine import (
+    Pairs,
+    _contested,
+    _ladder,
+    _tied_instance,
+    brute_force,
+    checked_objective,
+    pair_sets,
+)
 
 ORTOOLS = FlowOptions(compiled=False, cost_scaling=False)
 SCALED_ANY_SIZE = FlowOptions(compiled=False, cost_scaling_min_pairs=0)
@@ -23,13 +31,7 @@ VARIANTS = [(0, True), (0, False), (1, True), (1, False)]
 
 def _scaled(pairs: Pairs) -> tuple[int, int, int]:
     result = solve_cost_scaled(pairs.worker, pairs.order, pairs.priority, pairs.distance, pairs.cap)
-    assert result is not None, "the cost-scaling engine found no certificate"
-    chosen = result.selected
-    assert np.bincount(pairs.worker[chosen], minlength=1).max(initial=0) <= 1
-    assert (np.bincount(pairs.order[chosen], minlength=pairs.cap.shape[0]) <= pairs.cap).all()
-    objective = (int(chosen.sum()), int(pairs.priority[chosen].sum()), int(pairs.distance[chosen].sum()))
-    assert objective == result.bound
-    return objective
+    return checked_objective(pairs, result, "cost-scaling engine")
 
 
 @pytest.fixture(params=VARIANTS, ids=lambda v: f"updates-{v[0]}-warm-{v[1]}")
