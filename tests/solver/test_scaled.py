@@ -26,7 +26,7 @@ from tests.solver.test_engine import (
 ORTOOLS = FlowOptions(compiled=False, cost_scaling=False)
 SCALED_ANY_SIZE = FlowOptions(compiled=False, cost_scaling_min_pairs=0)
 # Every combination of the kernel's heuristics must give the same optimum.
-VARIANTS = [(0, True), (0, False), (1, True), (1, False)]
+VARIANTS = [(True, True), (True, False), (False, True), (False, False)]
 
 
 def _scaled(pairs: Pairs) -> tuple[int, int, int]:
@@ -34,10 +34,10 @@ def _scaled(pairs: Pairs) -> tuple[int, int, int]:
     return checked_objective(pairs, result, "cost-scaling engine")
 
 
-@pytest.fixture(params=VARIANTS, ids=lambda v: f"updates-{v[0]}-warm-{v[1]}")
+@pytest.fixture(params=VARIANTS, ids=lambda v: f"lifo-{v[0]}-warm-{v[1]}")
 def variant(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    updates, warm = request.param
-    monkeypatch.setattr(scaled_module, "UPDATE_EVERY_WORKERS", updates)
+    lifo, warm = request.param
+    monkeypatch.setattr(scaled_module, "LIFO", lifo)
     monkeypatch.setattr(scaled_module, "WARM_PHASES", warm)
 
 

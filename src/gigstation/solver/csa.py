@@ -12,13 +12,15 @@ A phase (``_refine``) starts from the previous prices and flow: a worker whose c
 is still eps-optimal at the new eps keeps it (``warm``; Goldberg-Kennedy unassign every
 worker instead, kept as an option), the others start unassigned (excess 1). An order
 priced more than eps below t must be full at the end (its arc to t saturated: a
-deficit); one priced more than eps above t must push its workers on. Active nodes are
-discharged from a FIFO queue:
+deficit); one priced more than eps above t must push its workers on. Before giving
+up a worker's choice, a bound that fails is checked against the pairs themselves (the
+cached bound is stale after a phase). Active nodes are then discharged from a queue:
 
 * a worker does the *double push*: it takes the option with the best b = p(o) - c
   (or t, the unassigned option, b = p(t) - N) and drops its own price to the second
   best b minus eps (the auction bid); the best two come from a cached best-K list
-  (``csa_arcs.best_two``), so most discharges read K pairs, not all of them;
+  (``csa_arcs.best_two``), so most discharges read K pairs, not all of them (any upper
+  bound on the second best that the best beats by more than -eps makes a valid bid);
 * the order it joined, if now over what it keeps, pushes a unit back at once (the
   second push) to the worker whose arc is most admissible, or to t while a slot is
   free, relabelling itself first when none is admissible: p(o) = best b - eps;
@@ -26,10 +28,17 @@ discharged from a FIFO queue:
   stay unassigned once t's deficit is used up), returns units to the filled order or
   unassigned worker with the best b, read from a lazy max-heap (``csa_arcs.t_offer``).
 
-Global price updates (``csa_prices``) can run every ``update_every`` worker discharges;
-they cut discharges by a third on the district but cost more than they saved there.
+Active nodes are taken from the queue first-in first-out, or last-in first-out
+(``lifo``: a displaced worker bids again at once, while its neighbourhood's prices are
+fresh); both are exact, and which is faster varies by instance (solver/RESULTS.md).
 
-Costs are multiplied by n + 1 (n nodes), so the last phase at eps = 1 leaves a flow
+The first phase starts at eps = N / (``FIRST_EPS`` * ``ALPHA``), not N / ``ALPHA``: from
+zero prices a phase that coarse only overshoots every contested order's price, and the
+next phase must then move nearly every price in the graph back, in small steps; on the
+district this halved the arc scans (solver/RESULTS.md).
+
+Costs are multiplied by n + 1 (n nodes; the kernel takes int32 costs and the factor, so
+the pair arrays are half the size to read), so the last phase at eps = 1 leaves a flow
 that is optimal for the original costs (an eps-optimal flow with eps < 1 / n is).
 Nothing here is trusted: ``scaled`` derives exact integer potentials from the flow
 and ``engine.check_certificate`` proves the answer or rejects it.
@@ -41,9 +50,8 @@ import numpy as np
 import numpy.typing as npt
 
 from gigstation.solver.csa_arcs import NEG, best_two, t_arc_value, t_offer
-from gigstation.solver.csa_prices import global_price_update
-from gigstation.solver.jit import kernel
-from gigstation.solver.ssp import grouped, heap_pop, heap_push
+from gigstation.solver.jit import inlined, kernel
+from gigstation.solver.ssp import heap_pop, heap_push
 
 __all__ = ["ALPHA", "cost_scaling_assignment"]
 
@@ -51,10 +59,11 @@ IntArray = npt.NDArray[np.int64]
 
 ALPHA = 8
 K_BEST = 4
+FIRST_EPS = 8
 _NEG = NEG
 
 
-@kernel
+@inlined
 def _enqueue(queue: IntArray, queued: npt.NDArray[np.bool_], tail: int, node: int) -> int:
     if not queued[node]:
         queued[node] = True
@@ -63,7 +72,7 @@ def _enqueue(queue: IntArray, queued: npt.NDArray[np.bool_], tail: int, node: in
     return tail
 
 
-@kernel
+@inlined
 def _discharge_order(
     o: int,
     n_w: int,
@@ -71,7 +80,8 @@ def _discharge_order(
     eps: int,
     price: IntArray,
     chosen: IntArray,
-    cost: IntArray,
+    cost: npt.NDArray[np.int32],
+    scale: int,
     cap: IntArray,
     slot_start: IntArray,
     slot_worker: IntArray,
@@ -95,7 +105,7 @@ def _discharge_order(
         best_s = -1
         for s in range(slot_start[o], slot_start[o] + fill[o]):
             wx = slot_worker[s]
-            b = price[wx] + cost[chosen[wx]]
+            b = price[wx] + scale * cost[chosen[wx]]
             if b > best:
                 best = b
                 best_s = s
@@ -121,8 +131,9 @@ def _discharge_order(
 @kernel
 def _refine(
     start: IntArray,
-    pair_order: IntArray,
-    cost: IntArray,
+    pair_order: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.int32],
+    scale: int,
     cap: IntArray,
     null_cost: int,
     eps: int,
@@ -136,15 +147,9 @@ def _refine(
     max_work: int,
     kbest: IntArray,
     threshold: IntArray,
-    pair_worker: IntArray,
-    order_start: IntArray,
-    order_pairs: IntArray,
-    update_every: int,
     warm: bool,
     previous_eps: int,
-    heap_key: IntArray,
-    heap_node: IntArray,
-    dist: IntArray,
+    lifo: bool,
 ) -> bool:
     """One eps phase in place; False when the work budget ran out first.
 
@@ -178,7 +183,7 @@ def _refine(
         if k == -1:
             tail = _enqueue(queue, queued, tail, w)
             continue
-        mine = price[t] - null_cost if k == -2 else price[n_w + pair_order[k]] - cost[k]
+        mine = price[t] - null_cost if k == -2 else price[n_w + pair_order[k]] - scale * cost[k]
         # An upper bound on the best other option: the cached pairs now, the rest as last scanned.
         other = threshold[w] if k == -2 else max(threshold[w], price[t] - null_cost)
         for i in range(kbest.shape[1]):
@@ -186,7 +191,18 @@ def _refine(
             if kk < 0:
                 break
             if kk != k:
-                other = max(other, price[n_w + pair_order[kk]] - cost[kk])
+                other = max(other, price[n_w + pair_order[kk]] - scale * cost[kk])
+        if other > mine + 2 * eps and threshold[w] > mine + 2 * eps:
+            # The stale bound may be what fails: read the pairs again before giving up the choice.
+            other = _NEG
+            for kk in range(start[w], start[w + 1]):
+                if kk != k:
+                    other = max(other, price[n_w + pair_order[kk]] - scale * cost[kk])
+            counters[1] += start[w + 1] - start[w]
+            threshold[w] = other  # every pair but the choice; the list is dropped (rebuilt at the next scan)
+            kbest[w, 0] = -1
+            if k >= 0:
+                other = max(other, price[t] - null_cost)
         if other <= mine + 2 * eps:
             price[w] = mine + eps
             if k >= 0:
@@ -216,10 +232,13 @@ def _refine(
             tail = _enqueue(queue, queued, tail, n_w + o)
     if excess_t > 0:
         tail = _enqueue(queue, queued, tail, t)
-    since_update = 0
     while head < tail:
-        x = queue[head % queue.shape[0]]
-        head += 1
+        if lifo:
+            tail -= 1
+            x = queue[tail % queue.shape[0]]
+        else:
+            x = queue[head % queue.shape[0]]
+            head += 1
         queued[x] = False
         counters[0] += 1
         if counters[1] > max_work:
@@ -228,31 +247,9 @@ def _refine(
             w = x
             if chosen[w] != -1:
                 continue
-            since_update += 1
-            if update_every > 0 and since_update > update_every:
-                since_update = 0
-                counters[1] += global_price_update(
-                    pair_order,
-                    pair_worker,
-                    cost,
-                    order_start,
-                    order_pairs,
-                    cap,
-                    null_cost,
-                    eps,
-                    price,
-                    chosen,
-                    fill,
-                    sink_flow,
-                    excess_t,
-                    heap_key,
-                    heap_node,
-                    dist,
-                )
-                counters[126] += 1
             # Double push: best and second best b over the pairs and the unassigned option.
             best, best_e, second = best_two(
-                w, n_w, start, pair_order, cost, price, price[t] - null_cost, kbest, threshold, counters
+                w, n_w, start, pair_order, cost, scale, price, price[t] - null_cost, kbest, threshold, counters, eps
             )
             price[w] = (second if second > _NEG else best) - eps
             chosen[w] = best_e
@@ -275,6 +272,7 @@ def _refine(
                     price,
                     chosen,
                     cost,
+                    scale,
                     cap,
                     slot_start,
                     slot_worker,
@@ -299,6 +297,7 @@ def _refine(
                 price,
                 chosen,
                 cost,
+                scale,
                 cap,
                 slot_start,
                 slot_worker,
@@ -347,22 +346,25 @@ def _refine(
 @kernel
 def cost_scaling_assignment(
     start: IntArray,
-    pair_order: IntArray,
-    cost: IntArray,
+    pair_order: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.int32],
+    scale: int,
     cap: IntArray,
     null_cost: int,
     max_work: int,
     alpha: int,
     k_best: int,
-    update_every: int,
     warm: bool,
+    lifo: bool,
 ) -> tuple[IntArray, IntArray, IntArray, bool]:
     """Chosen pair per worker (its position in the worker CSR ``start``/``pair_order``/``cost``;
     -1 unassigned), node prices (workers, orders, t) and counters.
 
-    ``cost`` and ``null_cost`` must already be multiplied by n + 1 (module docstring).
-    The flag is False when ``max_work`` arc scans ran out; the caller must not use the
-    answer then. Counters: discharges, arc scans, phases.
+    A pair's cost is ``scale * cost`` (int32 in memory: half the bytes for the scans to
+    read), and ``null_cost`` is already multiplied by ``scale``, which must be at least
+    n + 1 (module docstring). The flag is False when ``max_work`` arc scans ran out; the
+    caller must not use the answer then. Counters: discharges, arc scans, phases, t's
+    heap pops, then discharges and scans at the end of each phase.
     """
     n_w = start.shape[0] - 1
     n_o = cap.shape[0]
@@ -374,18 +376,13 @@ def cost_scaling_assignment(
     slot_worker = np.full(slot_start[n_o], -1, dtype=np.int64)
     fill = np.zeros(n_o, dtype=np.int64)
     sink_flow = np.zeros(n_o, dtype=np.int64)
-    counters = np.zeros(4 + 2 * 61 + 1, dtype=np.int64)
+    counters = np.zeros(4 + 2 * 61, dtype=np.int64)
     kbest = np.full((n_w, k_best), -1, dtype=np.int64)
     threshold = np.full(n_w, _NEG, dtype=np.int64)
-    pair_worker = np.empty(pair_order.shape[0], dtype=np.int64)
-    for w in range(n_w):
-        pair_worker[start[w] : start[w + 1]] = w
-    order_start, order_pairs = grouped(pair_order if update_every > 0 else pair_order[:0], n_o)
-    n = n_w + n_o + 1
-    heap_key = np.empty(pair_order.shape[0] + 2 * n + 4 if update_every > 0 else 1, dtype=np.int64)
-    heap_node = np.empty(heap_key.shape[0], dtype=np.int64)
-    dist = np.empty(n, dtype=np.int64)
-    eps = max(null_cost, 1)
+    # The first phase's eps is the unassigned cost / (FIRST_EPS * alpha), not / alpha:
+    # from zero prices the coarsest phase only overshoots, and the next one must undo it
+    # across the whole graph (solver/RESULTS.md).
+    eps = max(null_cost // FIRST_EPS, 1)
     while True:
         previous_eps = eps
         eps = max(eps // alpha, 1)
@@ -394,6 +391,7 @@ def cost_scaling_assignment(
             start,
             pair_order,
             cost,
+            scale,
             cap,
             null_cost,
             eps,
@@ -407,20 +405,14 @@ def cost_scaling_assignment(
             max_work,
             kbest,
             threshold,
-            pair_worker,
-            order_start,
-            order_pairs,
-            update_every,
             warm,
             previous_eps,
-            heap_key,
-            heap_node,
-            dist,
+            lifo,
         ):
             return chosen, price, counters, False
         phase = min(counters[2], 60)
-        counters[4 + 2 * phase] = counters[0]
-        counters[5 + 2 * phase] = counters[1]
+        counters[2 + 2 * phase] = counters[0]
+        counters[3 + 2 * phase] = counters[1]
         if eps == 1:
             break
     for w in range(n_w):

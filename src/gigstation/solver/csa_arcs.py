@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver.jit import kernel
+from gigstation.solver.jit import inlined
 from gigstation.solver.ssp import heap_push
 
 __all__ = ["NEG", "best_two", "t_arc_value", "t_offer"]
@@ -21,7 +21,7 @@ IntArray = npt.NDArray[np.int64]
 NEG = np.iinfo(np.int64).min // 4
 
 
-@kernel
+@inlined
 def t_arc_value(node: int, n_w: int, price: IntArray, chosen: IntArray, sink_flow: IntArray, null_cost: int) -> int:
     """b of t's residual arc to ``node`` (p(node) - arc cost), or NEG when there is none."""
     if node < n_w:
@@ -29,7 +29,7 @@ def t_arc_value(node: int, n_w: int, price: IntArray, chosen: IntArray, sink_flo
     return price[node] if sink_flow[node - n_w] > 0 else NEG
 
 
-@kernel
+@inlined
 def t_offer(
     node: int,
     n_w: int,
@@ -54,18 +54,20 @@ def t_offer(
     )
 
 
-@kernel
+@inlined
 def best_two(
     w: int,
     n_w: int,
     start: IntArray,
-    pair_order: IntArray,
-    cost: IntArray,
+    pair_order: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.int32],
+    scale: int,
     price: IntArray,
     null_value: int,
     kbest: IntArray,
     threshold: IntArray,
     counters: IntArray,
+    eps: int,
 ) -> tuple[int, int, int]:
     """Best b (pair position, -2 for unassigned) and second best b over w's options.
 
@@ -74,14 +76,14 @@ def best_two(
     last full scan. When the cached pairs' current second best is still at least that,
     they hold the true best two; otherwise the pairs are scanned again.
     """
-    k_size = kbest.shape[1]
+    k_size = kbest.shape[1]  # 4: the full scan below keeps four in scalars
     if kbest[w, 0] >= 0:
         best, best_e, second = null_value, -2, NEG
         for i in range(k_size):
             k = kbest[w, i]
             if k < 0:
                 break
-            b = price[n_w + pair_order[k]] - cost[k]
+            b = price[n_w + pair_order[k]] - scale * cost[k]
             if b > best:
                 second, best, best_e = best, b, k
             elif b > second:
@@ -89,38 +91,45 @@ def best_two(
         counters[1] += k_size + 1
         if second >= threshold[w]:
             return best, best_e, second
-    # Full scan, keeping the K best pairs (sorted, best first) and the best value left out.
-    top_b = np.full(k_size, NEG, dtype=np.int64)
-    top_k = np.full(k_size, -1, dtype=np.int64)
+        if best > threshold[w] - eps:
+            # The bid needs only an upper bound on the second best that the best beats by
+            # more than -eps: the threshold bounds every pair left out, so it serves.
+            return best, best_e, threshold[w]
+    # Full scan, keeping the 4 best pairs (best first) and the best value left out. The four
+    # live in scalars, not an array: the scan is the engine's innermost loop.
+    b1 = b2 = b3 = b4 = NEG
+    k1 = k2 = k3 = k4 = -1
     rest = NEG
     for k in range(start[w], start[w + 1]):
-        b = price[n_w + pair_order[k]] - cost[k]
-        if b <= top_b[k_size - 1]:
+        b = price[n_w + pair_order[k]] - scale * cost[k]
+        if b <= b4:
             if b > rest:
                 rest = b
             continue
-        if top_k[k_size - 1] >= 0 and top_b[k_size - 1] > rest:
-            rest = top_b[k_size - 1]
-        i = k_size - 1
-        while i > 0 and top_b[i - 1] < b:
-            top_b[i] = top_b[i - 1]
-            top_k[i] = top_k[i - 1]
-            i -= 1
-        top_b[i] = b
-        top_k[i] = k
+        if k4 >= 0 and b4 > rest:
+            rest = b4
+        if b > b2:
+            b4, k4, b3, k3 = b3, k3, b2, k2
+            if b > b1:
+                b2, k2, b1, k1 = b1, k1, b, k
+            else:
+                b2, k2 = b, k
+        elif b > b3:
+            b4, k4, b3, k3 = b3, k3, b, k
+        else:
+            b4, k4 = b, k
     counters[1] += start[w + 1] - start[w] + 1
-    for i in range(k_size):
-        kbest[w, i] = top_k[i]
+    kbest[w, 0], kbest[w, 1], kbest[w, 2], kbest[w, 3] = k1, k2, k3, k4
     threshold[w] = rest
+    # The unassigned option competes with the pairs (it is never cached: its value is read afresh).
     best, best_e, second = null_value, -2, NEG
-    for i in range(k_size):
-        if top_k[i] < 0:
-            break
-        b = top_b[i]
-        if b > best:
-            second, best, best_e = best, b, top_k[i]
-        elif b > second:
-            second = b
+    if k1 >= 0:
+        if b1 > best:
+            second, best, best_e = best, b1, k1
+        else:
+            second = b1
+        if k2 >= 0 and b2 > second:
+            second = b2
     if rest > second:
         second = rest  # cannot happen (rest <= every cached b), kept for safety of the bid
     return best, best_e, second

@@ -69,7 +69,7 @@ class FlowOptions:
     # certificate) is tried before OR-Tools: measured faster on the district (2.04 M pairs),
     # not on the town (117 k pairs; solver/RESULTS.md).
     cost_scaling: bool = True
-    cost_scaling_min_pairs: int = 500_000
+    cost_scaling_min_pairs: int = 50_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from gigstation.solver.jit import kernel
 from gigstation.solver.ssp import heap_pop, heap_push
 
-__all__ = ["sink_distances", "sink_distances_corrected"]
+__all__ = ["order_major", "sink_distances", "sink_distances_corrected"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -123,10 +123,39 @@ def sink_distances(
 
 
 @kernel
+def order_major(
+    edge_w: IntArray, edge_o: IntArray, cost: IntArray, n_o: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Pairs grouped by order (a stable counting sort): start, pair ids, and their workers and costs laid out alike.
+
+    Scattered once in pair order, so the search below reads each order's pairs from
+    contiguous memory instead of gathering them from all over the pair arrays.
+    """
+    start = np.zeros(n_o + 1, dtype=np.int64)
+    for e in range(edge_o.shape[0]):
+        start[edge_o[e] + 1] += 1
+    for o in range(n_o):
+        start[o + 1] += start[o]
+    fill = start[:-1].copy()
+    ids = np.empty(edge_o.shape[0], dtype=np.int64)
+    adj_w = np.empty(edge_o.shape[0], dtype=np.int64)
+    adj_cost = np.empty(edge_o.shape[0], dtype=np.int64)
+    for e in range(edge_o.shape[0]):
+        o = edge_o[e]
+        i = fill[o]
+        ids[i] = e
+        adj_w[i] = edge_w[e]
+        adj_cost[i] = cost[e]
+        fill[o] = i + 1
+    return start, ids, adj_w, adj_cost
+
+
+@kernel
 def sink_distances_corrected(
     order_start: IntArray,
     order_adj: IntArray,
-    edge_w: IntArray,
+    adj_w: IntArray,
+    adj_cost: IntArray,
     edge_o: IntArray,
     cost: IntArray,
     cap: IntArray,
@@ -152,7 +181,7 @@ def sink_distances_corrected(
             fill[edge_o[chosen[w]]] += 1
     red_w = np.full(n_w, _INF, dtype=np.int64)
     red_o = np.full(n_o, _INF, dtype=np.int64)
-    heap_size = 4 * (edge_w.shape[0] + n_w + n_o + 1)
+    heap_size = 4 * (adj_w.shape[0] + n_w + n_o + 1)
     heap_key = np.empty(heap_size, dtype=np.int64)
     heap_node = np.empty(heap_size, dtype=np.int64)
     size = 0
@@ -189,11 +218,10 @@ def sink_distances_corrected(
             if key > red_o[o]:
                 continue
             for k in range(order_start[o], order_start[o + 1]):
-                e = order_adj[k]
-                w = edge_w[e]
-                if chosen[w] == e:
+                w = adj_w[k]
+                if chosen[w] == order_adj[k]:
                     continue
-                nd = key + cost[e] + phi_w[w] - phi_o[o]
+                nd = key + adj_cost[k] + phi_w[w] - phi_o[o]
                 if nd < red_w[w]:
                     if size + 1 >= heap_size:
                         return red_w, red_o, False

@@ -28,7 +28,7 @@ from gigstation.solver.engine import (
     lexicographic_costs,
     lexicographic_weight,
 )
-from gigstation.solver.potentials import sink_distances_corrected
+from gigstation.solver.potentials import order_major, sink_distances_corrected
 from gigstation.solver.ssp import grouped
 
 __all__ = ["solve_cost_scaled"]
@@ -41,9 +41,8 @@ _HEADROOM = 2**62
 SCANS_PER_PAIR = 400
 POPS_PER_PAIR = 20
 MIN_WORK = 100_000
-# Global price updates (``csa_prices``) after this many worker discharges per worker; 0: none.
-# Off: on the district each update cost about 0.28 s for a third fewer discharges (RESULTS.md).
-UPDATE_EVERY_WORKERS = 0
+# The order in which active nodes are discharged (``csa``): last in, first out.
+LIFO = True
 # Phases keep the workers whose choice is still eps-optimal (instead of unassigning all).
 WARM_PHASES = True
 
@@ -65,24 +64,32 @@ def solve_cost_scaled(
     if quick_null * scale * 4 * scale >= _HEADROOM:
         return None
     quick_cost = quick_weight * (int(priority.max()) - priority) + distance
-    start, by_worker = grouped(edge_w, n_w)
+    if int(quick_cost.max()) >= 2**31:
+        return None
     n_pairs = edge_w.shape[0]
-    # Pairs laid out contiguously per worker: the scans read memory in order.
+    # Pairs laid out contiguously per worker: the scans read memory in order. Candidates
+    # come worker by worker already; other callers' pairs are sorted here.
+    start, by_worker = grouped(edge_w, n_w)
+    in_order = bool(np.all(by_worker == np.arange(n_pairs)))
+    pair_order = edge_o.astype(np.int32) if in_order else edge_o[by_worker].astype(np.int32)
+    # int32 (the scaling factor is applied in the kernel): half the memory of int64, so the scans read less.
+    pair_cost = quick_cost.astype(np.int32) if in_order else quick_cost[by_worker].astype(np.int32)
     chosen_pos, price, counters, ok = cost_scaling_assignment(
         start,
-        edge_o[by_worker],
-        quick_cost[by_worker] * scale,
+        pair_order,
+        pair_cost,
+        scale,
         cap,
         quick_null * scale,
         SCANS_PER_PAIR * n_pairs + MIN_WORK,
         ALPHA,
         K_BEST,
-        UPDATE_EVERY_WORKERS * n_w,
         WARM_PHASES,
+        LIFO,
     )
     if not ok:
         return None
-    chosen = np.where(chosen_pos >= 0, by_worker[np.maximum(chosen_pos, 0)], -1)
+    chosen = chosen_pos if in_order else np.where(chosen_pos >= 0, by_worker[np.maximum(chosen_pos, 0)], -1)
     # Prices relative to t, back in original units (floor: off by less than one per node).
     relative = price - price[n_w + n_o]
     phi_w = relative[:n_w] // scale
@@ -90,11 +97,12 @@ def solve_cost_scaled(
     worker_priority = np.zeros(n_w, dtype=np.int64)
     worker_priority[edge_w] = priority
     lift = (lexicographic_weight(distance, n_w, cap) - quick_weight) * (int(priority.max()) - worker_priority)
-    order_start, order_adj = grouped(edge_o, n_o)
+    order_start, order_adj, adj_w, adj_cost = order_major(edge_w, edge_o, cost, n_o)
     _, dist_o, exact = sink_distances_corrected(
         order_start,
         order_adj,
-        edge_w,
+        adj_w,
+        adj_cost,
         edge_o,
         cost,
         cap,
