@@ -24,6 +24,7 @@ from gigstation.solver import candidates as candidates_module
 from gigstation.solver.candidates import Candidates, candidates, index_instance
 from gigstation.solver.distance import EARTH_RADIUS_M, Trig
 from gigstation.solver.reference import eligible_pairs
+from tests.solver.conftest import random_instance as seeded_instance
 
 DAY = datetime(2026, 11, 22, tzinfo=UTC)
 SKILLS = ["moving", "cleaning", "cook", "driver"]
@@ -263,3 +264,21 @@ def test_empty_sides_give_no_pairs(
 
 def _fields(w: Worker) -> dict[str, object]:
     return {f: getattr(w, f) for f in w.__struct_fields__}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**9), st.integers(2, 400))
+def test_two_threads_give_the_pairs_of_one(seed: int, n_workers: int) -> None:
+    """Workers split over two threads: the same pairs, in the same (worker, order) order (forbids included)."""
+    instance = seeded_instance(seed, n_workers=n_workers, n_orders=max(n_workers // 3, 1))
+    ix = index_instance(instance)
+    one = candidates(ix)
+    original = candidates_module.PARALLEL_MIN_WORKERS
+    candidates_module.PARALLEL_MIN_WORKERS = 1
+    try:
+        two = candidates(ix)
+    finally:
+        candidates_module.PARALLEL_MIN_WORKERS = original
+    assert np.array_equal(one.worker, two.worker)
+    assert np.array_equal(one.order, two.order)
+    assert np.array_equal(one.distance_m, two.distance_m)

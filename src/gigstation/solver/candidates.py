@@ -16,6 +16,7 @@ gives, rounded half to even (``np.rint``), bit for bit as before.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from operator import attrgetter
@@ -50,6 +51,8 @@ BoolArray = npt.NDArray[np.bool_]
 # searched cube on pairs beyond reach, but each worker then visits more (often empty)
 # buckets. Measured on the standard instances (solver/CANDIDATES.md).
 _CELL_OF_REACH = 1.0
+# From this many workers on, pairs are generated in two threads (half the workers each).
+PARALLEL_MIN_WORKERS = 2_000
 # At most this many (cell, skill) buckets (8 bytes each); wider instances get larger cells.
 _MAX_BUCKETS = 1 << 22
 # Chord thresholds are widened by this much (relative, and absolute on the unit sphere:
@@ -314,25 +317,40 @@ def candidates(ix: Indexed) -> Candidates:
     if grid is None:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
-    worker, order, metres = eligible_pairs(
-        ix.worker_geo,
-        ix.worker_window,
-        ix.worker_limit,
-        ix.worker_inner2,
-        ix.worker_outer,
-        ix.skills.worker_first,
-        ix.skills.worker_code,
-        grid.lo,
-        grid.cell,
-        grid.dims,
-        grid.start,
-        grid.perm,
-        grid.geo,
-        grid.window,
-        ix.forbidden_keys,
-        max(len(ix.orders), 1),
-        EARTH_RADIUS_M,
-    )
+    n_w = len(ix.workers)
+
+    def part(first: int, last: int) -> tuple[IntArray, IntArray, IntArray]:
+        return eligible_pairs(
+            ix.worker_geo,
+            ix.worker_window,
+            ix.worker_limit,
+            ix.worker_inner2,
+            ix.worker_outer,
+            ix.skills.worker_first,
+            ix.skills.worker_code,
+            grid.lo,
+            grid.cell,
+            grid.dims,
+            grid.start,
+            grid.perm,
+            grid.geo,
+            grid.window,
+            ix.forbidden_keys,
+            max(len(ix.orders), 1),
+            EARTH_RADIUS_M,
+            first,
+            last,
+        )
+
+    if n_w < PARALLEL_MIN_WORKERS:
+        worker, order, metres = part(0, n_w)
+    else:
+        # The kernel releases the GIL: the two halves of the workers run on two cores.
+        half = n_w // 2
+        with ThreadPoolExecutor(2) as pool:
+            low, high = pool.submit(part, 0, half), pool.submit(part, half, n_w)
+            (w1, o1, m1), (w2, o2, m2) = low.result(), high.result()
+        worker, order, metres = np.concatenate([w1, w2]), np.concatenate([o1, o2]), np.concatenate([m1, m2])
     return Candidates(worker=worker, order=order, distance_m=metres)
 
 

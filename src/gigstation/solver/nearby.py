@@ -408,8 +408,11 @@ def eligible_pairs(
     forbidden: IntArray,
     n_orders: int,
     radius: float,
+    first: int,
+    last: int,
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Every eligible (worker, order, rounded metres), in (worker, order) order: count, then fill.
+    """Every eligible (worker, order, rounded metres) of workers ``first`` to ``last - 1``, in
+    (worker, order) order: count, then fill. Disjoint ranges can run in threads at once.
 
     Workers: ``wg`` / ``ww`` (GEO / WINDOW rows), ``limit`` in metres, ``inner2`` / ``outer``
     the squared accept / reject chords, skill codes as CSR (``skill_first``, ``skill_code``).
@@ -419,7 +422,7 @@ def eligible_pairs(
     distance is within ``limit`` and the key ``worker * n_orders + order`` is not in
     ``forbidden`` (sorted).
     """
-    n_w = wg.shape[1]
+    n_w = last - first
     per_cell = 1.0 / cell
     offset = np.zeros(n_w + 1, dtype=np.int64)
     seen = np.zeros((n_orders + 63) // 64, dtype=np.uint64)
@@ -427,18 +430,20 @@ def eligible_pairs(
     hits = np.empty(n_orders, dtype=np.int64)
     hit_c2 = np.empty(n_orders, dtype=np.float64)
     empty = np.empty(0, dtype=np.int64)
-    for i in range(n_w):
+    for j in range(n_w):
+        i = first + j
         found = _scan_worker(
             i, wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, per_cell, dims, start, perm, og, ow,
             forbidden, n_orders, radius, hits, hit_c2, False, empty, 0, seen, metres_of,
         )  # fmt: skip
-        offset[i + 1] = offset[i] + found
+        offset[j + 1] = offset[j] + found
     total = offset[n_w]
     worker = np.empty(total, dtype=np.int64)
     order = np.empty(total, dtype=np.int64)
     metres = np.empty(total, dtype=np.int64)
-    for i in range(n_w):
-        a, b = offset[i], offset[i + 1]
+    for j in range(n_w):
+        i = first + j
+        a, b = offset[j], offset[j + 1]
         if a == b:
             continue
         filled = _scan_worker(
