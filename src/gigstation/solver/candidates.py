@@ -52,7 +52,7 @@ BoolArray = npt.NDArray[np.bool_]
 # buckets. Measured on the standard instances (solver/CANDIDATES.md).
 _CELL_OF_REACH = 1.0
 # From this many workers on, pairs are generated in two threads (half the workers each).
-PARALLEL_MIN_WORKERS = 2_000
+PARALLEL_MIN_WORKERS = 10_000
 # At most this many (cell, skill) buckets (8 bytes each); wider instances get larger cells.
 _MAX_BUCKETS = 1 << 22
 # Chord thresholds are widened by this much (relative, and absolute on the unit sphere:
