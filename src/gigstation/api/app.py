@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -118,7 +119,9 @@ def create_app(settings: Settings) -> Litestar:
                     if await accounts.ensure_admin(conn, settings.admin_phone, password_hash):
                         log.info("created the first administrator")
             # The matcher's compiled kernels load in a thread while the server starts serving.
-            warm = asyncio.get_running_loop().run_in_executor(None, _warm_matcher)
+            # A stop does not wait for it (a daemon thread, left behind at exit): on a loaded
+            # machine a first compile can take minutes, and numba writes cache files whole.
+            threading.Thread(target=_warm_matcher, name="matcher-warm-up", daemon=True).start()
             hub = EventHub(settings.database_url or "", pool)
             await hub.start()
             app.state.event_hub = hub
@@ -136,7 +139,6 @@ def create_app(settings: Settings) -> Litestar:
                 yield
             finally:
                 stop.set()
-                await warm
                 if loop_task is not None:
                     await loop_task
                 await sweep_task

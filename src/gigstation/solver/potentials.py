@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gigstation.solver.jit import kernel
-from gigstation.solver.ssp import heap_pop, heap_push
+from gigstation.solver.ssp import grouped, heap_pop, heap_push
 
 __all__ = ["order_major", "sink_distances", "sink_distances_corrected"]
 
@@ -126,28 +126,13 @@ def sink_distances(
 def order_major(
     edge_w: IntArray, edge_o: IntArray, cost: IntArray, n_o: int
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Pairs grouped by order (a stable counting sort): start, pair ids, and their workers and costs laid out alike.
+    """Pairs grouped by order (``ssp.grouped``): start, pair ids, and their workers and costs laid out alike.
 
-    Scattered once in pair order, so the search below reads each order's pairs from
-    contiguous memory instead of gathering them from all over the pair arrays.
+    Gathered once, so the search below reads each order's pairs from contiguous memory
+    instead of gathering them from all over the pair arrays on every visit.
     """
-    start = np.zeros(n_o + 1, dtype=np.int64)
-    for e in range(edge_o.shape[0]):
-        start[edge_o[e] + 1] += 1
-    for o in range(n_o):
-        start[o + 1] += start[o]
-    fill = start[:-1].copy()
-    ids = np.empty(edge_o.shape[0], dtype=np.int64)
-    adj_w = np.empty(edge_o.shape[0], dtype=np.int64)
-    adj_cost = np.empty(edge_o.shape[0], dtype=np.int64)
-    for e in range(edge_o.shape[0]):
-        o = edge_o[e]
-        i = fill[o]
-        ids[i] = e
-        adj_w[i] = edge_w[e]
-        adj_cost[i] = cost[e]
-        fill[o] = i + 1
-    return start, ids, adj_w, adj_cost
+    start, ids = grouped(edge_o, n_o)
+    return start, ids, edge_w[ids], cost[ids]
 
 
 @kernel
