@@ -243,6 +243,7 @@ def _refine(
         counters[0] += 1
         if counters[1] > max_work:
             return False
+        over = -1  # an order holding more workers than it keeps: discharged after the branch
         if x < n_w:
             w = x
             if chosen[w] != -1:
@@ -264,55 +265,9 @@ def _refine(
             fill[o] += 1
             if fill[o] > sink_flow[o]:
                 # The second push of the double push, at once: so an order never holds more than cap + 1.
-                tail, excess_t = _discharge_order(
-                    o,
-                    n_w,
-                    t,
-                    eps,
-                    price,
-                    chosen,
-                    cost,
-                    scale,
-                    cap,
-                    slot_start,
-                    slot_worker,
-                    fill,
-                    sink_flow,
-                    excess_t,
-                    queue,
-                    queued,
-                    tail,
-                    counters,
-                    null_cost,
-                    t_key,
-                    t_node,
-                    t_size,
-                )
+                over = o
         elif x < t:
-            tail, excess_t = _discharge_order(
-                x - n_w,
-                n_w,
-                t,
-                eps,
-                price,
-                chosen,
-                cost,
-                scale,
-                cap,
-                slot_start,
-                slot_worker,
-                fill,
-                sink_flow,
-                excess_t,
-                queue,
-                queued,
-                tail,
-                counters,
-                null_cost,
-                t_key,
-                t_node,
-                t_size,
-            )
+            over = x - n_w
         else:
             # t returns units: to null workers (b = p(w) + N) or to filled orders' sink arcs (b = p(o)).
             while excess_t > 0:
@@ -340,6 +295,31 @@ def _refine(
                     excess_t -= moved
                     if fill[o] - sink_flow[o] > 0:
                         tail = _enqueue(queue, queued, tail, node)
+        if over >= 0:
+            tail, excess_t = _discharge_order(
+                over,
+                n_w,
+                t,
+                eps,
+                price,
+                chosen,
+                cost,
+                scale,
+                cap,
+                slot_start,
+                slot_worker,
+                fill,
+                sink_flow,
+                excess_t,
+                queue,
+                queued,
+                tail,
+                counters,
+                null_cost,
+                t_key,
+                t_node,
+                t_size,
+            )
     return True
 
 

@@ -65,7 +65,7 @@ def solve_cost_scaled(
         return None
     quick_cost = quick_weight * (int(priority.max()) - priority) + distance
     if int(quick_cost.max()) >= 2**31:
-        return None
+        return None  # the kernel stores costs in int32; such priorities go to the OR-Tools path
     n_pairs = edge_w.shape[0]
     # Pairs laid out contiguously per worker: the scans read memory in order. Candidates
     # come worker by worker already; other callers' pairs are sorted here.
