@@ -8,9 +8,10 @@ instead keeps node prices p that are epsilon-optimal (every residual arc's reduc
 c + p(tail) - p(head) >= -eps) and divides eps by ``ALPHA`` per phase, so a whole
 cluster's prices fall together.
 
-A phase (``_refine``) starts from the previous prices and flow: a worker whose choice
-is still eps-optimal at the new eps keeps it (``warm``; Goldberg-Kennedy unassign every
-worker instead, kept as an option), the others start unassigned (excess 1). An order
+A phase (``refine_phase``; ``scaled`` runs them one by one) starts from the previous
+prices and flow: a worker whose choice is still eps-optimal at the new eps keeps it
+(``warm``; Goldberg-Kennedy unassign every worker instead, kept as an option), the
+others start unassigned (excess 1). An order
 priced more than eps below t must be full at the end (its arc to t saturated: a
 deficit); one priced more than eps above t must push its workers on. Before giving
 up a worker's choice, a bound that fails is checked against the pairs themselves (the
@@ -39,21 +40,24 @@ district this halved the arc scans (solver/RESULTS.md).
 
 Costs are multiplied by n + 1 (n nodes; the kernel takes int32 costs and the factor, so
 the pair arrays are half the size to read), so the last phase at eps = 1 leaves a flow
-that is optimal for the original costs (an eps-optimal flow with eps < 1 / n is).
-Nothing here is trusted: ``scaled`` derives exact integer potentials from the flow
-and ``engine.check_certificate`` proves the answer or rejects it.
+that is optimal for the original costs (an eps-optimal flow with eps < 1 / n is). The
+flow is usually optimal several phases earlier, which only a proof can tell: ``scaled``
+tries one after each fine phase and stops at the first that holds. Nothing here is
+trusted: ``scaled`` derives exact integer potentials from the flow and
+``engine.check_certificate`` proves the answer or rejects it.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 
-from gigstation.solver.csa_arcs import NEG, best_two, t_arc_value, t_offer
+from gigstation.solver.csa_arcs import NEG, best_two, t_arc_value, t_offer, t_pop
 from gigstation.solver.jit import inlined, kernel
-from gigstation.solver.ssp import heap_pop, heap_push
 
-__all__ = ["ALPHA", "cost_scaling_assignment"]
+__all__ = ["ALPHA", "K_BEST", "ScalingState", "first_eps", "new_state", "refine_phase"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -80,11 +84,10 @@ def _discharge_order(
     eps: int,
     price: IntArray,
     chosen: IntArray,
-    cost: npt.NDArray[np.int32],
-    scale: int,
     cap: IntArray,
     slot_start: IntArray,
     slot_worker: IntArray,
+    slot_cost: IntArray,
     fill: IntArray,
     sink_flow: IntArray,
     excess_t: int,
@@ -104,8 +107,7 @@ def _discharge_order(
         best = price[t] if sink_flow[o] < cap[o] else _NEG
         best_s = -1
         for s in range(slot_start[o], slot_start[o] + fill[o]):
-            wx = slot_worker[s]
-            b = price[wx] + scale * cost[chosen[wx]]
+            b = price[slot_worker[s]] + slot_cost[s]
             if b > best:
                 best = b
                 best_s = s
@@ -123,16 +125,18 @@ def _discharge_order(
         wx = slot_worker[best_s]
         fill[o] -= 1
         slot_worker[best_s] = slot_worker[slot_start[o] + fill[o]]
+        slot_cost[best_s] = slot_cost[slot_start[o] + fill[o]]
         chosen[wx] = -1
         tail = _enqueue(queue, queued, tail, wx)
     return tail, excess_t
 
 
 @kernel
-def _refine(
+def refine_phase(
     start: IntArray,
-    pair_order: npt.NDArray[np.int32],
-    cost: npt.NDArray[np.int32],
+    pair_order: npt.NDArray[np.int32] | npt.NDArray[np.uint16],
+    cost: npt.NDArray[np.int32] | npt.NDArray[np.uint16],
+    worker_cost: IntArray,
     scale: int,
     cap: IntArray,
     null_cost: int,
@@ -141,6 +145,7 @@ def _refine(
     chosen: IntArray,
     slot_start: IntArray,
     slot_worker: IntArray,
+    slot_cost: IntArray,
     fill: IntArray,
     sink_flow: IntArray,
     counters: IntArray,
@@ -151,16 +156,19 @@ def _refine(
     previous_eps: int,
     lifo: bool,
 ) -> bool:
-    """One eps phase in place; False when the work budget ran out first.
+    """One eps phase, in place on the state (``new_state``); False when the work budget ran out first.
 
     ``chosen[w]``: position of its pair in the worker CSR, -1 unassigned (active), -2 sent to t. ``price`` holds
     workers, then orders, then t. Order o's workers sit in
-    ``slot_worker[slot_start[o]: slot_start[o] + fill[o]]``.
+    ``slot_worker[slot_start[o]: slot_start[o] + fill[o]]``, each with its pair's scaled cost in
+    ``slot_cost`` (an order's discharge reads its slots, not the pair arrays: on a city those
+    are far apart in memory).
     """
     n_w = chosen.shape[0]
     n_o = cap.shape[0]
     t = n_w + n_o
     n = t + 1
+    counters[2] += 1
     queue = np.empty(n + 1, dtype=np.int64)
     queued = np.zeros(n, dtype=np.bool_)
     head = 0
@@ -183,7 +191,8 @@ def _refine(
         if k == -1:
             tail = _enqueue(queue, queued, tail, w)
             continue
-        mine = price[t] - null_cost if k == -2 else price[n_w + pair_order[k]] - scale * cost[k]
+        shift = scale * worker_cost[w]
+        mine = price[t] - null_cost if k == -2 else price[n_w + pair_order[k]] - scale * cost[k] - shift
         # An upper bound on the best other option: the cached pairs now, the rest as last scanned.
         other = threshold[w] if k == -2 else max(threshold[w], price[t] - null_cost)
         for i in range(kbest.shape[1]):
@@ -191,13 +200,13 @@ def _refine(
             if kk < 0:
                 break
             if kk != k:
-                other = max(other, price[n_w + pair_order[kk]] - scale * cost[kk])
+                other = max(other, price[n_w + pair_order[kk]] - scale * cost[kk] - shift)
         if other > mine + 2 * eps and threshold[w] > mine + 2 * eps:
             # The stale bound may be what fails: read the pairs again before giving up the choice.
             other = _NEG
             for kk in range(start[w], start[w + 1]):
                 if kk != k:
-                    other = max(other, price[n_w + pair_order[kk]] - scale * cost[kk])
+                    other = max(other, price[n_w + pair_order[kk]] - scale * cost[kk] - shift)
             counters[1] += start[w + 1] - start[w]
             threshold[w] = other  # every pair but the choice; the list is dropped (rebuilt at the next scan)
             kbest[w, 0] = -1
@@ -208,6 +217,7 @@ def _refine(
             if k >= 0:
                 o = pair_order[k]
                 slot_worker[slot_start[o] + fill[o]] = w
+                slot_cost[slot_start[o] + fill[o]] = scale * cost[k] + shift
                 fill[o] += 1
             else:
                 excess_t += 1
@@ -250,7 +260,19 @@ def _refine(
                 continue
             # Double push: best and second best b over the pairs and the unassigned option.
             best, best_e, second = best_two(
-                w, n_w, start, pair_order, cost, scale, price, price[t] - null_cost, kbest, threshold, counters, eps
+                w,
+                n_w,
+                start,
+                pair_order,
+                cost,
+                worker_cost,
+                scale,
+                price,
+                price[t] - null_cost,
+                kbest,
+                threshold,
+                counters,
+                eps,
             )
             price[w] = (second if second > _NEG else best) - eps
             chosen[w] = best_e
@@ -262,6 +284,7 @@ def _refine(
                 continue
             o = pair_order[best_e]
             slot_worker[slot_start[o] + fill[o]] = w
+            slot_cost[slot_start[o] + fill[o]] = scale * (cost[best_e] + worker_cost[w])
             fill[o] += 1
             if fill[o] > sink_flow[o]:
                 # The second push of the double push, at once: so an order never holds more than cap + 1.
@@ -278,9 +301,9 @@ def _refine(
                 best = t_arc_value(node, n_w, price, chosen, sink_flow, null_cost)
                 if best != -t_key[0]:
                     # Stale: the arc is gone or its node's price fell since it was recorded.
-                    t_size[0] = heap_pop(t_key, t_node, t_size[0])
+                    t_size[0] = t_pop(t_key, t_node, t_size[0])
                     if best > _NEG:
-                        t_size[0] = heap_push(t_key, t_node, t_size[0], -best, node)
+                        t_offer(node, n_w, price, chosen, sink_flow, null_cost, t_key, t_node, t_size)
                     continue
                 if price[t] >= best:
                     price[t] = best - eps
@@ -303,11 +326,10 @@ def _refine(
                 eps,
                 price,
                 chosen,
-                cost,
-                scale,
                 cap,
                 slot_start,
                 slot_worker,
+                slot_cost,
                 fill,
                 sink_flow,
                 excess_t,
@@ -320,82 +342,63 @@ def _refine(
                 t_node,
                 t_size,
             )
+    phase = min(counters[2], 60)
+    counters[2 + 2 * phase] = counters[0]
+    counters[3 + 2 * phase] = counters[1]
     return True
 
 
-@kernel
-def cost_scaling_assignment(
-    start: IntArray,
-    pair_order: npt.NDArray[np.int32],
-    cost: npt.NDArray[np.int32],
-    scale: int,
-    cap: IntArray,
-    null_cost: int,
-    max_work: int,
-    alpha: int,
-    k_best: int,
-    warm: bool,
-    lifo: bool,
-) -> tuple[IntArray, IntArray, IntArray, bool]:
-    """Chosen pair per worker (its position in the worker CSR ``start``/``pair_order``/``cost``;
-    -1 unassigned), node prices (workers, orders, t) and counters.
+class ScalingState(NamedTuple):
+    """What one phase hands the next: the flow, the prices and the cached best pairs.
 
-    A pair's cost is ``scale * cost`` (int32 in memory: half the bytes for the scans to
-    read), and ``null_cost`` is already multiplied by ``scale``, which must be at least
-    n + 1 (module docstring). The flag is False when ``max_work`` arc scans ran out; the
-    caller must not use the answer then. Counters: discharges, arc scans, phases, t's
-    heap pops, then discharges and scans at the end of each phase.
+    ``chosen[w]``: position of w's pair in the worker CSR, -1 unassigned, -2 sent to t
+    (unassigned by choice; ``assignment`` reads it as -1). ``price``: workers, orders,
+    then t. ``counters``: discharges, arc scans, phases, t's heap pops, then the
+    discharges and scans at the end of each phase.
     """
-    n_w = start.shape[0] - 1
+
+    price: IntArray
+    chosen: IntArray
+    slot_start: IntArray
+    slot_worker: IntArray
+    slot_cost: IntArray
+    fill: IntArray
+    sink_flow: IntArray
+    counters: IntArray
+    kbest: IntArray
+    threshold: IntArray
+
+    def assignment(self) -> IntArray:
+        """Chosen pair position per worker, -1 for unassigned."""
+        return np.where(self.chosen >= 0, self.chosen, -1)
+
+
+def new_state(n_w: int, cap: IntArray, k_best: int = K_BEST) -> ScalingState:
+    """Zero prices, nobody assigned: the state before the first phase."""
     n_o = cap.shape[0]
-    price = np.zeros(n_w + n_o + 1, dtype=np.int64)
-    chosen = np.full(n_w, -1, dtype=np.int64)
     slot_start = np.zeros(n_o + 1, dtype=np.int64)
-    for o in range(n_o):
-        slot_start[o + 1] = slot_start[o] + cap[o] + 1  # one spare: an order briefly holds cap + 1
-    slot_worker = np.full(slot_start[n_o], -1, dtype=np.int64)
-    fill = np.zeros(n_o, dtype=np.int64)
-    sink_flow = np.zeros(n_o, dtype=np.int64)
-    counters = np.zeros(4 + 2 * 61, dtype=np.int64)
-    kbest = np.full((n_w, k_best), -1, dtype=np.int64)
-    threshold = np.full(n_w, _NEG, dtype=np.int64)
-    # The first phase's eps is the unassigned cost / (FIRST_EPS * alpha), not / alpha:
-    # from zero prices the coarsest phase only overshoots, and the next one must undo it
-    # across the whole graph (solver/RESULTS.md).
-    eps = max(null_cost // FIRST_EPS, 1)
-    while True:
-        previous_eps = eps
-        eps = max(eps // alpha, 1)
-        counters[2] += 1
-        if not _refine(
-            start,
-            pair_order,
-            cost,
-            scale,
-            cap,
-            null_cost,
-            eps,
-            price,
-            chosen,
-            slot_start,
-            slot_worker,
-            fill,
-            sink_flow,
-            counters,
-            max_work,
-            kbest,
-            threshold,
-            warm,
-            previous_eps,
-            lifo,
-        ):
-            return chosen, price, counters, False
-        phase = min(counters[2], 60)
-        counters[2 + 2 * phase] = counters[0]
-        counters[3 + 2 * phase] = counters[1]
-        if eps == 1:
-            break
-    for w in range(n_w):
-        if chosen[w] == -2:
-            chosen[w] = -1
-    return chosen, price, counters, True
+    np.cumsum(cap + 1, out=slot_start[1:])  # one spare slot each: an order briefly holds cap + 1
+    return ScalingState(
+        price=np.zeros(n_w + n_o + 1, dtype=np.int64),
+        chosen=np.full(n_w, -1, dtype=np.int64),
+        slot_start=slot_start,
+        slot_worker=np.full(int(slot_start[n_o]), -1, dtype=np.int64),
+        slot_cost=np.zeros(int(slot_start[n_o]), dtype=np.int64),
+        fill=np.zeros(n_o, dtype=np.int64),
+        sink_flow=np.zeros(n_o, dtype=np.int64),
+        counters=np.zeros(4 + 2 * 61, dtype=np.int64),
+        kbest=np.full((n_w, k_best), -1, dtype=np.int64),
+        threshold=np.full(n_w, NEG, dtype=np.int64),
+    )
+
+
+def first_eps(null_cost: int) -> int:
+    """The eps *before* the first phase (each phase divides it by ``ALPHA`` first).
+
+    The unassigned cost / ``FIRST_EPS``, not the unassigned cost itself: from zero
+    prices the coarsest phase only overshoots, and the next one must undo it across
+    the whole graph (solver/RESULTS.md).
+    """
+    return max(null_cost // FIRST_EPS, 1)
+
+

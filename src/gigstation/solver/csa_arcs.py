@@ -12,13 +12,59 @@ import numpy as np
 import numpy.typing as npt
 
 from gigstation.solver.jit import inlined
-from gigstation.solver.ssp import heap_push
 
-__all__ = ["NEG", "best_two", "t_arc_value", "t_offer"]
+__all__ = ["NEG", "best_two", "t_arc_value", "t_offer", "t_pop"]
 
 IntArray = npt.NDArray[np.int64]
 
 NEG = np.iinfo(np.int64).min // 4
+
+
+@inlined
+def _t_push(key: IntArray, node: IntArray, size: int, k: int, v: int) -> int:
+    """Push (k, v) on t's 4-ary min-heap (the first ``size`` entries); return the new size.
+
+    Four children a node (``ssp``'s heaps have two): half the levels, and the four keys
+    compared at each level share a cache line. t's heap is popped millions of times on
+    a city, mostly for stale entries, and it is inlined here rather than called.
+    """
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 2
+        if key[parent] <= k:
+            break
+        key[i] = key[parent]
+        node[i] = node[parent]
+        i = parent
+    key[i] = k
+    node[i] = v
+    return size + 1
+
+
+@inlined
+def t_pop(key: IntArray, node: IntArray, size: int) -> int:
+    """Remove the root of t's heap (read it before calling); return the new size."""
+    size -= 1
+    last_k = key[size]
+    last_v = node[size]
+    i = 0
+    while True:
+        first = 4 * i + 1
+        if first >= size:
+            break
+        child = first
+        for c in range(first + 1, min(first + 4, size)):
+            if key[c] < key[child]:
+                child = c
+        if key[child] >= last_k:
+            break
+        key[i] = key[child]
+        node[i] = node[child]
+        i = child
+    if size > 0:
+        key[i] = last_k
+        node[i] = last_v
+    return size
 
 
 @inlined
@@ -48,8 +94,8 @@ def t_offer(
         for x in range(n_w + sink_flow.shape[0]):
             b = t_arc_value(x, n_w, price, chosen, sink_flow, null_cost)
             if b > NEG:
-                t_size[0] = heap_push(t_key, t_node, t_size[0], -b, x)
-    t_size[0] = heap_push(
+                t_size[0] = _t_push(t_key, t_node, t_size[0], -b, x)
+    t_size[0] = _t_push(
         t_key, t_node, t_size[0], -(t_arc_value(node, n_w, price, chosen, sink_flow, null_cost)), node
     )
 
@@ -59,8 +105,9 @@ def best_two(
     w: int,
     n_w: int,
     start: IntArray,
-    pair_order: npt.NDArray[np.int32],
-    cost: npt.NDArray[np.int32],
+    pair_order: npt.NDArray[np.int32] | npt.NDArray[np.uint16],
+    cost: npt.NDArray[np.int32] | npt.NDArray[np.uint16],
+    worker_cost: IntArray,
     scale: int,
     price: IntArray,
     null_value: int,
@@ -77,13 +124,14 @@ def best_two(
     they hold the true best two; otherwise the pairs are scanned again.
     """
     k_size = kbest.shape[1]  # 4: the full scan below keeps four in scalars
+    shift = scale * worker_cost[w]  # the worker's part of every pair's cost
     if kbest[w, 0] >= 0:
         best, best_e, second = null_value, -2, NEG
         for i in range(k_size):
             k = kbest[w, i]
             if k < 0:
                 break
-            b = price[n_w + pair_order[k]] - scale * cost[k]
+            b = price[n_w + pair_order[k]] - scale * cost[k] - shift
             if b > best:
                 second, best, best_e = best, b, k
             elif b > second:
@@ -101,7 +149,7 @@ def best_two(
     k1 = k2 = k3 = k4 = -1
     rest = NEG
     for k in range(start[w], start[w + 1]):
-        b = price[n_w + pair_order[k]] - scale * cost[k]
+        b = price[n_w + pair_order[k]] - scale * cost[k] - shift
         if b <= b4:
             if b > rest:
                 rest = b

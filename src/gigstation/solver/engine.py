@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from gigstation.solver.jit import kernel
 from gigstation.solver.potentials import sink_distances
 from gigstation.solver.ssp import grouped, shortest_augmenting_paths
 
@@ -119,7 +120,16 @@ def check_certificate(edge_w: IntArray, edge_o: IntArray, profit: IntArray, cap:
     if (u[edge_w[picked]] + v[edge_o[picked]] != profit[picked]).any():
         return False
     # The big one, over every pair: no pair could earn more than its endpoints' prices.
-    return bool((u[edge_w] + v[edge_o] >= profit).all())
+    return _every_pair_covered(edge_w, edge_o, profit, u, v)
+
+
+@kernel
+def _every_pair_covered(edge_w: IntArray, edge_o: IntArray, profit: IntArray, u: IntArray, v: IntArray) -> bool:
+    """u_w + v_o >= profit on every pair (one pass, no temporaries: a city has 11 million pairs)."""
+    for e in range(edge_w.shape[0]):  # noqa: SIM110 (a generator does not compile in numba)
+        if u[edge_w[e]] + v[edge_o[e]] < profit[e]:
+            return False
+    return True
 
 
 def certificate_from_prices(chosen: IntArray, v: IntArray, edge_o: IntArray, profit: IntArray) -> Certificate:

@@ -148,15 +148,16 @@ def sink_distances_corrected(
     chosen: IntArray,
     phi_w: IntArray,
     phi_o: IntArray,
-    max_pops: int,
+    max_work: int,
 ) -> tuple[IntArray, IntArray, bool]:
     """``sink_distances`` for estimates ``phi`` that may leave small negative reduced costs.
 
     Label correcting in heap order: a node is settled again whenever its distance
     improves, which stays exact on any residual graph without a negative cycle and
     costs little more than Dijkstra when the estimates are nearly exact (cost-scaling
-    prices). False when ``max_pops`` heap pops did not suffice (a negative cycle: the
-    matching is not optimal under ``cost``) or some node cannot reach the sink.
+    prices). False when ``max_work`` (heap pops plus arcs read) did not suffice (a
+    negative cycle: the matching is not optimal under ``cost``; or a budget kept tight
+    on purpose, when a failed attempt must cost little) or some node cannot reach the sink.
     """
     n_w = chosen.shape[0]
     n_o = cap.shape[0]
@@ -178,13 +179,13 @@ def sink_distances_corrected(
         if chosen[w] >= 0:
             red_w[w] = null_cost + phi_w[w]
             size = heap_push(heap_key, heap_node, size, red_w[w], w)
-    pops = 0
+    work = 0
     while size > 0:
         key = heap_key[0]
         v = heap_node[0]
         size = heap_pop(heap_key, heap_node, size)
-        pops += 1
-        if pops > max_pops:
+        work += 1
+        if work > max_work:
             return red_w, red_o, False
         if v < n_w:
             w = v
@@ -202,6 +203,7 @@ def sink_distances_corrected(
             o = v - n_w
             if key > red_o[o]:
                 continue
+            work += order_start[o + 1] - order_start[o]
             for k in range(order_start[o], order_start[o + 1]):
                 w = adj_w[k]
                 if chosen[w] == order_adj[k]:

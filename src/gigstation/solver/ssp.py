@@ -73,6 +73,24 @@ def heap_pop(key: IntArray, node: IntArray, size: int) -> int:
 
 
 @kernel
+def starts_if_sorted(key: IntArray, n: int) -> tuple[IntArray, bool]:
+    """CSR starts of ``key`` (ids below ``n``) and True when ``key`` never decreases.
+
+    Candidates arrive worker by worker, so their pairs need no permutation: one pass
+    tells, instead of building ``grouped``'s permutation and comparing it with the identity.
+    """
+    start = np.zeros(n + 1, dtype=np.int64)
+    in_order = True
+    for e in range(key.shape[0]):
+        start[key[e] + 1] += 1
+        if e > 0 and key[e] < key[e - 1]:
+            in_order = False
+    for i in range(n):
+        start[i + 1] += start[i]
+    return start, in_order
+
+
+@kernel
 def grouped(key: IntArray, n: int) -> tuple[IntArray, IntArray]:
     """CSR of edge ids grouped by ``key`` (worker or order ids below ``n``): a stable counting sort."""
     start = np.zeros(n + 1, dtype=np.int64)
