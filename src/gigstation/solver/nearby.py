@@ -44,7 +44,9 @@ __all__ = [
     "Z",
     "arc_m",
     "build_grid",
+    "count_eligible",
     "eligible_pairs",
+    "fill_eligible",
     "other_workers_near",
     "pair_distances",
 ]  # fmt: skip
@@ -389,6 +391,126 @@ def _emit_ascending(
             seen[found_order[k] >> 6] = 0
 
 
+@inlined
+def _pairs_pass(
+    wg: FloatArray,
+    ww: IntArray,
+    limit: FloatArray,
+    inner2: FloatArray,
+    outer: FloatArray,
+    skill_first: IntArray,
+    skill_code: IntArray,
+    lo: FloatArray,
+    cell: float,
+    dims: IntArray,
+    start: IntArray,
+    perm: IntArray,
+    og: FloatArray,
+    ow: IntArray,
+    forbidden: IntArray,
+    n_orders: int,
+    radius: float,
+    first: int,
+    last: int,
+    fill: bool,
+    offset: IntArray,
+    worker: IntArray,
+    order: IntArray,
+    metres: IntArray,
+) -> None:
+    """Count (``offset[j + 1] - offset[j]``: worker ``first + j``'s pairs) or, with ``fill``,
+    write each worker's pairs at ``offset[j]`` of the output arrays."""
+    per_cell = 1.0 / cell
+    seen = np.zeros((n_orders + 63) // 64, dtype=np.uint64)
+    metres_of = np.zeros(n_orders, dtype=np.int64)
+    hits = np.empty(n_orders, dtype=np.int64)
+    hit_c2 = np.empty(n_orders, dtype=np.float64)
+    for j in range(last - first):
+        i = first + j
+        if fill and offset[j] == offset[j + 1]:
+            continue
+        a = offset[j]
+        found = _scan_worker(
+            i, wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, per_cell, dims, start, perm, og, ow,
+            forbidden, n_orders, radius, hits, hit_c2, fill, order, a, seen, metres_of,
+        )  # fmt: skip
+        if not fill:
+            offset[j + 1] = offset[j] + found
+            continue
+        b = offset[j + 1]
+        if found != b - a:
+            raise AssertionError("the fill pass found other pairs than the count pass")
+        _emit_ascending(order, a, b, seen, metres_of, metres)
+        worker[a:b] = i
+
+
+@kernel
+def count_eligible(
+    wg: FloatArray,
+    ww: IntArray,
+    limit: FloatArray,
+    inner2: FloatArray,
+    outer: FloatArray,
+    skill_first: IntArray,
+    skill_code: IntArray,
+    lo: FloatArray,
+    cell: float,
+    dims: IntArray,
+    start: IntArray,
+    perm: IntArray,
+    og: FloatArray,
+    ow: IntArray,
+    forbidden: IntArray,
+    n_orders: int,
+    radius: float,
+    first: int,
+    last: int,
+) -> IntArray:
+    """Where each worker's pairs start (``offset``, n + 1 entries from 0) for workers ``first``
+    to ``last - 1``: the count pass of ``eligible_pairs``, so that callers running ranges in
+    threads can write every range straight into one set of arrays."""
+    offset = np.zeros(last - first + 1, dtype=np.int64)
+    empty = np.empty(0, dtype=np.int64)
+    _pairs_pass(
+        wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, dims, start, perm, og, ow, forbidden, n_orders,
+        radius, first, last, False, offset, empty, empty, empty,
+    )  # fmt: skip
+    return offset
+
+
+@kernel
+def fill_eligible(
+    wg: FloatArray,
+    ww: IntArray,
+    limit: FloatArray,
+    inner2: FloatArray,
+    outer: FloatArray,
+    skill_first: IntArray,
+    skill_code: IntArray,
+    lo: FloatArray,
+    cell: float,
+    dims: IntArray,
+    start: IntArray,
+    perm: IntArray,
+    og: FloatArray,
+    ow: IntArray,
+    forbidden: IntArray,
+    n_orders: int,
+    radius: float,
+    first: int,
+    last: int,
+    offset: IntArray,
+    worker: IntArray,
+    order: IntArray,
+    metres: IntArray,
+) -> None:
+    """Write the pairs ``count_eligible`` counted into the (caller's slices of the) output arrays."""
+    _pairs_pass(
+        wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, dims, start, perm, og, ow, forbidden, n_orders,
+        radius, first, last, True, offset, worker, order, metres,
+    )  # fmt: skip
+
+
 @kernel
 def eligible_pairs(
     wg: FloatArray,
@@ -422,38 +544,18 @@ def eligible_pairs(
     distance is within ``limit`` and the key ``worker * n_orders + order`` is not in
     ``forbidden`` (sorted).
     """
-    n_w = last - first
-    per_cell = 1.0 / cell
-    offset = np.zeros(n_w + 1, dtype=np.int64)
-    seen = np.zeros((n_orders + 63) // 64, dtype=np.uint64)
-    metres_of = np.zeros(n_orders, dtype=np.int64)
-    hits = np.empty(n_orders, dtype=np.int64)
-    hit_c2 = np.empty(n_orders, dtype=np.float64)
-    empty = np.empty(0, dtype=np.int64)
-    for j in range(n_w):
-        i = first + j
-        found = _scan_worker(
-            i, wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, per_cell, dims, start, perm, og, ow,
-            forbidden, n_orders, radius, hits, hit_c2, False, empty, 0, seen, metres_of,
-        )  # fmt: skip
-        offset[j + 1] = offset[j] + found
-    total = offset[n_w]
+    offset = count_eligible(
+        wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, dims, start, perm, og, ow, forbidden, n_orders,
+        radius, first, last,
+    )  # fmt: skip
+    total = offset[last - first]
     worker = np.empty(total, dtype=np.int64)
     order = np.empty(total, dtype=np.int64)
     metres = np.empty(total, dtype=np.int64)
-    for j in range(n_w):
-        i = first + j
-        a, b = offset[j], offset[j + 1]
-        if a == b:
-            continue
-        filled = _scan_worker(
-            i, wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, per_cell, dims, start, perm, og, ow,
-            forbidden, n_orders, radius, hits, hit_c2, True, order, a, seen, metres_of,
-        )  # fmt: skip
-        if filled != b - a:
-            raise AssertionError("the fill pass found other pairs than the count pass")
-        _emit_ascending(order, a, b, seen, metres_of, metres)
-        worker[a:b] = i
+    fill_eligible(
+        wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, dims, start, perm, og, ow, forbidden, n_orders,
+        radius, first, last, offset, worker, order, metres,
+    )  # fmt: skip
     return worker, order, metres
 
 

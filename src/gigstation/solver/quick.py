@@ -58,13 +58,13 @@ def solve_quick_priced(
 ) -> tuple[Chosen, PricingResult | None]:
     """``solve_quick`` that also returns the pricing statistics (None when the full graph was used)."""
     opts = opts or FlowOptions()
-    pinned_worker = np.zeros(len(ix.workers), dtype=np.bool_)
-    pinned_worker[pins.worker] = True
     capacity = ix.headcount - pins.per_order(len(ix.orders))
-    usable = ~pinned_worker[cand.worker] & (capacity[cand.order] > 0)
-    keep = np.arange(len(cand), dtype=np.int64) if usable.all() else np.flatnonzero(usable)
-    del usable
-    if keep.shape[0] == len(cand):  # no pins in the way (the usual case): no copies of the pairs
+    keep = None  # every pair: no pins and every order with a slot (the usual case), so no copies
+    if len(pins.worker) or (capacity <= 0).any():
+        pinned_worker = np.zeros(len(ix.workers), dtype=np.bool_)
+        pinned_worker[pins.worker] = True
+        keep = np.flatnonzero(~pinned_worker[cand.worker] & (capacity[cand.order] > 0))
+    if keep is None:
         worker, order, distance = cand.worker, cand.order, cand.distance_m
     else:
         worker, order, distance = cand.worker[keep], cand.order[keep], cand.distance_m[keep]
@@ -80,7 +80,7 @@ def solve_quick_priced(
     else:
         result = max_flow_lexicographic(worker, order, priority, distance, capacity, time_limit_s, opts)
         selected, optimal, bound = result.selected, result.optimal, result.bound
-    edges = keep[selected]
+    edges = np.flatnonzero(selected) if keep is None else keep[selected]
     pin_part = (len(pins.worker), int(ix.worker_priority[pins.worker].sum()), int(pins.distance_m.sum()))
     chosen = Chosen(
         worker=np.concatenate([pins.worker, cand.worker[edges]]),

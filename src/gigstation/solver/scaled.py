@@ -39,6 +39,7 @@ from gigstation.solver.engine import (
     lexicographic_costs,
     lexicographic_weight,
 )
+from gigstation.solver.jit import kernel
 from gigstation.solver.potentials import order_major, sink_distances_corrected
 from gigstation.solver.ssp import grouped, starts_if_sorted
 
@@ -159,14 +160,27 @@ def solve_cost_scaled(
         return None  # the kernel stores distances in int32 at most; such instances go to the OR-Tools path
     # The quick cost W' (P - priority) + distance is a worker's part plus the pair's distance:
     # the pair arrays then hold only the distance and the order (narrow: less memory to scan).
-    worker_cost = np.zeros(n_w, dtype=np.int64)
-    worker_cost[edge_w] = quick_weight * (int(priority.max()) - priority)
-    if (worker_cost[edge_w] != quick_weight * (int(priority.max()) - priority)).any():
+    worker_cost, consistent = _worker_costs(edge_w, priority, n_w, quick_weight, int(priority.max()))
+    if not consistent:
         return None  # a priority is a worker's: pairs that disagree are not an instance this engine knows
     problem = _Problem(edge_w, edge_o, priority, distance, cap, cost, null_cost, quick_weight, scale)
     with ThreadPoolExecutor(max_workers=1) as other_core:
         proof_inputs: Future[_ProofInputs] = other_core.submit(_proof_inputs, problem)
         return _scale_and_prove(problem, worker_cost, quick_null * scale, proof_inputs)
+
+
+@kernel
+def _worker_costs(edge_w: IntArray, priority: IntArray, n_w: int, weight: int, top: int) -> tuple[IntArray, bool]:
+    """W' (P - priority) per worker, and False when two pairs of a worker disagree on its priority."""
+    worker_cost = np.full(n_w, -1, dtype=np.int64)
+    for e in range(edge_w.shape[0]):
+        c = weight * (top - priority[e])
+        w = edge_w[e]
+        if worker_cost[w] == -1:
+            worker_cost[w] = c
+        elif worker_cost[w] != c:
+            return worker_cost, False
+    return worker_cost, True
 
 
 def _narrow(values: IntArray, by_worker: IntArray | None) -> npt.NDArray[np.uint16] | npt.NDArray[np.int32]:
