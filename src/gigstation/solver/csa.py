@@ -33,10 +33,12 @@ Active nodes are taken from the queue first-in first-out, or last-in first-out
 (``lifo``: a displaced worker bids again at once, while its neighbourhood's prices are
 fresh); both are exact, and which is faster varies by instance (solver/RESULTS.md).
 
-The first phase starts at eps = N / (``FIRST_EPS`` * ``ALPHA``), not N / ``ALPHA``: from
-zero prices a phase that coarse only overshoots every contested order's price, and the
-next phase must then move nearly every price in the graph back, in small steps; on the
-district this halved the arc scans (solver/RESULTS.md).
+The first phase runs at eps = N / ``FIRST_DIVISOR`` (64), not N / 8: from zero prices a
+phase that coarse only overshoots every contested order's price, and the next phase
+must then move nearly every price in the graph back, in small steps; on the district
+this halved the arc scans. After it eps falls by ``ALPHA`` = 4 per phase, not 8: more
+phases, but each moves prices less far, and the district and the city took a fifth
+less time (solver/RESULTS.md).
 
 Costs are multiplied by n + 1 (n nodes; the kernel takes int32 costs and the factor, so
 the pair arrays are half the size to read), so the last phase at eps = 1 leaves a flow
@@ -61,9 +63,9 @@ __all__ = ["ALPHA", "K_BEST", "ScalingState", "first_eps", "new_state", "refine_
 
 IntArray = npt.NDArray[np.int64]
 
-ALPHA = 8
+ALPHA = 4
 K_BEST = 4
-FIRST_EPS = 8
+FIRST_DIVISOR = 64
 _NEG = NEG
 
 
@@ -393,12 +395,5 @@ def new_state(n_w: int, cap: IntArray, k_best: int = K_BEST) -> ScalingState:
 
 
 def first_eps(null_cost: int) -> int:
-    """The eps *before* the first phase (each phase divides it by ``ALPHA`` first).
-
-    The unassigned cost / ``FIRST_EPS``, not the unassigned cost itself: from zero
-    prices the coarsest phase only overshoots, and the next one must undo it across
-    the whole graph (solver/RESULTS.md).
-    """
-    return max(null_cost // FIRST_EPS, 1)
-
-
+    """The first phase's eps: the unassigned cost / ``FIRST_DIVISOR`` (module docstring)."""
+    return max(null_cost // FIRST_DIVISOR, 1)
