@@ -157,8 +157,11 @@ def refine_phase(
     warm: bool,
     previous_eps: int,
     lifo: bool,
+    stop: npt.NDArray[np.bool_],
 ) -> bool:
-    """One eps phase, in place on the state (``new_state``); False when the work budget ran out first.
+    """One eps phase, in place on the state (``new_state``); False when the work budget ran out
+    first, or when another thread set ``stop[0]`` (a proof of an earlier phase's flow held:
+    the rest of this phase is not needed).
 
     ``chosen[w]``: position of its pair in the worker CSR, -1 unassigned (active), -2 sent to t. ``price`` holds
     workers, then orders, then t. Order o's workers sit in
@@ -253,7 +256,7 @@ def refine_phase(
             head += 1
         queued[x] = False
         counters[0] += 1
-        if counters[1] > max_work:
+        if counters[1] > max_work or stop[0]:
             return False
         over = -1  # an order holding more workers than it keeps: discharged after the branch
         if x < n_w:

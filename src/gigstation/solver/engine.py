@@ -47,6 +47,7 @@ __all__ = [
     "EngineResult",
     "check_certificate",
     "lexicographic_costs",
+    "lexicographic_null_cost",
     "lexicographic_weight",
     "solve_compiled",
 ]
@@ -90,17 +91,25 @@ def lexicographic_weight(distance: IntArray, n_w: int, cap: IntArray) -> int:
     return min(n_w, int(cap.sum())) * int(distance.max()) + 1
 
 
-def lexicographic_costs(priority: IntArray, distance: IntArray, n_w: int, cap: IntArray) -> tuple[IntArray, int] | None:
-    """Per-pair safe cost C and the unassigned cost N (module docstring); None when 4 N overflows int64."""
+def lexicographic_null_cost(priority: IntArray, distance: IntArray, n_w: int, cap: IntArray) -> int | None:
+    """The unassigned cost N (module docstring); None when 4 N overflows int64 or a distance is negative."""
     flow_bound = min(n_w, int(cap.sum()))
     weight = lexicographic_weight(distance, n_w, cap)
     c_max = weight * (int(priority.max()) - int(priority.min())) + int(distance.max())
     null_cost = flow_bound * c_max + 1
     if int(distance.min()) < 0 or 4 * null_cost >= _INT64_HEADROOM:
         return None
+    return null_cost
+
+
+def lexicographic_costs(priority: IntArray, distance: IntArray, n_w: int, cap: IntArray) -> tuple[IntArray, int] | None:
+    """Per-pair safe cost C and the unassigned cost N (module docstring); None when 4 N overflows int64."""
+    null_cost = lexicographic_null_cost(priority, distance, n_w, cap)
+    if null_cost is None:
+        return None
     # In place: a city has 11 million pairs, and each temporary is 90 MB of fresh memory.
     cost = np.subtract(int(priority.max()), priority, dtype=np.int64)
-    cost *= weight
+    cost *= lexicographic_weight(distance, n_w, cap)
     cost += distance
     return cost, null_cost
 

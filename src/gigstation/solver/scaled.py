@@ -37,6 +37,7 @@ from gigstation.solver.engine import (
     certificate_from_prices,
     check_certificate,
     lexicographic_costs,
+    lexicographic_null_cost,
     lexicographic_weight,
 )
 from gigstation.solver.jit import kernel
@@ -51,14 +52,16 @@ IntArray = npt.NDArray[np.int64]
 _HEADROOM = 2**62
 # Work budgets: arc scans per pair for the scaling; heap pops and arcs read per pair for
 # the potentials after the last phase, and for an earlier attempt (a proof that holds
-# reads each pair about once; one that does not must not cost more than twice that).
+# read each pair about once, within 1.1-1.3 per pair on the district and the city; one
+# that does not hold runs into a negative cycle and must give up soon).
 SCANS_PER_PAIR = 400
 WORK_PER_PAIR = 20
-TRY_WORK_PER_PAIR = 2
+TRY_WORK_PER_PAIR = 1.5
 MIN_WORK = 100_000
 # Proofs are tried from the first phase whose eps is at most 1 / PROOF_FROM of a unit of
 # the original costs (a metre): in the runs measured, the flow was optimal from eps
-# 0.86 m on the town, 0.107 m on the district and 0.013 m on the city (solver/RESULTS.md).
+# 0.05-0.2 m on the town and the district and 0.013 m on the city (solver/RESULTS.md).
+# Earlier attempts fail, and on the district the phases left are shorter than a proof.
 PROOF_FROM = 8
 # The order in which active nodes are discharged (``csa``): last in, first out.
 LIFO = True
@@ -67,8 +70,9 @@ WARM_PHASES = True
 
 
 class _ProofInputs(NamedTuple):
-    """What every proof attempt reads, whatever the flow: pairs by order, safe profits, the lift."""
+    """What every proof attempt reads, whatever the flow: safe costs and profits, pairs by order, the lift."""
 
+    cost: IntArray
     order_start: IntArray
     order_adj: IntArray
     adj_w: IntArray
@@ -85,21 +89,26 @@ class _Problem(NamedTuple):
     priority: IntArray
     distance: IntArray
     cap: IntArray
-    cost: IntArray
+    n_w: int
     null_cost: int
     quick_weight: int
     scale: int
 
 
-def _proof_inputs(problem: _Problem) -> _ProofInputs:
-    edge_w, edge_o, cost = problem.edge_w, problem.edge_o, problem.cost
-    n_w, n_o = problem.scale - problem.cap.shape[0] - 2, problem.cap.shape[0]
+def _proof_inputs(problem: _Problem) -> _ProofInputs | None:
+    """Built on the other core while the phases run (the safe costs are 90 MB on a city)."""
+    edge_w, edge_o, n_w = problem.edge_w, problem.edge_o, problem.n_w
+    safe = lexicographic_costs(problem.priority, problem.distance, n_w, problem.cap)
+    if safe is None or safe[1] != problem.null_cost:
+        return None  # cannot happen: the caller checked the same bound; no proof then, rather than a wrong one
+    cost = safe[0]
+    n_w, n_o = problem.n_w, problem.cap.shape[0]
     worker_priority = np.zeros(n_w, dtype=np.int64)
     worker_priority[edge_w] = problem.priority
     weight = lexicographic_weight(problem.distance, n_w, problem.cap)
     lift = (weight - problem.quick_weight) * (int(problem.priority.max()) - worker_priority)
     order_start, order_adj, adj_w, adj_cost = order_major(edge_w, edge_o, cost, n_o)
-    return _ProofInputs(order_start, order_adj, adj_w, adj_cost, problem.null_cost - cost, lift)
+    return _ProofInputs(cost, order_start, order_adj, adj_w, adj_cost, problem.null_cost - cost, lift)
 
 
 def _prove(
@@ -119,7 +128,7 @@ def _prove(
         proof.adj_w,
         proof.adj_cost,
         problem.edge_o,
-        problem.cost,
+        proof.cost,
         problem.cap,
         problem.null_cost,
         chosen,
@@ -145,10 +154,9 @@ def solve_cost_scaled(
 ) -> EngineResult | None:
     """The proven lexicographic optimum (compact ids, as ``engine.solve_compiled``), or None."""
     n_w, n_o = int(edge_w.max()) + 1, int(cap.shape[0])
-    safe = lexicographic_costs(priority, distance, n_w, cap)
-    if safe is None:
+    null_cost = lexicographic_null_cost(priority, distance, n_w, cap)
+    if null_cost is None:
         return None
-    cost, null_cost = safe
     cap = cap.astype(np.int64)
     scale = n_w + n_o + 2
     quick_weight = 4 * (int(distance.max()) + 1)
@@ -163,10 +171,9 @@ def solve_cost_scaled(
     worker_cost, consistent = _worker_costs(edge_w, priority, n_w, quick_weight, int(priority.max()))
     if not consistent:
         return None  # a priority is a worker's: pairs that disagree are not an instance this engine knows
-    problem = _Problem(edge_w, edge_o, priority, distance, cap, cost, null_cost, quick_weight, scale)
+    problem = _Problem(edge_w, edge_o, priority, distance, cap, n_w, null_cost, quick_weight, scale)
     with ThreadPoolExecutor(max_workers=1) as other_core:
-        proof_inputs: Future[_ProofInputs] = other_core.submit(_proof_inputs, problem)
-        return _scale_and_prove(problem, worker_cost, quick_null * scale, proof_inputs)
+        return _scale_and_prove(problem, worker_cost, quick_null * scale, other_core)
 
 
 @kernel
@@ -197,21 +204,38 @@ def _narrow(values: IntArray, by_worker: IntArray | None) -> npt.NDArray[np.uint
 
 
 def _scale_and_prove(
-    problem: _Problem, worker_cost: IntArray, null_cost: int, proof_inputs: Future[_ProofInputs]
+    problem: _Problem,
+    worker_cost: IntArray,
+    null_cost: int,
+    other_core: ThreadPoolExecutor,
 ) -> EngineResult | None:
-    """Phases until a proof holds (``PROOF_FROM``), or None after the last one."""
+    """Phases until a proof holds, or None after the last one.
+
+    The proof's inputs are built on the other core once the first phase is done (not
+    before: the setup here and that work both fill fresh memory, and page faults of one
+    process queue behind each other; the second phase is the longest, a city's 2 s).
+
+    From eps at most 1 / ``PROOF_FROM`` m on, each phase's flow is copied and proven on
+    the other core while the next phase runs; when that proof holds, it raises ``stop``
+    and the running phase gives up at its next step. One attempt at a time: a phase that
+    ends while one is still running goes on to the next.
+    """
     edge_w, edge_o, cap, scale = problem.edge_w, problem.edge_o, problem.cap, problem.scale
-    n_w, n_pairs = scale - cap.shape[0] - 2, edge_w.shape[0]
+    n_w, n_pairs = problem.n_w, edge_w.shape[0]
     # Pairs laid out contiguously per worker: the scans read memory in order. Candidates
     # come worker by worker already; other callers' pairs are sorted here.
     start, in_order = starts_if_sorted(edge_w, n_w)
     by_worker = None if in_order else grouped(edge_w, n_w)[1]
     pair_order, pair_cost = _narrow(edge_o, by_worker), _narrow(problem.distance, by_worker)
     state = new_state(n_w, cap)
+    stop = np.zeros(1, dtype=np.bool_)
+    proof_inputs: Future[_ProofInputs | None] | None = None
+    attempt: Future[EngineResult | None] | None = None
     eps, previous_eps = first_eps(null_cost), 0
     max_scans = SCANS_PER_PAIR * n_pairs + MIN_WORK
+    try_budget = int(TRY_WORK_PER_PAIR * n_pairs) + MIN_WORK
     while True:
-        if not refine_phase(
+        finished = refine_phase(
             start,
             pair_order,
             pair_cost,
@@ -228,12 +252,40 @@ def _scale_and_prove(
             WARM_PHASES,
             previous_eps,
             LIFO,
-        ):
-            return None
-        last = eps == 1
-        if last or eps * PROOF_FROM <= scale:
-            budget = (WORK_PER_PAIR if last else TRY_WORK_PER_PAIR) * n_pairs + MIN_WORK
-            proven = _prove(problem, proof_inputs.result(), state, by_worker, budget)
-            if proven is not None or last:
+            stop,
+        )
+        last = finished and eps == 1
+        if attempt is not None and (attempt.done() or not finished or last):
+            proven = attempt.result()  # a phase cut short waits here for the proof that stopped it
+            attempt = None
+            if proven is not None:
                 return proven
+        if not finished:
+            return None  # the work budget ran out
+        if proof_inputs is None:
+            proof_inputs = other_core.submit(_proof_inputs, problem)
+        if last:
+            proof = proof_inputs.result()
+            final_budget = WORK_PER_PAIR * n_pairs + MIN_WORK
+            return None if proof is None else _prove(problem, proof, state, by_worker, final_budget)
+        if attempt is None and eps * PROOF_FROM <= scale:
+            copies = {"price": state.price.copy(), "chosen": state.chosen.copy(), "counters": state.counters.copy()}
+            snapshot = state._replace(**copies)
+            attempt = other_core.submit(_prove_and_stop, problem, proof_inputs, snapshot, by_worker, try_budget, stop)
         previous_eps, eps = eps, max(eps // ALPHA, 1)
+
+
+def _prove_and_stop(
+    problem: _Problem,
+    proof_inputs: Future[_ProofInputs | None],
+    snapshot: ScalingState,
+    by_worker: IntArray | None,
+    max_work: int,
+    stop: npt.NDArray[np.bool_],
+) -> EngineResult | None:
+    """A proof attempt on the other core; when it holds, the running phase is told to stop."""
+    proof = proof_inputs.result()
+    proven = None if proof is None else _prove(problem, proof, snapshot, by_worker, max_work)
+    if proven is not None:
+        stop[0] = True
+    return proven
