@@ -272,13 +272,8 @@ def test_two_threads_give_the_pairs_of_one(seed: int, n_workers: int) -> None:
     """Workers split over two threads: the same pairs, in the same (worker, order) order (forbids included)."""
     instance = seeded_instance(seed, n_workers=n_workers, n_orders=max(n_workers // 3, 1))
     ix = index_instance(instance)
-    one = candidates(ix)
-    original = candidates_module.PARALLEL_MIN_WORKERS
-    candidates_module.PARALLEL_MIN_WORKERS = 1
-    try:
-        two = candidates(ix)
-    finally:
-        candidates_module.PARALLEL_MIN_WORKERS = original
+    one = candidates(ix, halves=False)
+    two = candidates(ix, halves=True)
     assert np.array_equal(one.worker, two.worker)
     assert np.array_equal(one.order, two.order)
     assert np.array_equal(one.distance_m, two.distance_m)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +11,9 @@ from hypothesis import strategies as st
 
 from gigstation.solver import scaled as scaled_module
 from gigstation.solver import solve
+from gigstation.solver.candidates import candidates, index_instance
+from gigstation.solver.cli import load_instance
+from gigstation.solver.csa import ALPHA, first_eps
 from gigstation.solver.flow import FlowOptions, max_flow_lexicographic
 from gigstation.solver.reference import check_solution
 from gigstation.solver.scaled import solve_cost_scaled
@@ -109,3 +114,57 @@ def test_the_work_budget_gives_no_answer_and_the_flow_still_proves(monkeypatch: 
 def test_weights_that_would_overflow_are_refused() -> None:
     pairs = _contested()
     assert solve_cost_scaled(pairs.worker, pairs.order, pairs.priority * 10**15, pairs.distance, pairs.cap) is None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair_sets(max_workers=6, max_orders=4))
+def test_proofs_tried_after_every_phase_never_return_a_wrong_answer(pairs: Pairs) -> None:
+    # From the first phase on: most of these proofs must fail (the flow is not optimal yet),
+    # and a failed one must only let the phases go on.
+    saved = scaled_module.PROOF_FROM
+    scaled_module.PROOF_FROM = 0
+    try:
+        got = _scaled(pairs)
+    finally:
+        scaled_module.PROOF_FROM = saved
+    assert got == brute_force(pairs)
+
+
+def _phases_to_eps_one(null_cost: int) -> int:
+    eps, phases = first_eps(null_cost), 1
+    while eps > 1:
+        eps, phases = max(eps // ALPHA, 1), phases + 1
+    return phases
+
+
+def test_a_town_is_proven_optimal_phases_before_eps_one() -> None:
+    instance = load_instance(Path(__file__).parents[2] / "solver" / "instances" / "town.json")
+    ix = index_instance(instance)
+    cand = candidates(ix)
+    worker, w = np.unique(cand.worker, return_inverse=True)
+    orders, o = np.unique(cand.order, return_inverse=True)
+    priority, cap = ix.worker_priority[cand.worker], ix.headcount[orders]
+    result = solve_cost_scaled(w.astype(np.int64), o.astype(np.int64), priority, cand.distance_m, cap)
+    assert result is not None
+    full = max_flow_lexicographic(w, o, priority, cand.distance_m, cap, opts=ORTOOLS)
+    assert full.optimal and result.bound == full.bound
+    # The quick unassigned cost times the scale, as solve_cost_scaled sets it.
+    quick_null = 4 * (int(cand.distance_m.max()) + 1) * (int(priority.max()) - int(priority.min()) + 4)
+    scale = worker.shape[0] + orders.shape[0] + 2
+    assert result.searches < _phases_to_eps_one(quick_null * scale)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair_sets(max_workers=6, max_orders=4))
+def test_distances_beyond_sixteen_bits_use_wide_pair_arrays(pairs: Pairs) -> None:
+    far = Pairs(pairs.worker, pairs.order, pairs.priority, pairs.distance * 9 + 66_000, pairs.cap)
+    assert scaled_module._narrow(far.distance, None).dtype == np.int32
+    assert scaled_module._narrow(pairs.distance, None).dtype == np.uint16
+    assert _scaled(far) == brute_force(far)
+
+
+def test_pairs_that_disagree_on_a_workers_priority_are_refused() -> None:
+    pairs = _contested()  # worker 0 has two pairs, both at its priority 2
+    priority = pairs.priority.copy()
+    priority[0] = 1
+    assert solve_cost_scaled(pairs.worker, pairs.order, priority, pairs.distance, pairs.cap) is None

@@ -313,8 +313,12 @@ def _grid(ix: Indexed) -> Grid | None:
     return Grid(lo, cell, dims, start, perm, ix.order_geo[:, perm], ix.order_window[:, perm])
 
 
-def candidates(ix: Indexed) -> Candidates:
-    """Every eligible pair, in (worker, order) order (see the module docstring)."""
+def candidates(ix: Indexed, *, halves: bool | None = None) -> Candidates:
+    """Every eligible pair, in (worker, order) order (see the module docstring).
+
+    ``halves``: the workers in two halves on two threads (True), in one pass (False), or
+    by size (None: two halves from ``PARALLEL_MIN_WORKERS``); the pairs are the same.
+    """
     grid = _grid(ix)
     if grid is None:
         empty = np.zeros(0, dtype=np.int64)
@@ -344,7 +348,7 @@ def candidates(ix: Indexed) -> Candidates:
             last,
         )
 
-    if n_w < PARALLEL_MIN_WORKERS:
+    if not (n_w >= PARALLEL_MIN_WORKERS if halves is None else halves):
         worker, order, metres = eligible_pairs(*kernel_args(0, n_w))
         return Candidates(worker=worker, order=order, distance_m=metres)
     # The kernels release the GIL: the two halves of the workers run on two cores, each

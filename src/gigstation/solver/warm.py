@@ -48,6 +48,7 @@ def warm_up() -> float:
     ix = index_instance(instance)
     validate_pins(ix, instance.pinned, "quick")
     cand = candidates(ix)
+    candidates(ix, halves=True)  # the two-thread kernels districts and cities use
     nobody = np.zeros(0, dtype=np.int64)
     explain_unfilled(ix, nobody, nobody, cand)
     solution = solve(_tiny(), "quick")
