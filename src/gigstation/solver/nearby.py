@@ -7,8 +7,9 @@ it are accepted and pairs clearly outside rejected on three multiplications; onl
 within a hair of the limit (relative 1e-9 plus 6 micrometres, far above the 1e-15 error
 of either computation) are decided by the exact distance. The exact distance is the one
 ``distance.great_circle_pairs`` has always used (geopy's atan2 form from precomputed
-sines and cosines, evaluated in the same order), so the pairs and the rounded metres
-are the same bits as before.
+sines and cosines, evaluated in the same order, with the C library's hypot and atan2),
+so the pairs and the rounded metres are the same bits as before, on every CPU (numpy's
+own hypot and arctan2 use AVX-512 where they can and may differ in the last bit).
 
 Pairs come out grouped by worker (ascending index) and, within a worker, by ascending
 order index: the lexicographic (worker, order) order, whatever the grid's cell size.
