@@ -38,7 +38,7 @@ w = Worker(id="w", lat=31.0, lon=121.0, skills=["a"], available_from=day, availa
            max_distance_m=5000)
 o = Order(id="o", lat=31.01, lon=121.0, skill="a", headcount=1, starts_at=day.replace(hour=8),
           ends_at=day.replace(hour=9))
-print(solve(Instance(workers=[w], orders=[o])).assignments[0].distance_m, type(nearby.eligible_pairs._cache).__name__)
+print(solve(Instance(workers=[w], orders=[o])).assignments[0].distance_m, type(nearby.eligible_pass._cache).__name__)
 """
 
 

@@ -3,7 +3,7 @@
 ``index_instance`` turns the instance's structs into arrays once (ids sorted, skills as
 integer codes, datetimes as integer microseconds). ``candidates`` buckets the orders
 by (skill, 3-D grid cell) and runs a compiled count-then-fill kernel
-(``nearby.eligible_pairs``) that visits, for each worker and each of its skills, only
+(``nearby.eligible_pass``: a count pass, then a fill pass) that visits, for each worker and each of its skills, only
 the buckets within the worker's own reach, and filters there by time window, exact
 great-circle distance and forbids. The cost grows with the number of nearby skilled
 pairs rather than with workers x orders.
@@ -38,9 +38,7 @@ from gigstation.solver.nearby import (
     Y,
     Z,
     build_grid,
-    count_eligible,
-    eligible_pairs,
-    fill_eligible,
+    eligible_pass,
 )
 
 __all__ = ["Candidates", "Indexed", "PairStatus", "candidates", "check_pairs", "index_instance"]
@@ -284,7 +282,7 @@ class Candidates:
 
 
 class Grid(NamedTuple):
-    """Orders bucketed for ``nearby.eligible_pairs``; ``geo`` / ``window`` are in bucket order."""
+    """Orders bucketed for ``nearby.eligible_pass``; ``geo`` / ``window`` are in bucket order."""
 
     lo: FloatArray
     cell: float
@@ -348,15 +346,22 @@ def candidates(ix: Indexed, *, halves: bool | None = None) -> Candidates:
             last,
         )
 
+    def count(first: int, last: int) -> IntArray:
+        offset = np.zeros(last - first + 1, dtype=np.int64)
+        eligible_pass(*[*kernel_args(first, last), False, offset, offset, offset, offset])
+        return offset
+
     if not (n_w >= PARALLEL_MIN_WORKERS if halves is None else halves):
-        worker, order, metres = eligible_pairs(*kernel_args(0, n_w))
+        offset = count(0, n_w)
+        worker, order, metres = (np.empty(int(offset[-1]), dtype=np.int64) for _ in range(3))
+        eligible_pass(*[*kernel_args(0, n_w), True, offset, worker, order, metres])
         return Candidates(worker=worker, order=order, distance_m=metres)
-    # The kernels release the GIL: the two halves of the workers run on two cores, each
+    # The kernel releases the GIL: the two halves of the workers run on two cores, each
     # counting its pairs and then writing them straight into its part of one set of
     # arrays (joining two sets would copy every pair into fresh memory: 0.6 s on a city).
     ranges = ((0, n_w // 2), (n_w // 2, n_w))
     with ThreadPoolExecutor(2) as pool:
-        offsets = list(pool.map(lambda r: count_eligible(*kernel_args(*r)), ranges))
+        offsets = list(pool.map(lambda r: count(*r), ranges))
         sizes = [int(offset[-1]) for offset in offsets]
         worker, order, metres = (np.empty(sum(sizes), dtype=np.int64) for _ in range(3))
         parts = ((0, sizes[0]), (sizes[0], sizes[0] + sizes[1]))
@@ -364,7 +369,7 @@ def candidates(ix: Indexed, *, halves: bool | None = None) -> Candidates:
         def fill(half: int) -> None:
             a, b = parts[half]
             outputs = (offsets[half], worker[a:b], order[a:b], metres[a:b])
-            fill_eligible(*[*kernel_args(*ranges[half]), *outputs])
+            eligible_pass(*[*kernel_args(*ranges[half]), True, *outputs])
 
         list(pool.map(fill, (0, 1)))
     return Candidates(worker=worker, order=order, distance_m=metres)

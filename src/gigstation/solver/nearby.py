@@ -45,9 +45,7 @@ __all__ = [
     "Z",
     "arc_m",
     "build_grid",
-    "count_eligible",
-    "eligible_pairs",
-    "fill_eligible",
+    "eligible_pass",
     "other_workers_near",
     "pair_distances",
 ]  # fmt: skip
@@ -392,8 +390,8 @@ def _emit_ascending(
             seen[found_order[k] >> 6] = 0
 
 
-@inlined
-def _pairs_pass(
+@kernel
+def eligible_pass(
     wg: FloatArray,
     ww: IntArray,
     limit: FloatArray,
@@ -419,8 +417,21 @@ def _pairs_pass(
     order: IntArray,
     metres: IntArray,
 ) -> None:
-    """Count (``offset[j + 1] - offset[j]``: worker ``first + j``'s pairs) or, with ``fill``,
-    write each worker's pairs at ``offset[j]`` of the output arrays."""
+    """The eligible pairs of workers ``first`` to ``last - 1``, in two passes of this kernel.
+
+    Counting (``fill`` False): ``offset`` (n + 1 zeros) becomes where each worker's pairs
+    start. Filling: (worker, order, rounded metres) are written from ``offset[0]`` of the
+    output arrays, in (worker, order) order. Disjoint ranges can run in threads at once,
+    each into its slice of one set of arrays.
+
+    Workers: ``wg`` / ``ww`` (GEO / WINDOW rows), ``limit`` in metres, ``inner2`` / ``outer``
+    the squared accept / reject chords, skill codes as CSR (``skill_first``, ``skill_code``).
+    Orders: bucketed by ``build_grid`` (``lo``, ``cell``, ``dims``, ``start``, ``perm``), their
+    ``og`` / ``ow`` already permuted into bucket order. A pair is eligible when the order's
+    skill is one of the worker's, the worker is available for the order's whole window, the
+    distance is within ``limit`` and the key ``worker * n_orders + order`` is not in
+    ``forbidden`` (sorted).
+    """
     per_cell = 1.0 / cell
     seen = np.zeros((n_orders + 63) // 64, dtype=np.uint64)
     metres_of = np.zeros(n_orders, dtype=np.int64)
@@ -443,121 +454,6 @@ def _pairs_pass(
             raise AssertionError("the fill pass found other pairs than the count pass")
         _emit_ascending(order, a, b, seen, metres_of, metres)
         worker[a:b] = i
-
-
-@kernel
-def count_eligible(
-    wg: FloatArray,
-    ww: IntArray,
-    limit: FloatArray,
-    inner2: FloatArray,
-    outer: FloatArray,
-    skill_first: IntArray,
-    skill_code: IntArray,
-    lo: FloatArray,
-    cell: float,
-    dims: IntArray,
-    start: IntArray,
-    perm: IntArray,
-    og: FloatArray,
-    ow: IntArray,
-    forbidden: IntArray,
-    n_orders: int,
-    radius: float,
-    first: int,
-    last: int,
-) -> IntArray:
-    """Where each worker's pairs start (``offset``, n + 1 entries from 0) for workers ``first``
-    to ``last - 1``: the count pass of ``eligible_pairs``, so that callers running ranges in
-    threads can write every range straight into one set of arrays."""
-    offset = np.zeros(last - first + 1, dtype=np.int64)
-    empty = np.empty(0, dtype=np.int64)
-    _pairs_pass(
-        wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, dims, start, perm, og, ow, forbidden, n_orders,
-        radius, first, last, False, offset, empty, empty, empty,
-    )  # fmt: skip
-    return offset
-
-
-@kernel
-def fill_eligible(
-    wg: FloatArray,
-    ww: IntArray,
-    limit: FloatArray,
-    inner2: FloatArray,
-    outer: FloatArray,
-    skill_first: IntArray,
-    skill_code: IntArray,
-    lo: FloatArray,
-    cell: float,
-    dims: IntArray,
-    start: IntArray,
-    perm: IntArray,
-    og: FloatArray,
-    ow: IntArray,
-    forbidden: IntArray,
-    n_orders: int,
-    radius: float,
-    first: int,
-    last: int,
-    offset: IntArray,
-    worker: IntArray,
-    order: IntArray,
-    metres: IntArray,
-) -> None:
-    """Write the pairs ``count_eligible`` counted into the (caller's slices of the) output arrays."""
-    _pairs_pass(
-        wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, dims, start, perm, og, ow, forbidden, n_orders,
-        radius, first, last, True, offset, worker, order, metres,
-    )  # fmt: skip
-
-
-@kernel
-def eligible_pairs(
-    wg: FloatArray,
-    ww: IntArray,
-    limit: FloatArray,
-    inner2: FloatArray,
-    outer: FloatArray,
-    skill_first: IntArray,
-    skill_code: IntArray,
-    lo: FloatArray,
-    cell: float,
-    dims: IntArray,
-    start: IntArray,
-    perm: IntArray,
-    og: FloatArray,
-    ow: IntArray,
-    forbidden: IntArray,
-    n_orders: int,
-    radius: float,
-    first: int,
-    last: int,
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Every eligible (worker, order, rounded metres) of workers ``first`` to ``last - 1``, in
-    (worker, order) order: count, then fill. Disjoint ranges can run in threads at once.
-
-    Workers: ``wg`` / ``ww`` (GEO / WINDOW rows), ``limit`` in metres, ``inner2`` / ``outer``
-    the squared accept / reject chords, skill codes as CSR (``skill_first``, ``skill_code``).
-    Orders: bucketed by ``build_grid`` (``lo``, ``cell``, ``dims``, ``start``, ``perm``), their
-    ``og`` / ``ow`` already permuted into bucket order. A pair is eligible when the order's
-    skill is one of the worker's, the worker is available for the order's whole window, the
-    distance is within ``limit`` and the key ``worker * n_orders + order`` is not in
-    ``forbidden`` (sorted).
-    """
-    offset = count_eligible(
-        wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, dims, start, perm, og, ow, forbidden, n_orders,
-        radius, first, last,
-    )  # fmt: skip
-    total = offset[last - first]
-    worker = np.empty(total, dtype=np.int64)
-    order = np.empty(total, dtype=np.int64)
-    metres = np.empty(total, dtype=np.int64)
-    fill_eligible(
-        wg, ww, limit, inner2, outer, skill_first, skill_code, lo, cell, dims, start, perm, og, ow, forbidden, n_orders,
-        radius, first, last, offset, worker, order, metres,
-    )  # fmt: skip
-    return worker, order, metres
 
 
 @kernel
