@@ -11,11 +11,11 @@ cluster's prices fall together.
 A phase (``refine_phase``; ``scaled`` runs them one by one) starts from the previous
 prices and flow: a worker whose choice is still eps-optimal at the new eps keeps it
 (``warm``; Goldberg-Kennedy unassign every worker instead, kept as an option), the
-others start unassigned (excess 1). An order
-priced more than eps below t must be full at the end (its arc to t saturated: a
-deficit); one priced more than eps above t must push its workers on. Before giving
-up a worker's choice, a bound that fails is checked against the pairs themselves (the
-cached bound is stale after a phase). Active nodes are then discharged from a queue:
+others start unassigned (excess 1). An order priced more than eps below t must be full
+at the end (its arc to t saturated: a deficit); one priced more than eps above t must
+push its workers on. Before giving up a worker's choice, a bound that fails is checked
+against the pairs themselves (the cached bound is stale after a phase). Active nodes are
+then discharged from a queue:
 
 * a worker does the *double push*: it takes the option with the best b = p(o) - c
   (or t, the unassigned option, b = p(t) - N) and drops its own price to the second
@@ -40,8 +40,9 @@ this halved the arc scans. After it eps falls by ``ALPHA`` = 4 per phase, not 8:
 phases, but each moves prices less far, and the district and the city took a fifth
 less time (solver/RESULTS.md).
 
-Costs are multiplied by n + 1 (n nodes; the kernel takes int32 costs and the factor, so
-the pair arrays are half the size to read), so the last phase at eps = 1 leaves a flow
+Costs are multiplied by n + 1 (n nodes; the kernel takes the factor, each pair's
+distance and order as uint16 or int32, and each worker's priority term apart, so the
+pair arrays are small to read), so the last phase at eps = 1 leaves a flow
 that is optimal for the original costs (an eps-optimal flow with eps < 1 / n is). The
 flow is usually optimal several phases earlier, which only a proof can tell: ``scaled``
 tries one after each fine phase and stops at the first that holds. Nothing here is

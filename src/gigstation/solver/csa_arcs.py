@@ -26,7 +26,9 @@ def _t_push(key: IntArray, node: IntArray, size: int, k: int, v: int) -> int:
 
     Four children a node (``ssp``'s heaps have two): half the levels, and the four keys
     compared at each level share a cache line. t's heap is popped millions of times on
-    a city, mostly for stale entries, and it is inlined here rather than called.
+    a city, mostly for stale entries, and it is inlined here rather than called. It has
+    the shape of ``ssp.heap_push`` on purpose but lives here: numba's disk cache does not
+    notice edits to a compiled helper in another module (``nearby``'s docstring).
     """
     i = size
     while i > 0:

@@ -11,12 +11,13 @@ Steps, all over compact ids like ``engine.solve_compiled``:
    shifted per worker by the difference of the two weights, as ``engine`` lifts);
 3. ``engine.check_certificate`` over every pair, in integers.
 
-Steps 2 and 3 are tried after every phase from eps < 1 / ``PROOF_FROM`` metre on, not
-only after the last: the flow is usually optimal three to five phases before eps = 1
-(the last phases only polish prices), and a proof that holds is a proof. A failed
-attempt costs at most a pass over the pairs (``TRY_WORK_PER_PAIR``) and the phases go
-on. The proof's inputs (the pairs by order, the safe profits) do not depend on the
-flow, so they are built on the other core while the first phases run.
+Steps 2 and 3 are tried after every phase from eps at most 1 / ``PROOF_FROM`` metre on,
+not only after the last: the flow is usually optimal several phases before eps = 1 (the
+last phases only polish prices), and a proof that holds is a proof. Attempts run on the
+other core while the next phase runs (``_scale_and_prove``); a failed one gives up after
+about one and a half reads of each pair (``TRY_WORK_PER_PAIR``) and the phases go on.
+The proof's inputs (the safe costs, the pairs by order) do not depend on the flow, so
+they are built on the other core too, after the first phase.
 
 Any failure (weights that could overflow, the work budget, a quick optimum that is not
 the lexicographic one, a certificate that does not hold after the last phase) returns
@@ -97,12 +98,11 @@ class _Problem(NamedTuple):
 
 def _proof_inputs(problem: _Problem) -> _ProofInputs | None:
     """Built on the other core while the phases run (the safe costs are 90 MB on a city)."""
-    edge_w, edge_o, n_w = problem.edge_w, problem.edge_o, problem.n_w
+    edge_w, edge_o, n_w, n_o = problem.edge_w, problem.edge_o, problem.n_w, problem.cap.shape[0]
     safe = lexicographic_costs(problem.priority, problem.distance, n_w, problem.cap)
     if safe is None or safe[1] != problem.null_cost:
         return None  # cannot happen: the caller checked the same bound; no proof then, rather than a wrong one
     cost = safe[0]
-    n_w, n_o = problem.n_w, problem.cap.shape[0]
     worker_priority = np.zeros(n_w, dtype=np.int64)
     worker_priority[edge_w] = problem.priority
     weight = lexicographic_weight(problem.distance, n_w, problem.cap)
