@@ -13,7 +13,7 @@ from gigstation.solver import scaled as scaled_module
 from gigstation.solver import solve
 from gigstation.solver.candidates import candidates, index_instance
 from gigstation.solver.cli import load_instance
-from gigstation.solver.csa import ALPHA, first_eps
+from gigstation.solver.csa import ALPHA, first_eps, new_state, refine_phase
 from gigstation.solver.flow import FlowOptions, max_flow_lexicographic
 from gigstation.solver.reference import check_solution
 from gigstation.solver.scaled import solve_cost_scaled
@@ -168,3 +168,21 @@ def test_pairs_that_disagree_on_a_workers_priority_are_refused() -> None:
     priority = pairs.priority.copy()
     priority[0] = 1
     assert solve_cost_scaled(pairs.worker, pairs.order, priority, pairs.distance, pairs.cap) is None
+
+
+def test_a_phase_gives_up_at_once_when_told_to_stop() -> None:
+    # What a proof that held on the other core does to the phase still running.
+    pairs = _contested()
+    n_w, cap = int(pairs.worker.max()) + 1, pairs.cap.astype(np.int64)
+    start = np.searchsorted(pairs.worker, np.arange(n_w + 1)).astype(np.int64)
+    worker_cost = np.zeros(n_w, dtype=np.int64)
+    scale, null_cost = n_w + cap.shape[0] + 2, 10_000
+    for stop_now, finished in ((True, False), (False, True)):
+        state = new_state(n_w, cap)
+        arrays = (start, pairs.order.astype(np.uint16), pairs.distance.astype(np.uint16), worker_cost)
+        budget_and_flags = (state.counters, 10**9, state.kbest, state.threshold, True, 0, True)
+        stop = np.array([stop_now])
+        done = refine_phase(*arrays, scale, cap, null_cost * scale, 1, *state[:7], *budget_and_flags, stop)
+        assert done is finished
+        if stop_now:
+            assert state.counters[0] == 1  # the first active node was taken, and nothing done with it
