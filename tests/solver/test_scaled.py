@@ -186,3 +186,21 @@ def test_a_phase_gives_up_at_once_when_told_to_stop() -> None:
         assert done is finished
         if stop_now:
             assert state.counters[0] == 1  # the first active node was taken, and nothing done with it
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair_sets(max_workers=6, max_orders=4))
+def test_more_orders_than_sixteen_bits_hold_use_wide_order_ids(pairs: Pairs) -> None:
+    # A city with over 65,535 orders: order ids in int32 beside distances in uint16.
+    narrow = scaled_module._narrow
+
+    def wide_orders(values: np.ndarray, by_worker: np.ndarray | None) -> np.ndarray:
+        laid_out = narrow(values, by_worker)
+        return laid_out.astype(np.int32) if values is pairs.order else laid_out
+
+    scaled_module._narrow = wide_orders
+    try:
+        got = _scaled(pairs)
+    finally:
+        scaled_module._narrow = narrow
+    assert got == brute_force(pairs)
