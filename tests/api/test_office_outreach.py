@@ -93,8 +93,11 @@ async def test_workers_see_their_station_and_the_district(api: Api) -> None:
     r = await api.client.get(f"{API}/notices", params={"station_id": there["id"]})
     assert r.status_code == 200 and {n["id"] for n in r.json()} == {elsewhere["id"], district["id"]}
     # Withdrawn: gone for everyone, kept on record; twice is harmless; others' are not theirs.
-    assert (await api.client.post(f"{API}/notices/{course['id']}/withdraw", headers=bearer(op_there))).status_code == 404
-    assert (await api.client.post(f"{API}/notices/{district['id']}/withdraw", headers=bearer(op_here))).status_code == 403
+    def withdraw(notice: dict[str, Any], token: str) -> Any:
+        return api.client.post(f"{API}/notices/{notice['id']}/withdraw", headers=bearer(token))
+
+    assert (await withdraw(course, op_there)).status_code == 404
+    assert (await withdraw(district, op_here)).status_code == 403
     for _ in range(2):
         r = await api.client.post(f"{API}/notices/{course['id']}/withdraw", headers=bearer(op_here))
         assert r.status_code == 200 and r.json()["withdrawn_at"], r.text
