@@ -128,7 +128,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
 _CURRENT = f"""
 SELECT {_COLUMNS} {_FROM}
 WHERE n.withdrawn_at IS NULL AND n.ends_on >= $2 AND (n.kind = 'course' OR n.starts_on <= $2)
-  AND (n.station_id IS NULL OR n.station_id = $3::uuid)
+  AND ($5 OR n.station_id IS NULL OR n.station_id = $3::uuid)
 ORDER BY n.starts_on, n.published_at DESC, n.id
 LIMIT $4
 """
@@ -201,10 +201,11 @@ async def withdraw(conn: asyncpg.Connection[Any], who: Principal, notice_id: UUI
 
 async def current_notices(
     conn: asyncpg.Connection[Any], station_id: UUID | None, today: date, *,
-    worker_id: UUID | None = None, limit: int = 50,
+    worker_id: UUID | None = None, limit: int = 50, everywhere: bool = False,
 ) -> list[NoticeView]:
-    """The notices in force for a station's people (its own and the district's)."""
-    rows = await conn.fetch(_CURRENT, worker_id, today, station_id, limit)
+    """The notices in force for a station's people (its own and the district's); with
+    ``everywhere``, every station's too (the office's view)."""
+    rows = await conn.fetch(_CURRENT, worker_id, today, station_id, limit, everywhere)
     return [_view(r) for r in rows]
 
 
@@ -358,7 +359,8 @@ class TrainingDemand(msgspec.Struct, frozen=True):
     wishes: list[SkillDemand]
     """Skills at least one worker wants, most wanted first."""
     courses: list[CourseDemand]
-    """Courses in force (the station's and the district's), soonest first."""
+    """Courses in force (the station's and the district's; for the district, every one),
+    soonest first."""
 
 
 # $1 station (NULL: the district), $2 the local window start.
@@ -377,7 +379,8 @@ async def training_demand(
     """Wishes per skill (a station's: among people who checked in there since ``since``) and
     the interest in each course in force."""
     counts = {r["skill"]: r["n"] for r in await conn.fetch(_WISH_COUNTS, station_id, since)}
-    courses = [n for n in await current_notices(conn, station_id, today, limit=500) if n.kind == "course"]
+    courses = [n for n in await current_notices(conn, station_id, today, limit=500,
+                                                everywhere=station_id is None) if n.kind == "course"]
     wishes = []
     for code, skill in reference.skills().items():
         teaching = [c for c in courses if c.skill == code]

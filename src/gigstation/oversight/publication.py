@@ -15,8 +15,8 @@ is never published, not even masked), the listing reason, the listing date and t
 ends. Never published: the evidence (free text that can name the workers owed wages), who
 listed or lifted it, and listings that were lifted or have ended (a listing that ends stops
 being published). The reason is written by the office for publication; as a safeguard,
-anything in it that looks like a phone or identity number, and the name of any worker who
-ever worked for that employer, is replaced by "＊＊" before it is published.
+anything in it that looks like a phone or identity number, and the name (two characters or
+more) of any registered worker, is replaced by "＊＊" before it is published.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any, Literal
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -155,11 +154,10 @@ class PublicBlacklist(msgspec.Struct, frozen=True):
 _EMPLOYERS = """
 SELECT user_id, kind, credit_code FROM employers WHERE user_id = ANY($1::uuid[])
 """
-# Everyone who ever held a place with the employer: their names must not be published.
-_WORKER_NAMES = """
-SELECT DISTINCT o.employer_id, u.name FROM assignments a
-JOIN orders o ON o.id = a.order_id JOIN users u ON u.id = a.worker_id
-WHERE o.employer_id = ANY($1::uuid[]) AND char_length(u.name) >= 2
+# Registered workers whose name appears in the text: their names must not be published.
+_WORKER_NAMES_IN = """
+SELECT DISTINCT name FROM users
+WHERE role = 'worker' AND char_length(name) >= 2 AND strpos($1, name) > 0
 """
 
 
@@ -176,16 +174,14 @@ async def public_blacklist(conn: asyncpg.Connection[Any], today: date, zone: str
     entries = await blacklist.list_entries(conn, today)
     ids = list({e.employer_id for e in entries})
     kinds = {r["user_id"]: (r["kind"], r["credit_code"]) for r in await conn.fetch(_EMPLOYERS, ids)}
-    names: dict[UUID, set[str]] = {}
-    for r in await conn.fetch(_WORKER_NAMES, ids):
-        names.setdefault(r["employer_id"], set()).add(r["name"])
     listings = []
     for e in entries:
         kind, code = kinds.get(e.employer_id, ("company", None))
+        names = {r["name"] for r in await conn.fetch(_WORKER_NAMES_IN, e.reason)}
         listings.append(PublicListing(
             employer_name=e.employer_name, kind=kind,
             credit_code=code if kind == "company" else None,
-            reason=redact(e.reason, names.get(e.employer_id, set())),
+            reason=redact(e.reason, names),
             listed_on=_local_date(e.listed_at, zone), ends_on=e.ends_on))
     return PublicBlacklist(today, listings)
 

@@ -213,7 +213,7 @@ class OperatorOfficePages(Controller):
             station = await station_in_scope(conn, who, station_id)
             state = await satisfaction.survey_state(conn, who, checkin_id, clock.now())
             stations = await my_stations(conn, who)
-            name = await conn.fetchval(_WORKER_NAME, checkin_id)
+            name = await conn.fetchrow(_WORKER_NAME, checkin_id)
         back = f"/operator/stations/{station_id}/desk?worker={_worker_of(name)}&done=checked_out#person"
         if not state.open and state.satisfaction is None and state.reason is None:
             return Redirect(back, status_code=303)
