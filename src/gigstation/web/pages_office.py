@@ -196,8 +196,8 @@ def _notice_data(values: dict[str, str], station_id: UUID | None) -> outreach.No
 
 
 def _blank_notice(today: date) -> dict[str, str]:
-    return {"kind": "course", "title": "", "body": "", "starts_on": (today + timedelta(days=7)).isoformat(),
-            "ends_on": (today + timedelta(days=7)).isoformat(), "place": "", "seats": "", "skill": "",
+    return {"kind": "course", "title": "", "body": "", "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=30)).isoformat(), "place": "", "seats": "", "skill": "",
             "station_id": ""}
 
 
