@@ -18,7 +18,6 @@ from tests.api.conftest import API, Api, bearer
 from tests.oversight.day import DAY, ZONE, at, build_day, plus
 
 
-
 def _voices(answers: int, satisfied: float) -> dict[str, Any]:
     """The other voices (oversight/satisfaction.py): no employer ratings or surveys that day;
     of the workers' ratings, those of 4 or 5 stars."""
