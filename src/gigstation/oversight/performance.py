@@ -18,7 +18,10 @@ a station (or all stations, for the district line):
 - ``overdue_cases``: the station's assignments whose work ended in the period and whose
   pay is overdue (oversight/pay_clock.py) at the end of the period, or now if earlier;
 - ``complaints``: wage complaints opened in the period on the station's assignments;
-- ``ratings``, ``satisfaction``: station ratings given in the period and their mean.
+- ``ratings``, ``satisfaction``: station ratings given in the period and their mean;
+- ``employer_ratings`` / ``employer_satisfaction``, ``survey_answers`` /
+  ``survey_satisfaction``, ``satisfaction_answers``, ``satisfied_share``, ``no_work_reasons``:
+  the other voices and the share of all answers that were 4-5 (oversight/satisfaction.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from gigstation.oversight import satisfaction as voices
 from gigstation.oversight.pay_clock import overdue_sql
 from gigstation.oversight.reports import day_bounds
 from gigstation.platform.errors import Invalid, NotFound
@@ -69,6 +73,13 @@ class Performance(msgspec.Struct, frozen=True):
     complaints: int
     ratings: int
     satisfaction: float | None
+    employer_ratings: int = 0
+    employer_satisfaction: float | None = None
+    survey_answers: int = 0
+    survey_satisfaction: float | None = None
+    satisfaction_answers: int = 0
+    satisfied_share: float | None = None
+    no_work_reasons: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class DistrictReport(msgspec.Struct, frozen=True):
@@ -163,7 +174,12 @@ async def _figures(
     posted, filled = r["places_posted"], r["places_filled"]
     for key in ("median_minutes_to_match", "median_wait_priority", "median_wait_others", "satisfaction"):
         r[key] = _round(r[key])
+    said = await voices.period_figures(conn, station_id, start, end)
     return Performance(
+        employer_ratings=said.employer_ratings, employer_satisfaction=said.employer_satisfaction,
+        survey_answers=said.survey_answers, survey_satisfaction=said.survey_satisfaction,
+        satisfaction_answers=said.satisfaction_answers, satisfied_share=said.satisfied_share,
+        no_work_reasons=said.no_work_reasons,
         station_id=station_id, station_name=name,
         fill_rate=round(filled / posted, 4) if posted else 0.0,
         priority_share=round(r["filled_by_priority"] / filled, 4) if filled else 0.0,
@@ -216,6 +232,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("complaints", "投诉件数 complaints"),
     ("ratings", "评价数 ratings"),
     ("satisfaction", "满意度(1-5) satisfaction"),
+    ("employer_ratings", "用工单位评价数 employer ratings"),
+    ("employer_satisfaction", "用工单位满意度(1-5) employer satisfaction"),
+    ("survey_answers", "签退调查答卷 checkout survey answers"),
+    ("survey_satisfaction", "签退调查满意度(1-5) checkout survey satisfaction"),
+    ("satisfaction_answers", "满意度答卷合计 all satisfaction answers"),
+    ("satisfied_share", "满意率(4-5星) satisfied share"),
 )
 
 

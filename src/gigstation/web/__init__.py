@@ -20,7 +20,9 @@ from gigstation.api.security import PUBLIC
 from gigstation.platform.config import Settings
 from gigstation.platform.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany, Unauthorized
 from gigstation.web import i18n
+from gigstation.web.pages_office import OFFICE_PAGES
 from gigstation.web.pages_public import PublicPages
+from gigstation.web.pages_public_info import PublicInfoPages
 from gigstation.web.pages_staff import PAGE_CONTROLLERS_W2
 from gigstation.web.pages_station import ScreenLinkPages, StationPages
 from gigstation.web.pages_worker import WorkerPages
@@ -76,7 +78,7 @@ def web_handlers(settings: Settings) -> list[Any]:
     pages = Router(
         path="/",
         route_handlers=[PublicPages, StationPages, ScreenLinkPages, WorkerPages, WorkerJobPages,
-                        *PAGE_CONTROLLERS_W2],
+                        *PAGE_CONTROLLERS_W2, PublicInfoPages, *OFFICE_PAGES],
         # Pages read the cookie themselves (web/session.py) and redirect instead of a JSON 401.
         opt=dict(PUBLIC),
         exception_handlers={NeedsSignIn: _needs_sign_in, DomainError: _page_error},

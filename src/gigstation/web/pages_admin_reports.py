@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
 from gigstation.api.runtime import Runtime
-from gigstation.oversight import employment, performance
+from gigstation.oversight import employment, performance, satisfaction
 from gigstation.oversight.exports import CONTENT_TYPES
 from gigstation.oversight.exports import render as render_file
 from gigstation.platform import clock
@@ -69,7 +69,8 @@ class AdminReportPages(Controller):
             report = await performance.district_report(
                 conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now())
         return await render(request, rt, "admin/performance.html", report=report, today=today,
-                            date_from=start.isoformat(), date_to=end.isoformat())
+                            date_from=start.isoformat(), date_to=end.isoformat(),
+                            reason_names=satisfaction.REASONS)
 
     @get("/performance/download/{fmt:str}", name="admin.performance.file")
     async def performance_file(self, rt: Runtime, fmt: str, date_from: str | None = None,

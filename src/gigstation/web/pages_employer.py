@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
-from gigstation.oversight import wages
+from gigstation.oversight import satisfaction, wages
 from gigstation.people import employers
 from gigstation.platform import clock, reference, throttle
 from gigstation.platform.auth import Principal
@@ -73,8 +73,9 @@ async def order_page(
         page = await assignments.list_assignments(conn, who, PageParams(limit=500))
         members = await crew.order_crew(conn, who, order_id, rt.settings.timezone)
         blocked = {b.blocked_id for b in await blocks.list_blocks(conn, who)}
+        station_rating = await satisfaction.employer_rating_state(conn, who.user_id, order_id, clock.now())
     coming = [a for a in page.items if a.order_id == order_id]
-    return await render(request, rt, template, status_code=status_code, order=order,
+    return await render(request, rt, template, status_code=status_code, order=order, station_rating=station_rating,
                         coming=coming, crew={c.assignment_id: c for c in members}, blocked=blocked,
                         done=done, errors=errors or [])
 

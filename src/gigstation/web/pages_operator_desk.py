@@ -130,8 +130,9 @@ class DeskPages(Controller):
         who = operator(request)
         async with transaction(rt.pool) as conn:
             await station_in_scope(conn, who, station_id)
-            checkin = await checkins.check_out(conn, who, checkin_id)
-        return _back(station_id, checkin.worker_id, "checked_out")
+            await checkins.check_out(conn, who, checkin_id)
+        # Two one-tap questions for a person who found no work; the page returns to the desk.
+        return Redirect(f"/operator/stations/{station_id}/desk/survey/{checkin_id}", status_code=303)
 
     @post("/offers/{offer_id:uuid}/{answer:str}", name="operator.desk.answer")
     async def answer(

@@ -21,6 +21,7 @@ from gigstation.platform.errors import DomainError
 from gigstation.platform.pagination import PageParams
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
+from gigstation.web.pages_office import office_figures
 from gigstation.web.pages_operator import operator
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import page_role
@@ -56,6 +57,7 @@ class OperatorReviewPages(Controller):
             station = await station_in_scope(conn, who, station_id)
             stations = await my_stations(conn, who)
             context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
+            context.update(await office_figures(rt, conn, station_id))
         return await render(request, rt, "operator/figures.html", station=station, stations=stations,
                             **context)
 

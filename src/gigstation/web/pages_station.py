@@ -14,6 +14,7 @@ from gigstation.platform import clock
 from gigstation.platform.db import transaction
 from gigstation.stations import registry as stations
 from gigstation.stations import screens
+from gigstation.web.pages_office import screen_notices
 from gigstation.web.qr import qr_svg
 from gigstation.web.render import render
 from gigstation.web.session import current_user, page_role
@@ -72,7 +73,8 @@ class StationPages(Controller):
         async with transaction(rt.pool) as conn:
             await screens.station_of_screen(conn, station_id, token)
             feed = await screens.screen_feed(conn, station_id, clock.now())
-        return await render(request, rt, "station/screen.html", feed=feed, token=token,
+            notices = await screen_notices(rt, conn, station_id)
+        return await render(request, rt, "station/screen.html", feed=feed, token=token, notices=notices,
                             url=station_url(rt, station_id), user_name=None, now=clock.now())
 
     @get(_SCREEN + "/live", name="station.screen_live")
@@ -81,7 +83,8 @@ class StationPages(Controller):
         async with transaction(rt.pool) as conn:
             await screens.station_of_screen(conn, station_id, token)
             feed = await screens.screen_feed(conn, station_id, clock.now())
-        return await render(request, rt, "station/_screen_live.html", feed=feed, token=token,
+            notices = await screen_notices(rt, conn, station_id)
+        return await render(request, rt, "station/_screen_live.html", feed=feed, token=token, notices=notices,
                             url=station_url(rt, station_id), user_name=None, now=clock.now())
 
     @get(_SCREEN + "/qr.svg", name="station.screen_qr", media_type="image/svg+xml",

@@ -22,6 +22,7 @@ from gigstation.stations import checkins, presence
 from gigstation.stations import registry as stations
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
+from gigstation.web.pages_office import worker_notices
 from gigstation.web.qr import qr_svg, scan_url
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role, safe_next, signed_in_redirect
@@ -56,8 +57,9 @@ class WorkerPages(Controller):
                      for job in jobs if job.status == "active"}
             live = await credit.with_employer_records(conn, await offers.list_live_offers(conn, who.user_id))
             nearby = [] if checkin or jobs else (await stations.list_stations(conn, PageParams(20, 0))).items
+            notices = await worker_notices(rt, conn, who.user_id)
         return await render(request, rt, "worker/home.html", checkin=checkin, station=station,
-                            jobs=jobs, codes=codes, offers=live, stations=nearby, now=now)
+                            jobs=jobs, codes=codes, offers=live, stations=nearby, now=now, notices=notices)
 
     @get("/jobs/{assignment_id:uuid}/code.svg", name="worker.code_qr", guards=[page_role("worker")],
          media_type="image/svg+xml", cache_control=CacheControlHeader(private=True, max_age=3600))
@@ -182,4 +184,5 @@ class WorkerPages(Controller):
     async def check_out(self, request: Request[Any, Any, Any], checkin_id: UUID, rt: Runtime) -> Response[Any]:
         async with transaction(rt.pool) as conn:
             await checkins.check_out(conn, _me(request), checkin_id)
-        return Redirect("/worker", status_code=303)
+        # A person who found no work is asked two one-tap questions (pages_office).
+        return Redirect(f"/worker/survey/{checkin_id}", status_code=303)

@@ -10,12 +10,14 @@ from gigstation.api.routes.employers import EmployerController
 from gigstation.api.routes.events import EventController
 from gigstation.api.routes.health import HealthController
 from gigstation.api.routes.orders import OrderController
+from gigstation.api.routes.outreach import NoticeController, TrainingController
 from gigstation.api.routes.oversight import (
     PerformanceController,
     PlanningController,
     PriorityEvidenceController,
     StationRatingController,
 )
+from gigstation.api.routes.public import PublicInfoController
 from gigstation.api.routes.reports import ReliabilityController, StationReportController
 from gigstation.api.routes.safeguards import (
     BlacklistController,
@@ -24,6 +26,11 @@ from gigstation.api.routes.safeguards import (
     WageController,
 )
 from gigstation.api.routes.safeguards_work import JobRecordController, OrderCrewController
+from gigstation.api.routes.satisfaction import (
+    CheckoutSurveyController,
+    EmployerStationRatingController,
+    SatisfactionController,
+)
 from gigstation.api.routes.stations import StationController
 from gigstation.api.routes.workers import WorkerController
 
@@ -57,4 +64,11 @@ CONTROLLERS = [
     StationReportController,
     WageController,
     WorkerController,
+    # The office's follow-through (issue 19): publication, satisfaction, outreach.
+    PublicInfoController,
+    EmployerStationRatingController,
+    CheckoutSurveyController,
+    SatisfactionController,
+    NoticeController,
+    TrainingController,
 ]
