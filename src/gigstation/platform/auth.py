@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -17,15 +18,20 @@ from gigstation.platform.errors import Unauthorized
 from gigstation.platform.types import Role
 
 __all__ = [
+    "AccountState",
     "LoginResult",
     "PasswordHasher",
     "Principal",
+    "account_changing",
     "check_account",
+    "check_account_state",
     "decode_token",
     "fresh_token",
     "issue_token",
+    "load_account_state",
     "login",
     "revoke_tokens",
+    "watch_accounts",
 ]
 
 
@@ -102,16 +108,54 @@ def decode_token(settings: Settings, token: str) -> Principal:
 _ACCOUNT = "SELECT role, token_version, disabled_at IS NULL AS active FROM users WHERE id = $1"
 
 
+class AccountState(msgspec.Struct, frozen=True):
+    """What a token is checked against: the account's role, token version and standing."""
+
+    role: str
+    token_version: int
+    active: bool
+
+
+_WATCHERS: list[Callable[[UUID], None]] = []
+
+
+def watch_accounts(watcher: Callable[[UUID], None]) -> Callable[[], None]:
+    """Call ``watcher`` in this process whenever code here is about to change an account's
+    standing; returns the function that stops it (the API's account cache uses this)."""
+    _WATCHERS.append(watcher)
+    return lambda: _WATCHERS.remove(watcher)
+
+
+def account_changing(user_id: UUID) -> None:
+    """Say that this transaction changes the account's role, token version or standing.
+
+    Other processes hear of it from the row's NOTIFY at commit (migration 0025); this
+    process is told at once, so its own next request already sees the change."""
+    for watcher in list(_WATCHERS):
+        watcher(user_id)
+
+
+async def load_account_state(conn: asyncpg.Connection[Any], user_id: UUID) -> AccountState | None:
+    """The account's standing, or None when no such account exists."""
+    row = await conn.fetchrow(_ACCOUNT, user_id)
+    return None if row is None else AccountState(row["role"], row["token_version"], row["active"])
+
+
+def check_account_state(principal: Principal, state: AccountState | None) -> None:
+    """Refuse a validly signed token whose account is gone, disabled or has revoked it."""
+    if state is None or not state.active:
+        raise Unauthorized("账号已停用或不存在，请联系驿站", "this account is disabled or no longer exists")
+    if state.token_version != principal.token_version or state.role != principal.role:
+        raise Unauthorized("登录已失效，请重新登录", "this token was revoked: sign in again")
+
+
 async def check_account(conn: asyncpg.Connection[Any], principal: Principal) -> None:
     """Refuse a validly signed token whose account is gone, disabled or has revoked it.
 
-    One primary-key lookup per authenticated request, so a disable or a logout
-    everywhere takes effect on the next request, in every process."""
-    row = await conn.fetchrow(_ACCOUNT, principal.user_id)
-    if row is None or not row["active"]:
-        raise Unauthorized("账号已停用或不存在，请联系驿站", "this account is disabled or no longer exists")
-    if row["token_version"] != principal.token_version or row["role"] != principal.role:
-        raise Unauthorized("登录已失效，请重新登录", "this token was revoked: sign in again")
+    One primary-key lookup, so a disable or a logout everywhere takes effect on the next
+    request, in every process (the API's middleware keeps the answer in memory until the
+    row changes: api/security.py)."""
+    check_account_state(principal, await load_account_state(conn, principal.user_id))
 
 
 _REVOKE = "UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version"
@@ -119,6 +163,7 @@ _REVOKE = "UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETU
 
 async def revoke_tokens(conn: asyncpg.Connection[Any], user_id: UUID) -> int:
     """Invalidate every token of the account; return the new token version."""
+    account_changing(user_id)
     version: int | None = await conn.fetchval(_REVOKE, user_id)
     if version is None:
         raise Unauthorized("账号不存在", "this account no longer exists")
