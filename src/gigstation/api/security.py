@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -14,7 +15,10 @@ from gigstation.platform.db import connection as pooled
 from gigstation.platform.errors import Forbidden, Unauthorized
 from gigstation.platform.types import Role
 
-__all__ = ["EVENTS_PATH", "PUBLIC", "TokenAuth", "client_address", "principal_of", "roles", "verify_token"]
+__all__ = [
+    "CHECKS_ACCOUNT_ITSELF", "EVENTS_PATH", "PUBLIC", "TokenAuth", "client_address", "principal_of", "roles",
+    "verify_token",
+]
 
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 """Route ``opt`` for the few routes anyone may call."""
@@ -39,6 +43,9 @@ async def verify_token(connection: ASGIConnection[Any, Any, Any, Any], token: st
     cache = getattr(connection.app.state, "event_hub", None)
     accounts = cache.accounts if cache is not None else None
     state = accounts.get(principal.user_id) if accounts is not None else None
+    if state is None and connection.scope["route_handler"].opt.get(CHECKS_ACCOUNT_ITSELF):
+        # The handler checks the account in its own statement (one round trip, not two).
+        return msgspec.structs.replace(principal, account_checked=False)
     if state is None:
         epoch = accounts.epoch if accounts is not None else 0
         async with pooled(runtime.pool) as conn:
@@ -48,6 +55,10 @@ async def verify_token(connection: ASGIConnection[Any, Any, Any, Any], token: st
     check_account_state(principal, state)
     return principal
 
+
+CHECKS_ACCOUNT_ITSELF = "checks_account_itself"
+"""Route ``opt`` key: the handler's service checks the account (``Principal.account_checked``
+is False when the middleware left it to it)."""
 
 SESSION_COOKIE = "gs_session"
 """The pages' HttpOnly session cookie (web/session.py sets it)."""
