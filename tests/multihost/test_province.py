@@ -11,6 +11,7 @@ first test are accepted under load in the last.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Iterator
@@ -31,7 +32,11 @@ RESERVE = 400  # workers kept for the check-ins made under load
 OFFERS = STATIONS * ORDERS_PER_STATION * HEADCOUNT  # 1,000
 
 _WHY = mh.unavailable()
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(_WHY is not None, reason=f"multi-host test: {_WHY}")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.asyncio(loop_scope="module"),  # the phones' streams outlive one test
+    pytest.mark.skipif(_WHY is not None, reason=f"multi-host test: {_WHY}"),
+]
 
 
 class World:
@@ -45,7 +50,8 @@ class World:
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     # Offers live long enough for the whole module; dispatch only when asked.
-    with mh.Cluster.up(hosts=3, workers=1, env={"GIGSTATION_OFFER_TTL_S": "3600"}) as c:
+    with mh.Cluster.up(hosts=3, workers=1, env={"GIGSTATION_OFFER_TTL_S": "3600"},
+                       keep=bool(os.environ.get("GIGSTATION_MULTIHOST_KEEP"))) as c:
         settings = Settings(database_url=c.direct_url, secret_key=mh.SECRET, pii_key=mh.PII_KEY)
         p = asyncio.run(seed_province(c.direct_url, settings, stations_n=STATIONS,
                                       workers_n=STATIONS * PER_STATION + RESERVE,

@@ -275,8 +275,17 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Pr
         code="database_unavailable", headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
 
 
+def _interface(request: Request[Any, Any, Any], exc: asyncpg.InterfaceError) -> Response[Problem]:
+    # Leaving a transaction whose connection broke raises InterfaceError from the real cause.
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, UNAVAILABLE) or "connection is closed" in str(exc):
+        return _unavailable(request, exc)
+    return _unexpected(request, exc)
+
+
 exception_handlers: dict[type[Exception] | int, Any] = {
     **{cls: _unavailable for cls in UNAVAILABLE if issubclass(cls, Exception)},
+    asyncpg.InterfaceError: _interface,
     asyncpg.CharacterNotInRepertoireError: _unstorable_text,
     RecursionError: _too_deep,
     DomainError: _domain,
