@@ -20,6 +20,7 @@ import argon2
 from stdnum.cn import ric, uscc
 
 from gigstation.people import accounts, employers, workers
+from gigstation.people.identity import age_facts, mask, validate_identity
 from gigstation.platform.auth import Principal, issue_token
 from gigstation.platform.config import Settings
 from gigstation.platform.db import apply_migrations, connect_pool, transaction
@@ -71,7 +72,7 @@ async def _gather(jobs: Sequence[Any], limit: int = 400) -> list[Any]:
 
 async def seed_province(
     url: str, settings: Settings, *, stations_n: int, workers_n: int, orders_per_station: int = 0,
-    headcount: int = 5, employers_n: int = 10, start_in: timedelta = timedelta(hours=2),
+    headcount: int = 5, employers_n: int = 10, start_in: timedelta = timedelta(hours=2), bulk: bool = False,
 ) -> Province:
     """Stations (one operator each), employers, workers spread over the stations, and orders."""
     cipher = PiiCipher(settings.pii_key_bytes())
@@ -107,9 +108,13 @@ async def seed_province(
                 view = await workers.register_worker(conn, cipher, data, pw_hash, today)
             return view.id, issue_token(settings, Principal(view.id, "worker"))[0]
 
-        for wid, token in await _gather([worker(i) for i in range(workers_n)]):
-            p.worker_ids.append(wid)
-            p.worker_tokens.append(token)
+        if bulk:
+            p.worker_ids = await bulk_workers(pool, cipher, pw_hash, workers_n, today)
+            p.worker_tokens = [issue_token(settings, Principal(wid, "worker"))[0] for wid in p.worker_ids]
+        else:
+            for wid, token in await _gather([worker(i) for i in range(workers_n)]):
+                p.worker_ids.append(wid)
+                p.worker_tokens.append(token)
         p.worker_station = [i % max(1, stations_n) for i in range(workers_n)]
 
         starts = datetime.now(UTC) + start_in
@@ -128,3 +133,50 @@ async def seed_province(
     finally:
         await pool.close()
     return p
+
+
+_BULK_USERS = """
+INSERT INTO users (role, phone, password_hash, name)
+SELECT 'worker', phone, $2, name FROM unnest($1::text[], $3::text[]) AS t(phone, name)
+RETURNING id, phone
+"""
+_BULK_WORKERS = """
+INSERT INTO workers (user_id, id_type, id_cipher, id_index, id_masked, adult_from, priority_age_from)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::date[], $7::date[])
+"""
+_BULK_SKILLS = f"""
+INSERT INTO worker_skills (worker_id, skill, status) SELECT id, '{SKILL}', 'active' FROM unnest($1::uuid[]) AS t(id)
+"""
+_BULK_AUDIT = """
+INSERT INTO audit_log (actor_id, action, object_type, object_id, details)
+SELECT id, 'worker.register', 'worker', id::text, '{"minor": false, "seeded": true}'::jsonb
+FROM unnest($1::uuid[]) AS t(id)
+"""
+
+
+async def bulk_workers(
+    pool: Any, cipher: PiiCipher, pw_hash: str, n: int, today: date, chunk: int = 5000
+) -> list[UUID]:
+    """Workers in bulk, the same rows ``register_worker`` writes (identity sealed and
+    indexed, age facts, a skill, an audit row), a few thousand per statement: a province's
+    100,000 in seconds instead of minutes."""
+    ids: list[UUID] = []
+    for start in range(0, n, chunk):
+        idx = range(start, min(n, start + chunk))
+        numbers = [validate_identity("resident_id", resident_id(i), today) for i in idx]
+        facts = [age_facts(info.birth_date, today) if info.birth_date else None for info in numbers]
+        async with transaction(pool) as conn:
+            rows = await conn.fetch(_BULK_USERS, [f"137{i:08d}" for i in idx], pw_hash, [f"工人{i}" for i in idx])
+            by_phone = {r["phone"]: r["id"] for r in rows}
+            got = [by_phone[f"137{i:08d}"] for i in idx]
+            await conn.execute(
+                _BULK_WORKERS, got, ["resident_id"] * len(got),
+                [cipher.encrypt(info.number) for info in numbers],
+                [cipher.blind_index(info.number, "identity") for info in numbers],
+                [mask(info.number) for info in numbers],
+                [f.adult_from if f else None for f in facts],
+                [f.priority_age_from if f else None for f in facts])
+            await conn.execute(_BULK_SKILLS, got)
+            await conn.execute(_BULK_AUDIT, got)
+        ids += got
+    return ids
