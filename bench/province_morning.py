@@ -38,14 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import psutil
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tests.multihost import cluster as mh  # noqa: E402
-from tests.multihost.phones import Phones, Stream  # noqa: E402
+from tests.multihost.phones import Client, Phones, Stream  # noqa: E402
 from tests.multihost.seed import SKILL, Province, seed_province  # noqa: E402
 
 from gigstation.platform.config import Settings  # noqa: E402
@@ -170,8 +169,7 @@ class Morning:
         for k, i in enumerate(who[: a.streams]):
             self.streams[i] = Stream(self.hosts[k % len(self.hosts)], self.p.worker_tokens[i])
         index = {str(w): i for i, w in enumerate(self.p.worker_ids)}
-        limits = httpx.Limits(max_connections=a.connections, max_keepalive_connections=a.connections)
-        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async with Client(timeout=30, per_host=a.connections // len(self.hosts) + 1) as client:
             phones = Phones(self.hosts, client, give_up_s=120)
             followers = [asyncio.create_task(self.follow_streams(phones, index)),
                          asyncio.create_task(self.follow_database(phones, index)),

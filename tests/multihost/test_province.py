@@ -19,12 +19,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 
 from gigstation.platform.config import Settings
 from tests.multihost import cluster as mh
-from tests.multihost.phones import Phones, Stream
+from tests.multihost.phones import Client, Phones, Stream
 from tests.multihost.seed import Province, seed_province
 
 STATIONS, PER_STATION, ORDERS_PER_STATION, HEADCOUNT = 10, 100, 10, 10
@@ -83,7 +82,7 @@ async def test_offers_reach_phones_held_by_other_hosts_within_a_second(world: Wo
         w.streams[i] = Stream(w.hosts[1 + i % 2], w.p.worker_tokens[i])
     await _gather([s.open() for s in w.streams.values()], limit=100)
     await asyncio.wait_for(asyncio.gather(*(s.connected.wait() for s in w.streams.values())), 60)
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
+    async with Client(timeout=30, per_host=64) as client:
         phones = Phones(w.hosts, client)
         done = await _gather([phones.send("POST", "/api/v1/checkins", w.p.worker_tokens[i], _checkin_body(w, i))
                               for i in range(n)])
@@ -126,7 +125,7 @@ async def test_a_phone_that_reconnects_to_another_host_misses_nothing(world: Wor
     gone = [by_worker[o["worker_id"]] for o in offers]
     for i in gone:  # the phone loses its network
         await w.streams[i].close()
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with Client(timeout=30) as client:
         phones = Phones(w.hosts, client)
         # While they are away: half accept (offer.accepted), and one order is cancelled,
         # which withdraws its live offers (offer.withdrawn) from the others.
@@ -173,7 +172,7 @@ async def test_reports_read_the_replica_and_boards_the_primary(world: World) -> 
     station, operator = w.p.station_ids[0], w.p.operator_tokens[0]
     replica = await asyncpg.connect(w.c.replica_url)
     primary = await asyncpg.connect(w.c.direct_url)
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with Client(timeout=30) as client:
         phones = Phones(w.hosts, client)
 
         async def report() -> int:
@@ -223,7 +222,7 @@ async def test_faults_under_load_lose_nothing_acknowledged(world: World) -> None
     unavailable: list[float] = []  # seconds taken by each 503 (fail fast)
     retry_after_missing = 0
 
-    async with httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=48)) as client:
+    async with Client(timeout=20, per_host=48) as client:
         phones = Phones(w.hosts, client, give_up_s=90)
 
         async def checkin(i: int) -> None:
