@@ -64,12 +64,13 @@ PII_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
 STATION = (31.1500, 121.1200)  # Qingpu
 DEFAULT_CONFIGS = [
     "granian:2:20:bare", "granian:2:20", "granian:2:20:before18", "granian:2:20:slow_checkin",
-    "granian:2:20:no_account_cache", "granian:2:20:bare",
+    "granian:2:20:nocache", "granian:2:20:bare",
 ]
 """Flags: ``bare`` the peer (bench/bare_app.py); ``before18`` the check-in as it was before
 issue 18 (BEGIN, station, accepted work, insert + audit, COMMIT, and the account looked up
 on every request); ``slow_checkin`` only the former; ``no_account_cache`` only the latter;
-``uvloop`` uvloop on the server's path (--extra-pythonpath)."""
+``nocache`` asyncpg's statement cache off (what PgBouncer 1.18 needs); ``uvloop`` uvloop on
+the server's path (--extra-pythonpath)."""
 BARE_TABLE = """
 CREATE TABLE IF NOT EXISTS bench_bare (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -295,7 +296,9 @@ def server(url: str, tmp: Path, spec: str, extra_path: str | None) -> Iterator[t
         "GIGSTATION_DATA_DIR": str(tmp / "server"),
     })
     env.pop("GIGSTATION_ADMIN_PHONE", None)
-    paths, patches = [], [f for f in flags if f not in ("uvloop", "bare")]
+    paths, patches = [], [f for f in flags if f not in ("uvloop", "bare", "nocache")]
+    if "nocache" in flags:  # asyncpg's statement cache off, as behind PgBouncer before 1.21
+        env["GIGSTATION_STATEMENT_CACHE_SIZE"] = "0"
     if "uvloop" in flags:
         if not extra_path:
             raise RuntimeError(f"{spec}: needs --extra-pythonpath with uvloop/httptools")

@@ -69,7 +69,7 @@ class Morning:
         self.statuses: dict[str, int] = {}
         self.streams: dict[int, Stream] = {}
         self.arrivals: dict[int, float] = {}  # event id -> arrival time
-        self.memory: dict[int, list[float]] = {}
+        self.memory: dict[str, list[float]] = {}
         self.done = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -155,10 +155,11 @@ class Morning:
                 if h.proc is None:
                     continue
                 with contextlib.suppress(psutil.NoSuchProcess):
-                    for child in psutil.Process(h.proc.pid).children(recursive=True):
-                        if "python" in child.name() or "granian" in " ".join(child.cmdline()[:2]):
-                            with contextlib.suppress(psutil.NoSuchProcess):
-                                self.memory.setdefault(child.pid, []).append(child.memory_info().rss / 2**20)
+                    main = psutil.Process(h.proc.pid)
+                    for proc in [main, *main.children(recursive=True)]:
+                        with contextlib.suppress(psutil.NoSuchProcess):
+                            key = f"{h.name}:{proc.pid}"
+                            self.memory.setdefault(key, []).append(proc.memory_info().rss / 2**20)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.done.wait(), 5)
 
@@ -291,7 +292,7 @@ def main() -> int:
         m = Morning(c, p, args)
         span = asyncio.run(m.run())
         checks = asyncio.run(invariants(c.direct_url, m))
-    mem = {pid: (round(v[0]), round(max(v)), round(v[-1])) for pid, v in m.memory.items() if v}
+    mem = {key: (round(v[0]), round(max(v)), round(v[-1])) for key, v in m.memory.items() if v}
     figures = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"), "args": vars(args) | {"out": str(args.out)},
         "load_average_start_end": list(psutil.getloadavg()),
