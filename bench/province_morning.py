@@ -81,7 +81,7 @@ class Morning:
         station = self.p.worker_station[i]
         lat, lon = self.p.station_places[station]
         if i in self.streams:
-            await self.streams[i].open()
+            self.spawn(self.open_stream(i))
         body = {"station_id": str(self.p.station_ids[station]), "lat": lat + 0.0004, "lon": lon,
                 "available_until": (datetime.now(UTC) + timedelta(hours=10)).isoformat()}
         t0 = time.perf_counter()
@@ -90,6 +90,14 @@ class Morning:
         self.count("checkin", r.status)
         if r.status == 201:
             self.acked_checkins.add(r.body["id"])
+
+    async def open_stream(self, i: int) -> None:
+        try:
+            await self.streams[i].open()
+        except (OSError, TimeoutError, RuntimeError, asyncio.IncompleteReadError):
+            self.count("stream", 0)  # an overloaded host did not answer in 30 s: this phone has none
+            return
+        self.count("stream", 200)
 
     async def post_order(self, phones: Phones, k: int) -> None:
         station = k % len(self.p.station_ids)
@@ -264,7 +272,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=100_000, help="registered workers")
     ap.add_argument("--checkins", type=int, default=30_000)
     ap.add_argument("--orders", type=int, default=10_000)
-    ap.add_argument("--rate", type=float, default=250.0, help="check-ins a second (offered)")
+    ap.add_argument("--rate", type=float, default=100.0, help="check-ins a second (offered)")
     ap.add_argument("--streams", type=int, default=3000, help="phones holding an event stream")
     ap.add_argument("--connections", type=int, default=128, help="concurrent requests")
     ap.add_argument("--hosts", type=int, default=3)
