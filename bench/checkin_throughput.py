@@ -536,7 +536,7 @@ def main() -> int:
 
 def summarize() -> int:
     """Medians over the saved runs (grouped by label and config) into RESULTS.md."""
-    runs = [json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))]
+    runs = [r for r in (json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))) if "phases" in r]
     if not runs:
         raise SystemExit("no runs saved yet")
     lines = []
