@@ -108,6 +108,7 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,  # the server is shutting down (a restart)
     asyncpg.CrashShutdownError,
     asyncpg.ConnectionDoesNotExistError,  # the connection broke during the request
+    asyncpg.exceptions._base.InternalClientError,  # asyncpg's state after a connection broke mid-operation
 )
 """Errors that mean "the database cannot be reached now", not "the request was wrong"."""
 
