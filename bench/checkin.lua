@@ -1,6 +1,6 @@
 -- wrk script for bench/checkin_throughput.py: POST /api/v1/checkins, one fresh worker
 -- token per request (each worker may have only one open check-in).
--- Arguments after "--": tokens_file nthreads body_file
+-- Arguments after "--": tokens_file nthreads body_file [path]
 -- Thread k (0-based) takes tokens k+1, k+1+T, k+1+2T, ...; if the list runs out the
 -- index wraps around and the wrap is counted (those requests will answer 409 and are
 -- reported as errors, never hidden).
@@ -24,6 +24,7 @@ function init(args)
    local f = assert(io.open(args[3], "r"))
    body = f:read("*a")
    f:close()
+   path = args[4] or "/api/v1/checkins"
    wrapped = 0
    non201 = 0
    statuses = ""
@@ -37,7 +38,7 @@ function request()
       idx = ((idx - 1) % #tokens) + 1
       wrapped = wrapped + 1
    end
-   return wrk.format("POST", "/api/v1/checkins",
+   return wrk.format("POST", path,
       {["Authorization"] = "Bearer " .. t, ["Content-Type"] = "application/json"}, body)
 end
 

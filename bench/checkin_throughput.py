@@ -1,4 +1,10 @@
-"""Check-in throughput of the running API against pgbench's one-row-insert ceiling.
+"""Check-in throughput and CPU of the running API against a bare insert endpoint.
+
+The target (issue 18): a full check-in costs at most 1.5x the CPU per request (server +
+PostgreSQL) of a bare Litestar + asyncpg one-row insert measured in the same run (stretch
+1.2x), and 1,000 check-ins/s are sustained at 64 connections with p99 < 100 ms. The bare
+peer is ``bench/bare_app.py`` (config flag ``bare``); pgbench's one-row insert still runs
+as the database's own floor.
 
 One run, one PostgreSQL, one machine:
 
@@ -57,9 +63,21 @@ SECRET = "bench-secret-key-not-for-production-0123456789"  # noqa: S105 - bench 
 PII_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
 STATION = (31.1500, 121.1200)  # Qingpu
 DEFAULT_CONFIGS = [
-    "uvicorn:1:10", "uvicorn:2:10", "granian:1:10", "granian:2:10", "granian:2:4", "granian:2:20",
-    "granian:2:10:old_checkin", "uvicorn:2:10:uvloop",
+    "granian:2:20:bare", "granian:2:20", "granian:2:20:before18", "granian:2:20:slow_checkin",
+    "granian:2:20:nocache", "granian:2:20:bare",
 ]
+"""Flags: ``bare`` the peer (bench/bare_app.py); ``before18`` the check-in as it was before
+issue 18 (BEGIN, station, accepted work, insert + audit, COMMIT, and the account looked up
+on every request); ``slow_checkin`` only the former; ``no_account_cache`` only the latter;
+``nocache`` asyncpg's statement cache off (what PgBouncer 1.18 needs); ``uvloop`` uvloop on
+the server's path (--extra-pythonpath)."""
+BARE_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_bare (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    station_id uuid NOT NULL, available_until timestamptz NOT NULL,
+    lat float8, lon float8, max_distance_m integer NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)"""
 PGBENCH_SCRIPT = "\\set v random(1, 1000000)\nINSERT INTO bench_scratch (v) VALUES (:v);\n"
 
 
@@ -214,6 +232,7 @@ async def seed(url: str, n_workers: int) -> tuple[str, list[str]]:
     try:
         async with pool.acquire() as conn:
             await apply_migrations(conn)
+            await conn.execute(BARE_TABLE)
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS bench_scratch "
                 "(id bigserial PRIMARY KEY, v integer NOT NULL, at timestamptz NOT NULL DEFAULT now())")
@@ -277,7 +296,9 @@ def server(url: str, tmp: Path, spec: str, extra_path: str | None) -> Iterator[t
         "GIGSTATION_DATA_DIR": str(tmp / "server"),
     })
     env.pop("GIGSTATION_ADMIN_PHONE", None)
-    paths, patches = [], [f for f in flags if f != "uvloop"]
+    paths, patches = [], [f for f in flags if f not in ("uvloop", "bare", "nocache")]
+    if "nocache" in flags:  # asyncpg's statement cache off, as behind PgBouncer before 1.21
+        env["GIGSTATION_STATEMENT_CACHE_SIZE"] = "0"
     if "uvloop" in flags:
         if not extra_path:
             raise RuntimeError(f"{spec}: needs --extra-pythonpath with uvloop/httptools")
@@ -285,27 +306,42 @@ def server(url: str, tmp: Path, spec: str, extra_path: str | None) -> Iterator[t
     if patches:
         paths.append(str(HERE / "overlay"))
         env["BENCH_PATCHES"] = ",".join(patches)
+    if "bare" in flags:
+        paths.append(str(HERE))
+        env.update({"BARE_DATABASE_URL": url, "BARE_POOL_MAX": pool})
     if paths:
         env["PYTHONPATH"] = os.pathsep.join(paths)
     else:
         env.pop("PYTHONPATH", None)
     log = open(tmp / f"server-{spec.replace(':', '_')}.log", "w")  # noqa: SIM115 - closed in finally
-    exe = shutil.which("gigstation") or "gigstation"
-    proc = subprocess.Popen(
-        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", nworkers,
-         "--server", kind],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    if "bare" in flags:
+        exe = shutil.which("granian") or "granian"
+        cmd = [exe, "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", nworkers, "--factory", "bare_app:create"]
+        ready_path = None
+    else:
+        exe = shutil.which("gigstation") or "gigstation"
+        cmd = [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", nworkers,
+               "--server", kind]
+        ready_path = "/api/v1/ready"
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"{spec}: server exited {proc.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/ready", timeout=2) as r:
-                    if r.status == 200:
+            if ready_path is None:
+                with socket.socket() as probe:
+                    if probe.connect_ex(("127.0.0.1", port)) == 0:
+                        time.sleep(1.0)  # the workers' lifespans open their pools
                         break
-            except (urllib.error.URLError, OSError):
-                pass
+            else:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except (urllib.error.URLError, OSError):
+                    pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{spec}: not ready in 90 s; see {log.name}")
             time.sleep(0.3)
@@ -333,10 +369,10 @@ def server(url: str, tmp: Path, spec: str, extra_path: str | None) -> Iterator[t
 
 
 def run_wrk(port: int, tokens_file: Path, body_file: Path, duration: int, conns: int,
-            threads: int) -> dict[str, Any]:
+            threads: int, path: str = "/api/v1/checkins") -> dict[str, Any]:
     cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{duration}s", "--timeout", "5s",
            "-s", str(LUA), f"http://127.0.0.1:{port}", "--", str(tokens_file), str(threads),
-           str(body_file)]
+           str(body_file), path]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCHJSON ")), None)
     if line is None:
@@ -373,29 +409,46 @@ def machine() -> dict[str, Any]:
             "kernel": platform.release()}
 
 
+def cpu_per_request(phase: dict[str, Any]) -> float:
+    """Server + PostgreSQL CPU microseconds per request of one phase."""
+    us = phase.get("cpu_us_per_req", {})
+    return float(us.get("server", 0) + us.get("postgres", 0))
+
+
+def bare_reference(phases: list[dict[str, Any]]) -> float | None:
+    """The bare peer's CPU per request in this run (median over its phases)."""
+    bare = [cpu_per_request(p) for p in phases if "bare" in p["config"].split(":") and "error" not in p]
+    return statistics.median(bare) if bare else None
+
+
 def table(run: dict[str, Any]) -> list[str]:
     tps = run["pgbench"]["tps"]
+    ref = bare_reference(run["phases"])
     out = [
-        "| config (server:workers:pool) | req/s (201) | % of pgbench | p50 ms | p95 ms | p99 ms "
-        "| errors (non-201 / socket) | CPU s: server / postgres / wrk / other | machine busy |",
-        "|---|---|---|---|---|---|---|---|---|",
-        f"| pgbench one-row insert, 8 clients | {tps:,.0f} TPS | 100% | | | "
-        f"(avg {run['pgbench']['latency_avg_ms']}) | {run['pgbench']['failed']} | "
+        "| config (server:workers:pool) | req/s (201) | p50 ms | p95 ms | p99 ms "
+        "| errors (non-201 / socket) | CPU µs/req server + postgres | x bare | CPU s: server / postgres / wrk / other "
+        "| machine busy |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| pgbench one-row insert, 8 clients | {tps:,.0f} TPS | | | "
+        f"(avg {run['pgbench']['latency_avg_ms']}) | {run['pgbench']['failed']} | | | "
         f"pgbench {run['pgbench']['cpu_s'].get('pgbench', 0)} / "
         f"{run['pgbench']['cpu_s'].get('postgres', 0)} (live backends only) / - / "
         f"{run['pgbench']['cpu_s'].get('other', 0)} | {run['pgbench']['machine_busy']:.0%} |",
     ]
     for ph in run["phases"]:
         if "error" in ph:
-            out.append(f"| {ph['config']} | failed: {ph['error']} | | | | | | | |")
+            out.append(f"| {ph['config']} | failed: {ph['error']} | | | | | | | | |")
             continue
         cpu = ph["cpu_s"]
+        us = cpu_per_request(ph)
+        ratio = f"{us / ref:.2f}" if ref else "-"
         out.append(
-            f"| {ph['config']} | {ph['rps_201']:,.0f} | {ph['rps_201'] / tps:.0%} | "
+            f"| {ph['config']} | {ph['rps_201']:,.0f} | "
             f"{ph['p50_ms']:.1f} | {ph['p95_ms']:.1f} | {ph['p99_ms']:.1f} | "
             f"{ph['non201']} / {ph['socket_errors']}{' (' + ph['statuses'] + ')' if ph['statuses'] else ''}"
             f"{' wrapped ' + str(ph['wrapped']) if ph['wrapped'] else ''} | "
-            f"{cpu.get('server', 0)} / {cpu.get('postgres', 0)} / {cpu.get('wrk', 0)} / "
+            f"{ph['cpu_us_per_req'].get('server', 0)} + {ph['cpu_us_per_req'].get('postgres', 0)} = {us:.0f} | "
+            f"{ratio} | {cpu.get('server', 0)} / {cpu.get('postgres', 0)} / {cpu.get('wrk', 0)} / "
             f"{cpu.get('other', 0)} | "
             f"{ph['machine_busy']:.0%} |")
     return out
@@ -451,15 +504,16 @@ def main() -> int:
             for spec in configs:
                 phase: dict[str, Any] = {"config": spec}
                 try:
+                    path = "/api/v1/bare/checkins" if "bare" in spec.split(":") else "/api/v1/checkins"
                     with server(url, tmp, spec, args.extra_pythonpath) as (port, pid):
                         if args.warmup:  # same tokens: the check-ins are deleted after it
                             run_wrk(port, main_file, body, args.warmup, args.connections,
-                                    args.wrk_threads)
+                                    args.wrk_threads, path)
                             time.sleep(1.0)  # let requests still in flight finish first
                             asyncio.run(reset_checkins(url))
                         with CpuMeter(os.getpgid(pid)) as cpu:
                             phase.update(run_wrk(port, main_file, body, args.duration,
-                                                 args.connections, args.wrk_threads))
+                                                 args.connections, args.wrk_threads, path))
                         phase["cpu_s"] = cpu.by
                         phase["machine_busy"] = round(cpu.busy, 3)
                         n = phase["requests"]
@@ -482,7 +536,7 @@ def main() -> int:
 
 def summarize() -> int:
     """Medians over the saved runs (grouped by label and config) into RESULTS.md."""
-    runs = [json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))]
+    runs = [r for r in (json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))) if "phases" in r]
     if not runs:
         raise SystemExit("no runs saved yet")
     lines = []
@@ -493,9 +547,10 @@ def summarize() -> int:
                   f"({', '.join(r['date'] for r in group)})", "",
                   "pgbench TPS per run: " + ", ".join(f"{r['pgbench']['tps']:,.0f}" for r in group) + "; "
                   f"median {tps:,.0f}", "",
-                  "| config | req/s per run | median req/s | % of median pgbench | p99 ms per run "
-                  "| median p99 | non-201 + socket errors per run | server / postgres CPU µs per req (median) |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| config | req/s per run | median req/s | p99 ms per run "
+                  "| median p99 | non-201 + socket errors per run | server / postgres CPU µs per req (median) "
+                  "| x bare per run | median x bare |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         configs = dict.fromkeys(p["config"] for r in group for p in r["phases"])
         for c in configs:
             ph = [p for r in group for p in r["phases"] if p["config"] == c and "error" not in p]
@@ -505,11 +560,16 @@ def summarize() -> int:
             p99 = [p["p99_ms"] for p in ph]
             srv = statistics.median(p["cpu_us_per_req"].get("server", 0) for p in ph)
             pg = statistics.median(p["cpu_us_per_req"].get("postgres", 0) for p in ph)
+            ratios = [cpu_per_request(p) / ref for r in group for p in r["phases"]
+                      if p["config"] == c and "error" not in p
+                      for ref in [bare_reference(r["phases"])] if ref]
             lines.append(
                 f"| {c} | {', '.join(f'{x:,.0f}' for x in rps)} | {statistics.median(rps):,.0f} | "
-                f"{statistics.median(rps) / tps:.0%} | {', '.join(f'{x:.0f}' for x in p99)} | "
+                f"{', '.join(f'{x:.0f}' for x in p99)} | "
                 f"{statistics.median(p99):.0f} | "
-                f"{', '.join(str(p['non201'] + p['socket_errors']) for p in ph)} | {srv:.0f} / {pg:.0f} |")
+                f"{', '.join(str(p['non201'] + p['socket_errors']) for p in ph)} | {srv:.0f} / {pg:.0f} | "
+                f"{', '.join(f'{x:.2f}' for x in ratios)} | "
+                f"{statistics.median(ratios) if ratios else float('nan'):.2f} |")
         lines.append("")
     res = HERE / "RESULTS.md"
     old = res.read_text() if res.exists() else ""

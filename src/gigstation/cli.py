@@ -47,7 +47,8 @@ def _prepare(settings: Settings) -> None:
     from gigstation.platform.keys import open_keyring
 
     async def run() -> None:
-        pool = await connect_pool(settings.database_url or "", min_size=1, max_size=1)
+        # PostgreSQL itself: the migration lock is held across statements (docs/scale.md).
+        pool = await connect_pool(settings.direct_url, min_size=1, max_size=1)
         try:
             async with connection(pool) as conn:
                 await apply_migrations(conn)
@@ -134,7 +135,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             await pool.close()
 
     with database(_settings(args)) as settings:
-        applied = asyncio.run(run(settings.database_url or ""))
+        applied = asyncio.run(run(settings.direct_url))
     print("已是最新 / up to date" if not applied else "applied: " + ", ".join(applied))
     return 0
 

@@ -99,19 +99,39 @@ def create_app(settings: Settings) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # database_url may be a transaction-mode pooler; what needs a session of its own
+        # (migrations, LISTEN, the key lock) goes to PostgreSQL itself (docs/scale.md).
         pool = await connect_pool(settings.database_url or "", min_size=settings.pool_min_size,
-                                  max_size=settings.pool_max_size)
-        # Held for the server's life: key rotation needs every server stopped (keys.KEY_LOCK).
-        key_guard = await asyncpg.connect(settings.database_url or "")
+                                  max_size=settings.pool_max_size,
+                                  statement_cache_size=settings.statement_cache,
+                                  connect_timeout_s=settings.db_connect_timeout_s)
+        replica = await connect_pool(settings.replica_database_url, min_size=1,
+                                     max_size=settings.pool_max_size,
+                                     statement_cache_size=settings.statement_cache,
+                                     connect_timeout_s=settings.db_connect_timeout_s) \
+            if settings.replica_database_url else None
+        hub: EventHub | None = None
         try:
-            await key_guard.execute("SELECT pg_advisory_lock_shared($1)", keys.KEY_LOCK)
+            direct = await asyncpg.connect(settings.direct_url, timeout=settings.db_connect_timeout_s)
+            try:
+                await apply_migrations(direct)
+            finally:
+                await direct.close()
+
+            async def hold_key_lock(conn: asyncpg.Connection[Any]) -> None:
+                # Held for the server's life (taken again after a reconnection): key
+                # rotation needs every server stopped (keys.KEY_LOCK).
+                await conn.execute("SELECT pg_advisory_lock_shared($1)", keys.KEY_LOCK)
+
+            hub = EventHub(settings.direct_url, pool, on_connect=hold_key_lock,
+                           connect_timeout_s=settings.db_connect_timeout_s)
+            await hub.start()
             async with connection(pool) as conn:
-                await apply_migrations(conn)
                 keyring = await keys.open_keyring(conn, settings)
             async with transaction(pool) as conn:
                 await wages.seed_minimum_wages(conn)
             hasher = PasswordHasher(settings)
-            runtime = Runtime(settings, pool, hasher, keyring.current)
+            runtime = Runtime(settings, pool, hasher, keyring.current, read_pool=replica)
             app.state.runtime = runtime
             if settings.admin_phone and settings.admin_password:
                 password_hash = await hasher.hash(settings.admin_password)
@@ -122,8 +142,6 @@ def create_app(settings: Settings) -> Litestar:
             # A stop does not wait for it (a daemon thread, left behind at exit): on a loaded
             # machine a first compile can take minutes, and numba writes cache files whole.
             threading.Thread(target=_warm_matcher, name="matcher-warm-up", daemon=True).start()
-            hub = EventHub(settings.database_url or "", pool)
-            await hub.start()
             app.state.event_hub = hub
             stop = asyncio.Event()
             loop_task = (
@@ -144,9 +162,11 @@ def create_app(settings: Settings) -> Litestar:
                 await sweep_task
                 if retention_task is not None:
                     await retention_task
-                await hub.stop()
         finally:
-            await key_guard.close()
+            if hub is not None:
+                await hub.stop()
+            if replica is not None:
+                await replica.close()
             await pool.close()
 
     api = Router(

@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from gigstation.platform.db import UNAVAILABLE
 from gigstation.platform.errors import (
     Conflict,
     DomainError,
@@ -43,6 +44,7 @@ _TITLES = {
     422: ("输入内容不符合要求", "Invalid input"),
     429: ("请求过于频繁", "Too many requests"),
     500: ("服务器内部错误", "Internal server error"),
+    503: ("服务暂时不可用", "Service unavailable"),
 }
 
 
@@ -261,7 +263,29 @@ def _unstorable_text(request: Request[Any, Any, Any], exc: Exception) -> Respons
                             "text must not contain the NUL character (U+0000)", code="invalid")
 
 
+UNAVAILABLE_RETRY_AFTER_S = 2
+
+
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    # The database (or the pooler in front of it) cannot be reached: say so at once and
+    # when to retry, rather than hang or call it an internal error (docs/scale.md).
+    log.warning("database unavailable (%s) on %s %s", type(exc).__name__, request.method, request.url.path)
+    return problem_response(
+        request, 503, "数据库暂时无法连接，请稍后重试", "the database cannot be reached right now; retry shortly",
+        code="database_unavailable", headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
+
+
+def _interface(request: Request[Any, Any, Any], exc: asyncpg.InterfaceError) -> Response[Problem]:
+    # Leaving a transaction whose connection broke raises InterfaceError from the real cause.
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, UNAVAILABLE) or "connection is closed" in str(exc):
+        return _unavailable(request, exc)
+    return _unexpected(request, exc)
+
+
 exception_handlers: dict[type[Exception] | int, Any] = {
+    **{cls: _unavailable for cls in UNAVAILABLE if issubclass(cls, Exception)},
+    asyncpg.InterfaceError: _interface,
     asyncpg.CharacterNotInRepertoireError: _unstorable_text,
     RecursionError: _too_deep,
     DomainError: _domain,

@@ -18,12 +18,16 @@ class Runtime:
     """A plain class, not a dataclass: Litestar inspects dataclass hints at run time, and
     ``asyncpg.Pool[Any]`` only exists for the type checker."""
 
-    __slots__ = ("cipher", "hasher", "pool", "settings")
+    __slots__ = ("cipher", "hasher", "pool", "read_pool", "settings")
 
     def __init__(
-        self, settings: Settings, pool: asyncpg.Pool[Any], hasher: PasswordHasher, cipher: PiiCipher
+        self, settings: Settings, pool: asyncpg.Pool[Any], hasher: PasswordHasher, cipher: PiiCipher,
+        read_pool: asyncpg.Pool[Any] | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.hasher = hasher
         self.cipher = cipher
+        self.read_pool = read_pool or pool
+        """The replica (``GIGSTATION_REPLICA_DATABASE_URL``) for reports, district figures and
+        exports, else the primary. Never for what a person then acts on."""

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from gigstation.platform.auth import Principal, check_account, decode_token
+from gigstation.platform.auth import Principal, check_account_state, decode_token, load_account_state
 from gigstation.platform.db import connection as pooled
 from gigstation.platform.errors import Forbidden, Unauthorized
 from gigstation.platform.types import Role
 
-__all__ = ["EVENTS_PATH", "PUBLIC", "TokenAuth", "client_address", "principal_of", "roles", "verify_token"]
+__all__ = [
+    "CHECKS_ACCOUNT_ITSELF", "EVENTS_PATH", "PUBLIC", "TokenAuth", "client_address", "principal_of", "roles",
+    "verify_token",
+]
 
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 """Route ``opt`` for the few routes anyone may call."""
@@ -29,13 +33,32 @@ def _query_token_allowed(connection: ASGIConnection[Any, Any, Any, Any]) -> bool
 
 
 async def verify_token(connection: ASGIConnection[Any, Any, Any, Any], token: str) -> Principal:
-    """Signature and expiry, then the account: active, and the token not revoked."""
+    """Signature and expiry, then the account: active, and the token not revoked.
+
+    The account's standing comes from the event hub's cache while its notification
+    connection is up (a changed row drops the entry as its transaction commits), else from
+    one primary-key lookup (bench/RESULTS.md measures both)."""
     runtime = connection.app.state.runtime
     principal = decode_token(runtime.settings, token.strip())
-    async with pooled(runtime.pool) as conn:
-        await check_account(conn, principal)
+    cache = getattr(connection.app.state, "event_hub", None)
+    accounts = cache.accounts if cache is not None else None
+    state = accounts.get(principal.user_id) if accounts is not None else None
+    if state is None and connection.scope["route_handler"].opt.get(CHECKS_ACCOUNT_ITSELF):
+        # The handler checks the account in its own statement (one round trip, not two).
+        return msgspec.structs.replace(principal, account_checked=False)
+    if state is None:
+        epoch = accounts.epoch if accounts is not None else 0
+        async with pooled(runtime.pool) as conn:
+            state = await load_account_state(conn, principal.user_id)
+        if state is not None and accounts is not None:
+            accounts.put(principal.user_id, state, epoch)
+    check_account_state(principal, state)
     return principal
 
+
+CHECKS_ACCOUNT_ITSELF = "checks_account_itself"
+"""Route ``opt`` key: the handler's service checks the account (``Principal.account_checked``
+is False when the middleware left it to it)."""
 
 SESSION_COOKIE = "gs_session"
 """The pages' HttpOnly session cookie (web/session.py sets it)."""

@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from gigstation.platform import audit
-from gigstation.platform.auth import PasswordHasher, revoke_tokens
+from gigstation.platform.auth import PasswordHasher, account_changing, revoke_tokens
 from gigstation.platform.conflicts import conflict_from
 from gigstation.platform.errors import Conflict, Invalid, NotFound
 from gigstation.platform.types import Name, Password, Phone, Role
@@ -120,6 +120,7 @@ async def set_disabled(
     """Disable (every token stops working at once, login refused) or enable an account."""
     if disabled and actor == user_id:
         raise Conflict("不能停用自己的账号", "you cannot disable your own account", code="self_disable")
+    account_changing(user_id)
     row = await conn.fetchrow(_SET_DISABLED, user_id, disabled)
     if row is None:
         raise NotFound("账号不存在", "no such account")

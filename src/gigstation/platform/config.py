@@ -27,7 +27,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything the service can be configured with (see the README's table)."""
 
     database_url: str | None = None
-    """PostgreSQL URL; None means start the embedded server in ``data_dir``."""
+    """PostgreSQL URL; None means start the embedded server in ``data_dir``. May point at a
+    transaction-mode pooler (PgBouncer): then set ``direct_database_url`` too."""
+    direct_database_url: str | None = None
+    """PostgreSQL itself, for what a transaction pooler cannot carry: migrations, LISTEN and
+    the key lock held for the server's life (docs/scale.md). None: ``database_url``."""
+    replica_database_url: str | None = None
+    """A streaming replica for reports, district figures and exports (docs/scale.md).
+    None: they read the primary."""
+    statement_cache_size: int = -1
+    """asyncpg's prepared statements kept per connection. -1: 100, or 0 when
+    ``direct_database_url`` is set (PgBouncer before 1.21 cannot carry named statements)."""
+    db_connect_timeout_s: float = 3.0
+    """A new database connection that takes longer fails; requests then answer 503."""
     data_dir: str = ".gigstation"
     timezone: str = "Asia/Shanghai"
     region: str = "Shanghai"
@@ -111,7 +123,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             value = getattr(self, field.name)
             if field.name in _SECRET_FIELDS and value:
                 value = "<hidden>"
-            elif field.name == "database_url" and value:
+            elif field.name.endswith("database_url") and value:
                 value = redact_url(value)
             shown.append(f"{field.name}={value!r}")
         return f"Settings({', '.join(shown)})"
@@ -140,6 +152,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def key_path(self) -> Path:
         """The directory holding key files (``key_dir``, else ``<data_dir>/keys``)."""
         return Path(self.key_dir) if self.key_dir else self.data_path / "keys"
+
+    @property
+    def direct_url(self) -> str:
+        """The URL of PostgreSQL itself (not a pooler)."""
+        return self.direct_database_url or self.database_url or ""
+
+    @property
+    def statement_cache(self) -> int:
+        """``statement_cache_size`` with -1 resolved (see there)."""
+        if self.statement_cache_size >= 0:
+            return self.statement_cache_size
+        return 0 if self.direct_database_url and self.direct_database_url != self.database_url else 100
 
     def token_secret(self) -> bytes:
         """The HMAC key for bearer tokens (a random one per process when none is set)."""

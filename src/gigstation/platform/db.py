@@ -26,11 +26,13 @@ import asyncpg
 from gigstation.platform.processes import exclusive_lock
 
 __all__ = [
+    "UNAVAILABLE",
     "MigrationError",
     "apply_migrations",
     "connect_pool",
     "connection",
     "embedded_postgres",
+    "init_connection",
     "migration_files",
     "stop_stale_postgres",
     "transaction",
@@ -92,23 +94,48 @@ def stop_stale_postgres(pgdata: Path, timeout_s: float = 15.0) -> bool:
     return True
 
 
-async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
+async def init_connection(conn: asyncpg.Connection[Any]) -> None:
+    """The codecs every connection of the service uses."""
     # jsonb travels as Python objects; every session works in UTC on the wire.
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable (ConnectionError is one)
+    TimeoutError,  # connecting took longer than the connect timeout
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, also what PgBouncer sends when it has no server
+    asyncpg.CannotConnectNowError,  # the server is starting or in recovery
+    asyncpg.AdminShutdownError,  # the server is shutting down (a restart)
+    asyncpg.CrashShutdownError,
+    asyncpg.ConnectionDoesNotExistError,  # the connection broke during the request
+    asyncpg.exceptions._base.InternalClientError,  # asyncpg's state after a connection broke mid-operation
+)
+"""Errors that mean "the database cannot be reached now", not "the request was wrong"."""
 
 
-async def connect_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool[Any]:
-    """Open a connection pool with the codecs the domain modules rely on."""
+async def connect_pool(
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    statement_cache_size: int = 100,
+    connect_timeout_s: float = 60.0,
+) -> asyncpg.Pool[Any]:
+    """Open a connection pool with the codecs the domain modules rely on.
+
+    Behind a transaction-mode pooler without prepared-statement support (PgBouncer before
+    1.21) pass ``statement_cache_size=0``: asyncpg then uses the unnamed statement, whose
+    Parse and Bind travel inside one server-side transaction slot (docs/scale.md)."""
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
-        init=_init_connection,
+        init=init_connection,
         # The service keeps no session state, so skip asyncpg's full RESET ALL on release;
         # measured to save about a third of PostgreSQL's CPU per request (perf-notes).
         reset=_cheap_reset,
+        statement_cache_size=statement_cache_size,
+        timeout=connect_timeout_s,
         server_settings={"timezone": "UTC", "application_name": "gigstation"},
     )
     assert pool is not None

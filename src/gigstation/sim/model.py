@@ -9,10 +9,18 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import msgspec
+
+if TYPE_CHECKING:
+    import random
+
+    import asyncpg
+
+    from gigstation.platform.auth import Principal
+    from gigstation.platform.config import Settings
 
 from gigstation.oversight import reports
 
@@ -31,6 +39,7 @@ __all__ = [
     "TITLES",
     "Action",
     "Agenda",
+    "District",
     "PlannedOrder",
     "SimParams",
     "SimResult",
@@ -182,3 +191,24 @@ def offset(lat: float, lon: float, metres: float, bearing: float) -> tuple[float
     dlat = metres * math.cos(bearing) / 111_320
     dlon = metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat)))
     return round(lat + dlat, 6), round(lon + dlon, 6)
+
+
+class District(Protocol):
+    """What ``population.populate`` fills in: the simulated day's district (``day.Simulation``
+    is one). A protocol, so population needs nothing from day, which drives it."""
+
+    settings: Settings
+    p: SimParams
+    pool: asyncpg.Pool[Any]
+    day: date
+    rng: random.Random
+    agenda: Agenda
+    station_ids: list[UUID]
+    station_names: list[str]
+    station_points: list[tuple[float, float]]
+    station_weights: list[float]
+    operators: list[Principal]
+    employer_ids: list[UUID]
+    workers: list[SimWorker]
+    by_worker_id: dict[UUID, SimWorker]
+    plans: list[PlannedOrder]

@@ -32,12 +32,12 @@ from gigstation.sim.model import (
 from gigstation.stations import registry as stations
 
 if TYPE_CHECKING:
-    from gigstation.sim.day import Simulation
+    from gigstation.sim.model import District
 
 __all__ = ["populate"]
 
 
-async def populate(sim: Simulation) -> None:
+async def populate(sim: District) -> None:
     """Register the district (stations, operators, employers, workers) and plan the day."""
     hasher = PasswordHasher(sim.settings)
     password_hash = await hasher.hash(PASSWORD)

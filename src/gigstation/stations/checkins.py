@@ -11,9 +11,9 @@ import asyncpg
 import msgspec
 
 from gigstation.platform import audit
-from gigstation.platform.auth import Principal
+from gigstation.platform.auth import AccountState, Principal, check_account, check_account_state
 from gigstation.platform.conflicts import conflict_from
-from gigstation.platform.errors import Forbidden, Invalid, NotFound
+from gigstation.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from gigstation.platform.geo import distance_m
 from gigstation.platform.types import Distance, Lat, Lon
 from gigstation.stations import presence
@@ -89,16 +89,137 @@ SELECT max(ends_at) FROM assignments WHERE worker_id = $1 AND status = 'active' 
 """
 _GET = f"SELECT {_COLUMNS} FROM checkins WHERE id = $1"
 
+# A worker's self check-in by location, the morning rush's request, in ONE statement (no
+# BEGIN/COMMIT needed: a statement is atomic): the account (active, a worker, the token's
+# version: the check the auth middleware leaves to this statement), the station's radius,
+# the end of the worker's accepted work, the insert and its audit row. Nothing is inserted unless every
+# rule holds; the selected facts then say which one failed, in the order ``check_in``
+# checks them. The distance is computed here (geopy, as everywhere) from the station's
+# coordinates kept in memory, and the statement inserts only if the row still has those
+# coordinates: computing it in SQL (great_circle_m) cost 200 µs of PostgreSQL CPU per
+# check-in (bench/RESULTS.md).
+_SELF_CHECK_IN = f"""
+WITH u AS (
+    SELECT role, token_version, disabled_at IS NULL AS active FROM users WHERE id = $1
+), s AS (
+    SELECT id, service_radius_m, lat = $9::float8 AND lon = $10::float8 AS same_place
+    FROM stations WHERE id = $2
+), b AS (
+    SELECT max(ends_at) AS busy_until FROM assignments
+    WHERE worker_id = $1 AND status = 'active' AND ends_at > $7::timestamptz
+), c AS (
+    INSERT INTO checkins (worker_id, station_id, lat, lon, distance_m, by_operator,
+                          available_until, max_distance_m)
+    SELECT $1::uuid, s.id, $3::float8, $4::float8, $11::int, NULL, $5::timestamptz, $6::int FROM u, s, b
+    WHERE u.active AND u.role = 'worker' AND u.token_version = $12 AND s.same_place
+      AND $5::timestamptz > $7::timestamptz AND $5::timestamptz <= $7::timestamptz + interval '24 hours'
+      AND $11::int <= s.service_radius_m AND (b.busy_until IS NULL OR $5::timestamptz > b.busy_until)
+    RETURNING {_COLUMNS}
+), a AS (
+    INSERT INTO audit_log (actor_id, action, object_type, object_id, details)
+    SELECT $1::uuid, 'checkin.create', 'checkin', c.id::text, $8::jsonb FROM c
+)
+SELECT u.role AS account_role, u.token_version AS account_version, u.active AS account_active,
+       s.id IS NOT NULL AS station_found, s.same_place, s.service_radius_m, b.busy_until, c.*
+FROM b LEFT JOIN u ON true LEFT JOIN s ON true LEFT JOIN c ON true
+"""
+_STATION_PLACE = "SELECT lat, lon FROM stations WHERE id = $1"
+_PLACES: dict[UUID, tuple[float, float]] = {}
+"""Stations' coordinates seen by this process (a station moves rarely; the statement
+checks them, so a moved station costs one more round trip, never a wrong distance)."""
+_PLACES_MAX = 20_000
+_SELF_DETAILS = {"by_operator": False, "proof": "location"}
+
 
 async def check_in(
     conn: asyncpg.Connection[Any], who: Principal, data: CheckinCreate, now: datetime
 ) -> CheckinView:
-    """Start waiting at a station; one open check-in per worker (a unique index)."""
-    station = await get_station(conn, data.station_id)
+    """Start waiting at a station; one open check-in per worker (a unique index).
+
+    Atomic on its own: a connection outside a transaction gets one (or, for a worker's
+    self check-in by location, a single statement)."""
+    if (who.role == "worker" and data.presence_code is None and data.lat is not None
+            and data.lon is not None and data.worker_id in (None, who.user_id)):
+        return await _self_check_in(conn, who, data, now, data.lat, data.lon)
+    if not who.account_checked:
+        await check_account(conn, who)
+    if conn.is_in_transaction():
+        return await _check_in(conn, who, data, now)
+    async with conn.transaction():
+        return await _check_in(conn, who, data, now)
+
+
+async def _self_check_in(
+    conn: asyncpg.Connection[Any], who: Principal, data: CheckinCreate, now: datetime, lat: float, lon: float
+) -> CheckinView:
+    details = {"station_id": str(data.station_id), **_SELF_DETAILS}
+    worker_id = who.user_id
+    for _ in range(2):
+        place = _PLACES.get(data.station_id) or await _load_place(conn, data.station_id)
+        dist = distance_m(lat, lon, *place)
+        try:
+            row = await conn.fetchrow(_SELF_CHECK_IN, worker_id, data.station_id, lat, lon,
+                                      data.available_until, data.max_distance_m, now, details, *place, dist,
+                                      who.token_version)
+        except asyncpg.UniqueViolationError as exc:
+            raise conflict_from(exc) from exc
+        except asyncpg.ForeignKeyViolationError as exc:
+            if exc.constraint_name == _WORKER_FK:
+                raise NotFound("劳动者不存在", "no such worker") from exc
+            raise
+        assert row is not None  # b is one aggregate row
+        if row["id"] is not None:
+            return msgspec.convert({k: row[k] for k in _VIEW_FIELDS}, CheckinView)
+        check_account_state(who, None if row["account_role"] is None else AccountState(
+            row["account_role"], row["account_version"], row["account_active"]))
+        if not row["station_found"]:
+            _PLACES.pop(data.station_id, None)
+            raise NotFound("驿站不存在", "no such station")
+        if row["same_place"]:
+            break
+        _PLACES.pop(data.station_id, None)  # the station moved: measure again from its new place
+    else:
+        raise Conflict("驿站位置刚刚更改，请重试", "the station's place just changed; try again",
+                       code="station_moved")
+    _check_window(data, now)
+    if dist > row["service_radius_m"]:
+        raise _too_far(dist, row["service_radius_m"])
+    raise _busy_until(row["busy_until"])
+
+
+async def _load_place(conn: asyncpg.Connection[Any], station_id: UUID) -> tuple[float, float]:
+    row = await conn.fetchrow(_STATION_PLACE, station_id)
+    if row is None:
+        raise NotFound("驿站不存在", "no such station")
+    if len(_PLACES) >= _PLACES_MAX:
+        _PLACES.clear()
+    _PLACES[station_id] = (row["lat"], row["lon"])
+    return row["lat"], row["lon"]
+
+
+_VIEW_FIELDS = tuple(f.name for f in msgspec.structs.fields(CheckinView))
+
+
+def _check_window(data: CheckinCreate, now: datetime) -> None:
     if data.available_until <= now:
         raise Invalid.of_field("available_until", "空闲截止时间须晚于现在", "must be in the future")
     if data.available_until > now + MAX_AVAILABILITY:
         raise Invalid.of_field("available_until", "空闲时间最多24小时", "at most 24 hours ahead")
+
+
+def _too_far(dist: int, radius: int) -> Invalid:
+    return Invalid.of_field(
+        "lat",
+        f"您距离驿站 {dist} 米，须在 {radius} 米范围内签到",
+        f"you are {dist} m from the station; check-in needs to be within {radius} m",
+    )
+
+
+async def _check_in(
+    conn: asyncpg.Connection[Any], who: Principal, data: CheckinCreate, now: datetime
+) -> CheckinView:
+    station = await get_station(conn, data.station_id)
+    _check_window(data, now)
     lat, lon, dist = data.lat, data.lon, None
     if who.role == "worker":
         if data.worker_id not in (None, who.user_id):
@@ -115,12 +236,7 @@ async def check_in(
         else:
             dist = distance_m(lat, lon, station.lat, station.lon)
             if dist > station.service_radius_m:
-                raise Invalid.of_field(
-                    "lat",
-                    f"您距离驿站 {dist} 米，须在 {station.service_radius_m} 米范围内签到",
-                    f"you are {dist} m from the station; check-in needs to be within "
-                    f"{station.service_radius_m} m",
-                )
+                raise _too_far(dist, station.service_radius_m)
         by_operator = None
     elif who.role == "operator":
         if data.station_id not in await operator_station_ids(conn, who.user_id):

@@ -69,7 +69,7 @@ class PerformanceController(Controller):
         format: Format = "json",
     ) -> Response[Any]:
         start, end = _period(rt, date_from, date_to)
-        async with transaction(rt.pool) as conn:
+        async with transaction(rt.read_pool) as conn:  # the replica when there is one
             report = await performance.district_report(
                 conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now())
         if format == "json":
@@ -86,7 +86,7 @@ class PerformanceController(Controller):
         format: Format = "json",
     ) -> Response[Any]:
         start, end = _period(rt, date_from, date_to)
-        async with transaction(rt.pool) as conn:
+        async with transaction(rt.read_pool) as conn:  # the replica when there is one
             await require_station_access(conn, request.user, station_id)
             figures = await performance.station_performance(
                 conn, station_id, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now())

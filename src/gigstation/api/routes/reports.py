@@ -54,7 +54,7 @@ class StationReportController(Controller):
     ) -> reports.StationReport:
         zone = rt.settings.timezone
         on = clock.today(zone) if day is None else _parse_date(day)
-        async with transaction(rt.pool) as conn:
+        async with transaction(rt.read_pool) as conn:  # the replica when there is one
             await require_station_access(conn, request.user, station_id)
             return await reports.station_report(conn, station_id, on, zone)
 
