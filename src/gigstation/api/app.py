@@ -22,6 +22,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 
 from gigstation import __version__
+from gigstation.api import http_policy
 from gigstation.api.contract import document_contract
 from gigstation.api.problems import exception_handlers, require_json_body
 from gigstation.api.routes import CONTROLLERS
@@ -155,7 +156,7 @@ def create_app(settings: Settings) -> Litestar:
         before_request=require_json_body,
     )
     # Imported here: the pages import the API's runtime and security modules.
-    from gigstation.web import template_config, web_handlers
+    from gigstation.web import STATIC_ASSETS, template_config, web_handlers
     from gigstation.web.session import PageSession
 
     csrf = CSRFConfig(
@@ -179,4 +180,5 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     document_contract(app)
+    http_policy.install(app, settings, STATIC_ASSETS)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -25,6 +26,7 @@ __all__ = [
     "fresh_token",
     "issue_token",
     "login",
+    "revoke_token",
     "revoke_tokens",
 ]
 
@@ -36,6 +38,8 @@ class Principal(msgspec.Struct, frozen=True):
     role: Role
     token_version: int = 0
     """The account's token version when the token was issued (see `check_account`)."""
+    token_id: UUID | None = None
+    """The token's own id (``jti``), so one session can be ended alone (`revoke_token`)."""
 
 
 class LoginResult(msgspec.Struct, frozen=True):
@@ -79,6 +83,7 @@ def issue_token(settings: Settings, principal: Principal) -> tuple[str, datetime
         "sub": str(principal.user_id),
         "role": principal.role,
         "ver": principal.token_version,
+        "jti": str(uuid.uuid4()),
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
     }
@@ -92,7 +97,8 @@ def decode_token(settings: Settings, token: str) -> Principal:
             token, settings.token_secret(), algorithms=["HS256"], options={"require": ["exp"]}
         )
         return msgspec.convert(
-            {"user_id": claims["sub"], "role": claims["role"], "token_version": claims.get("ver", 0)},
+            {"user_id": claims["sub"], "role": claims["role"], "token_version": claims.get("ver", 0),
+             "token_id": claims.get("jti")},
             Principal,
         )
     except (jwt.PyJWTError, KeyError, msgspec.ValidationError) as exc:
@@ -100,6 +106,11 @@ def decode_token(settings: Settings, token: str) -> Principal:
 
 
 _ACCOUNT = "SELECT role, token_version, disabled_at IS NULL AS active FROM users WHERE id = $1"
+_SESSION = """
+SELECT role, token_version, disabled_at IS NULL AS active,
+       EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS revoked
+FROM users WHERE id = $1
+"""
 
 
 async def check_account(conn: asyncpg.Connection[Any], principal: Principal) -> None:
@@ -107,10 +118,10 @@ async def check_account(conn: asyncpg.Connection[Any], principal: Principal) -> 
 
     One primary-key lookup per authenticated request, so a disable or a logout
     everywhere takes effect on the next request, in every process."""
-    row = await conn.fetchrow(_ACCOUNT, principal.user_id)
+    row = await conn.fetchrow(_SESSION, principal.user_id, principal.token_id)
     if row is None or not row["active"]:
         raise Unauthorized("账号已停用或不存在，请联系驿站", "this account is disabled or no longer exists")
-    if row["token_version"] != principal.token_version or row["role"] != principal.role:
+    if row["token_version"] != principal.token_version or row["role"] != principal.role or row["revoked"]:
         raise Unauthorized("登录已失效，请重新登录", "this token was revoked: sign in again")
 
 
@@ -123,6 +134,20 @@ async def revoke_tokens(conn: asyncpg.Connection[Any], user_id: UUID) -> int:
     if version is None:
         raise Unauthorized("账号不存在", "this account no longer exists")
     return version
+
+
+_REVOKE_ONE = """
+INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, now() + make_interval(secs => $2))
+ON CONFLICT (jti) DO NOTHING
+"""
+
+
+async def revoke_token(conn: asyncpg.Connection[Any], settings: Settings, principal: Principal) -> None:
+    """End one session (a page logout): its token is refused from now on, in every process.
+
+    The row outlives the token (kept for the token lifetime, then swept)."""
+    if principal.token_id is not None:
+        await conn.execute(_REVOKE_ONE, principal.token_id, float(settings.token_ttl_s))
 
 
 async def fresh_token(conn: asyncpg.Connection[Any], settings: Settings, user_id: UUID) -> str:
