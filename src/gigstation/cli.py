@@ -22,6 +22,9 @@ from gigstation.platform.processes import PARENT_PID_ENV, Busy, port_is_free, re
 __all__ = ["main"]
 
 
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+
+
 @contextlib.contextmanager
 def database(settings: Settings) -> Iterator[Settings]:
     """Settings with a database URL: the configured one, or an embedded server for the block."""
@@ -32,8 +35,15 @@ def database(settings: Settings) -> Iterator[Settings]:
 
     print(f"启动内置 PostgreSQL / starting embedded PostgreSQL in {settings.data_dir}/pg",
           file=sys.stderr)
-    with embedded_postgres(settings.data_path) as url:
-        yield Settings.from_env(database_url=url, data_dir=settings.data_dir)
+    # A stop signal while PostgreSQL starts would leave it running (the start is not inside
+    # the block that stops it): hold such a signal until it is, then take it at once.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        with embedded_postgres(settings.data_path) as url:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            yield Settings.from_env(database_url=url, data_dir=settings.data_dir)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -81,13 +91,21 @@ def _serve(settings: Settings, host: str, port: int, workers: int, server: str) 
             from granian import Granian
             from granian.constants import Interfaces
 
+            # A worker stopped while it starts may never answer its SIGTERM: after the kill
+            # timeout granian kills it, so one SIGTERM always ends the server.
             Granian("gigstation.api.asgi:app_from_env", address=host, port=port, workers=workers,
-                    interface=Interfaces.ASGI, factory=True).serve()
+                    interface=Interfaces.ASGI, factory=True, workers_kill_timeout=WORKER_KILL_TIMEOUT_S).serve()
         else:
             import uvicorn
 
+            # Forwarded headers are judged by api/http_policy (GIGSTATION_TRUSTED_PROXIES) alone.
             uvicorn.run("gigstation.api.asgi:app_from_env", factory=True, host=host, port=port,
-                        workers=workers, log_level="warning", access_log=False)
+                        workers=workers, log_level="warning", access_log=False, proxy_headers=False,
+                        timeout_graceful_shutdown=int(WORKER_KILL_TIMEOUT_S))
+
+
+WORKER_KILL_TIMEOUT_S = 5.0
+"""How long a stopping worker may finish its requests before it is killed."""
 
 
 def _exit_on_signal(signum: int, _: FrameType | None) -> None:
@@ -102,9 +120,14 @@ def _graceful_signals() -> Iterator[None]:
     yield
 
 
+def _port_must_be_free(host: str, port: int) -> None:
+    if not port_is_free(host, port):  # fail before starting or writing a database, not after
+        raise Busy(f"端口 {host}:{port} 已被占用，请换一个端口（--port）/ port {host}:{port} is already in use: "
+                   "pick another --port")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    if not port_is_free(args.host, args.port):  # fail before starting a database, not after
-        raise Busy(f"端口 {args.host}:{args.port} 已被占用 / port {args.host}:{args.port} is already in use")
+    _port_must_be_free(args.host, args.port)
     with _graceful_signals(), database(_settings(args)) as settings:
         _serve(settings, args.host, args.port, args.workers, args.server)
     return 0
@@ -142,7 +165,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from gigstation.sim.demo import pages_text, seed_demo
 
-    with database(_settings(args)) as settings:
+    if not args.no_serve:
+        _port_must_be_free(args.host, args.port)
+    with _graceful_signals(), database(_settings(args)) as settings:
         accounts = asyncio.run(seed_demo(settings))
         print(accounts)
         print(asyncio.run(pages_text(settings, _public_base_url(args.host, args.port))))
