@@ -101,10 +101,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int, server: str) 
             # Forwarded headers are judged by api/http_policy (GIGSTATION_TRUSTED_PROXIES) alone.
             uvicorn.run("gigstation.api.asgi:app_from_env", factory=True, host=host, port=port,
                         workers=workers, log_level="warning", access_log=False, proxy_headers=False,
-                        timeout_graceful_shutdown=int(WORKER_KILL_TIMEOUT_S))
+                        timeout_graceful_shutdown=WORKER_KILL_TIMEOUT_S)
 
 
-WORKER_KILL_TIMEOUT_S = 5.0
+WORKER_KILL_TIMEOUT_S = 5
 """How long a stopping worker may finish its requests before it is killed."""
 
 
