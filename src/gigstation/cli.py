@@ -18,37 +18,10 @@ import msgspec
 from gigstation.platform.config import Settings
 from gigstation.platform.keys import KeyRefused
 from gigstation.platform.processes import PARENT_PID_ENV, Busy, port_is_free, reserve_port
+from gigstation.platform.runner import database
+from gigstation.platform.runner import settings_from_args as _settings
 
 __all__ = ["main"]
-
-
-STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
-
-
-@contextlib.contextmanager
-def database(settings: Settings) -> Iterator[Settings]:
-    """Settings with a database URL: the configured one, or an embedded server for the block."""
-    if settings.database_url:
-        yield settings
-        return
-    from gigstation.platform.db import embedded_postgres
-
-    print(f"启动内置 PostgreSQL / starting embedded PostgreSQL in {settings.data_dir}/pg",
-          file=sys.stderr)
-    # A stop signal while PostgreSQL starts would leave it running (the start is not inside
-    # the block that stops it): hold such a signal until it is, then take it at once.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
-        with embedded_postgres(settings.data_path) as url:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            yield Settings.from_env(database_url=url, data_dir=settings.data_dir)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    data_dir = getattr(args, "data_dir", None)
-    return Settings.from_env(data_dir=str(data_dir) if data_dir else None)
 
 
 def _prepare(settings: Settings) -> None:

@@ -166,13 +166,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return self.secret_key.encode()
         return _process_secret()
 
-    def pii_key_bytes(self) -> bytes:
-        """The newest identity key's bytes, WITHOUT the database check (kept for the simulator's
-        fresh databases); a service opens its keys with ``keys.open_keyring`` instead."""
-        from gigstation.platform.keys import newest_key_bytes
-
-        return newest_key_bytes(self)
-
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***``."""
