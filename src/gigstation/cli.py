@@ -15,7 +15,9 @@ from types import FrameType
 
 import msgspec
 
+from gigstation.platform.backup import BackupDamaged, RestoreRefused
 from gigstation.platform.config import Settings
+from gigstation.platform.db import MigrationError
 from gigstation.platform.keys import KeyRefused
 from gigstation.platform.processes import PARENT_PID_ENV, Busy, port_is_free, reserve_port
 from gigstation.platform.runner import database
@@ -121,6 +123,9 @@ def cmd_rotate_pii_key(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from gigstation.platform.db import apply_migrations, connect_pool, connection
 
+    if args.check:
+        return _migrate_check(args)
+
     async def run(url: str) -> list[str]:
         pool = await connect_pool(url, min_size=1, max_size=1)
         try:
@@ -133,6 +138,36 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         applied = asyncio.run(run(settings.database_url or ""))
     print("已是最新 / up to date" if not applied else "applied: " + ", ".join(applied))
     return 0
+
+
+def _migrate_check(args: argparse.Namespace) -> int:
+    """Say what ``migrate`` would do; exit 0 when up to date, 1 when migrations would run,
+    2 when the database's history does not match this version."""
+    import asyncpg
+
+    from gigstation.platform.runner import database_shared
+    from gigstation.platform.schema_plan import MigrationPlan, plan_migrations
+
+    async def run(url: str) -> MigrationPlan:
+        conn = await asyncpg.connect(url)
+        try:
+            return await plan_migrations(conn)
+        finally:
+            await conn.close()
+
+    with database_shared(_settings(args)) as settings:
+        plan = asyncio.run(run(settings.database_url or ""))
+    print(f"已应用 / applied: {len(plan.applied)}")
+    for name in plan.changed:
+        print(f"已应用但文件已改变（服务将拒绝启动）/ applied but changed since (the service will refuse to start): "
+              f"{name}")
+    for name in plan.unknown:
+        print(f"数据库有本版本没有的迁移（较新的 gigstation 写过它）/ applied by a newer gigstation: {name}")
+    if plan.pending:
+        print("将要应用 / would apply: " + ", ".join(plan.pending))
+    elif plan.ok:
+        print("已是最新 / up to date")
+    return 2 if not plan.ok else (1 if plan.pending else 0)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -190,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--data-dir", type=Path)
+    migrate.add_argument("--check", action="store_true",
+                         help="only say what would run (exit 0: up to date, 1: would migrate, 2: mismatch)")
     migrate.set_defaults(func=cmd_migrate)
 
     demo = sub.add_parser("demo", help="seed a Qingpu demo district, print accounts, serve")
@@ -211,9 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--data-dir", type=Path)
     rotate.set_defaults(func=cmd_rotate_pii_key)
 
+    from gigstation.cli_ops import add_ops_parsers
     from gigstation.oversight.cli import add_oversight_parsers
 
     add_oversight_parsers(sub)
+    add_ops_parsers(sub)
     with contextlib.suppress(ImportError):
         from gigstation.solver.cli import add_solve_parser
 
@@ -228,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         result: int = args.func(args)
-    except (Busy, KeyRefused) as exc:
+    except (Busy, KeyRefused, BackupDamaged, RestoreRefused, MigrationError) as exc:
         print(f"gigstation {args.command}: {exc}", file=sys.stderr)
         return 2
     except msgspec.ValidationError as exc:  # a setting out of range, explained in the message

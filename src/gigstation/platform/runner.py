@@ -11,10 +11,11 @@ import contextlib
 import signal
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from gigstation.platform.config import Settings
 
-__all__ = ["STOP_SIGNALS", "database", "settings_from_args"]
+__all__ = ["STOP_SIGNALS", "database", "database_shared", "settings_from_args"]
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -46,3 +47,37 @@ def database(settings: Settings) -> Iterator[Settings]:
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
+
+
+def _running_server_url(data_dir: Path) -> str | None:
+    """The URL of the embedded PostgreSQL a live ``gigstation serve`` runs on ``data_dir``, if any."""
+    from gigstation.platform.processes import Busy, exclusive_lock
+
+    lock = data_dir / "gigstation.lock"
+    if not lock.exists():
+        return None
+    try:
+        with exclusive_lock(lock, "data dir"):
+            return None  # nobody holds the data dir: no server is running on it
+    except Busy:
+        pass
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata((data_dir / "pg").resolve())
+    if info is None or not info.is_running():
+        return None
+    url: str = info.get_uri()
+    return url
+
+
+@contextlib.contextmanager
+def database_shared(settings: Settings) -> Iterator[Settings]:
+    """Like `database`, but a server already running on the data dir is used, not refused
+    (``backup`` and ``migrate --check`` run beside the service)."""
+    if not settings.database_url:
+        url = _running_server_url(settings.data_path)
+        if url is not None:
+            yield Settings.from_env(database_url=url, data_dir=settings.data_dir)
+            return
+    with database(settings) as ready:
+        yield ready
