@@ -29,12 +29,13 @@ from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
 from gigstation.oversight import retention, wages
-from gigstation.people import accounts
-from gigstation.platform import idempotency, keys, throttle
+from gigstation.people import accounts, age_rules
+from gigstation.platform import clock, idempotency, keys, throttle
 from gigstation.platform.auth import PasswordHasher
 from gigstation.platform.config import Settings
 from gigstation.platform.db import apply_migrations, connect_pool, connection, transaction
 from gigstation.platform.events import EventHub
+from gigstation.platform.pii import PiiKeyring
 from gigstation.solver.warm import warm_up
 from gigstation.work import autodispatch
 
@@ -47,13 +48,22 @@ SWEEP_INTERVAL_S = 60.0
 SWAGGER_ASSETS = "/static/vendor/swagger-ui"
 
 
-async def _sweep_forever(pool: asyncpg.Pool[Any], settings: Settings, stop: asyncio.Event) -> None:
-    """Delete expired idempotency keys and stale rate-limit rows, once a minute."""
+async def _sweep_forever(
+    pool: asyncpg.Pool[Any], settings: Settings, keyring: PiiKeyring, stop: asyncio.Event
+) -> None:
+    """Delete expired idempotency keys and stale rate-limit rows, once a minute; apply the age
+    rules whose birthday has come, once a day."""
+    refreshed_on = None
     while not stop.is_set():
         try:
             async with connection(pool) as conn:
                 await idempotency.sweep(conn, settings.idempotency_ttl_s)
                 await throttle.sweep(conn)
+            today = clock.today(settings.timezone)
+            if today != refreshed_on:
+                async with transaction(pool) as conn:
+                    await age_rules.refresh_age_facts(conn, keyring, today)
+                refreshed_on = today
         except (asyncpg.PostgresError, OSError) as exc:  # the next round tries again
             log.warning("sweep failed: %s", exc)
         with contextlib.suppress(TimeoutError):
@@ -131,7 +141,7 @@ def create_app(settings: Settings) -> Litestar:
                 asyncio.create_task(autodispatch.run_forever(pool, settings, stop))
                 if settings.auto_dispatch else None
             )
-            sweep_task = asyncio.create_task(_sweep_forever(pool, settings, stop))
+            sweep_task = asyncio.create_task(_sweep_forever(pool, settings, keyring, stop))
             retention_task = (
                 asyncio.create_task(retention.run_daily(pool, settings, stop))
                 if settings.retention_enabled else None
