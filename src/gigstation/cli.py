@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -19,6 +20,7 @@ from gigstation.platform.backup import BackupDamaged, RestoreRefused
 from gigstation.platform.config import Settings
 from gigstation.platform.db import MigrationError
 from gigstation.platform.keys import KeyRefused
+from gigstation.platform.logs import configure_logging
 from gigstation.platform.processes import PARENT_PID_ENV, Busy, port_is_free, reserve_port
 from gigstation.platform.runner import database
 from gigstation.platform.runner import settings_from_args as _settings
@@ -49,6 +51,27 @@ def _public_base_url(host: str, port: int) -> str:
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
 
 
+@contextlib.contextmanager
+def _metrics_dir_for_run(path: Path, owned: bool) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if owned:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _metrics_dir() -> contextlib.AbstractContextManager[None]:
+    """One PROMETHEUS_MULTIPROC_DIR for this run's workers (api/metrics.py), emptied first:
+    a fresh temporary directory unless the environment names one."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    path = Path(given) if given else Path(tempfile.mkdtemp(prefix="gigstation-metrics-"))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return _metrics_dir_for_run(path, owned=not given)
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int, server: str) -> None:
     _prepare(settings)
     # Child processes read settings from the environment, so publish the resolved ones.
@@ -56,20 +79,24 @@ def _serve(settings: Settings, host: str, port: int, workers: int, server: str) 
     os.environ["GIGSTATION_DATABASE_URL"] = settings.database_url or ""
     os.environ["GIGSTATION_DATA_DIR"] = str(settings.data_dir)
     os.environ[PARENT_PID_ENV] = str(os.getpid())  # workers die with this process
+    metrics_dir = _metrics_dir()
     if not settings.secret_key:
         # Every worker process must verify tokens the others issued.
         os.environ["GIGSTATION_SECRET_KEY"] = os.urandom(32).hex()
-    with reserve_port(host, port):
+    with reserve_port(host, port), metrics_dir:
         print(f"API: http://{host}:{port}/api/v1   文档 / docs: http://{host}:{port}/schema/swagger",
               file=sys.stderr)
         if server == "granian":
             from granian import Granian
             from granian.constants import Interfaces
 
+            from gigstation.platform.logs import GRANIAN_LOGGING
+
             # A worker stopped while it starts may never answer its SIGTERM: after the kill
             # timeout granian kills it, so one SIGTERM always ends the server.
             Granian("gigstation.api.asgi:app_from_env", address=host, port=port, workers=workers,
-                    interface=Interfaces.ASGI, factory=True, workers_kill_timeout=WORKER_KILL_TIMEOUT_S).serve()
+                    interface=Interfaces.ASGI, factory=True, workers_kill_timeout=WORKER_KILL_TIMEOUT_S,
+                    log_dictconfig=GRANIAN_LOGGING).serve()
         else:
             import uvicorn
 
@@ -263,8 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        base = Settings.from_env()
+    except (msgspec.ValidationError, ValueError) as exc:
+        print(f"gigstation {args.command}: 配置错误 / bad setting: {exc}", file=sys.stderr)
+        return 2
+    level = "info" if args.verbose and base.log_level == "warning" else base.log_level
+    configure_logging(base.log_format, level)
     try:
         result: int = args.func(args)
     except (Busy, KeyRefused, BackupDamaged, RestoreRefused, MigrationError) as exc:

@@ -8,7 +8,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from litestar import Litestar, Router
@@ -24,6 +24,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from gigstation import __version__
 from gigstation.api import http_policy
 from gigstation.api.contract import document_contract
+from gigstation.api.metrics import MetricsMiddleware, metrics_endpoint
 from gigstation.api.problems import exception_handlers, require_json_body
 from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
@@ -175,7 +176,7 @@ def create_app(settings: Settings) -> Litestar:
         cookie_samesite="lax",
     )
     app = Litestar(
-        route_handlers=[api, *web_handlers(settings)],
+        route_handlers=[api, *web_handlers(settings), metrics_endpoint],
         dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
         lifespan=[lifespan],
         # Limits live in the database (platform/throttle.py), shared by every process.
@@ -188,7 +189,10 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         state=State({"max_body_bytes": settings.max_body_bytes}),
         debug=False,
+        # Litestar's own log handler would bypass platform/logs.py (JSON, request id, scrubbing).
+        logging_config=None,
     )
     document_contract(app)
-    http_policy.install(app, settings, STATIC_ASSETS)
+    app.asgi_handler = cast(Any, MetricsMiddleware(app.asgi_handler))
+    http_policy.install(app, settings, STATIC_ASSETS)  # outermost: it decides every answer's headers
     return app

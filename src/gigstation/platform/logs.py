@@ -17,7 +17,7 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-__all__ = ["REQUEST_ID", "JsonFormatter", "Scrubber", "configure_logging", "scrub"]
+__all__ = ["GRANIAN_LOGGING", "REQUEST_ID", "JsonFormatter", "Scrubber", "configure_logging", "scrub"]
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("gigstation_request_id", default="")
 """The id of the request this task serves ('' outside requests)."""
@@ -47,7 +47,8 @@ class Scrubber(logging.Filter):
     whole simulated day's log), and this catches what a library might print."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = REQUEST_ID.get()
+        if not getattr(record, "request_id", ""):
+            record.request_id = REQUEST_ID.get()
         if record.args:
             try:
                 record.msg = record.getMessage()
@@ -80,6 +81,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+GRANIAN_LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {
+        "_granian": {"handlers": [], "propagate": True},
+        # Our access line (gigstation.access) has the route template and the request id.
+        "granian.access": {"handlers": [], "propagate": True, "level": "WARNING"},
+    },
+}
+"""Granian's own loggers, sent to the root handler (so they are JSON too when asked)."""
+
+
 def configure_logging(fmt: str = "text", level: str = "warning", stream: TextIO | None = None) -> None:
     """Route every logger (ours, Litestar's, the server's) through one scrubbing handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -94,7 +107,9 @@ def configure_logging(fmt: str = "text", level: str = "warning", stream: TextIO 
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Servers' own loggers propagate to the root, so their lines get the same treatment.
-    for name in ("granian", "granian.access", "uvicorn", "uvicorn.error", "uvicorn.access", "litestar"):
+    # pgserver narrates every pg_ctl call at INFO: only its warnings are worth a line.
+    logging.getLogger("pgserver").setLevel(max(logging.WARNING, root.level))
+    for name in ("_granian", "granian", "granian.access", "uvicorn", "uvicorn.error", "uvicorn.access", "litestar"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True

@@ -57,7 +57,7 @@ Receive = Callable[[], Awaitable[Message]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def client_of(scope: Scope) -> str:
+def client_of(scope: Any) -> str:
     """The client's address after the trusted-proxy rewrite."""
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
@@ -98,13 +98,13 @@ class HttpPolicy:
         try:
             await self.app(scope, receive, response.send)
         finally:
-            REQUEST_ID.reset(token)
             if access_log.isEnabledFor(logging.INFO):
                 # The route template, never the path: paths carry ids.
                 access_log.info("%s %s %s", scope["method"], scope.get("path_template") or "-", response.status,
                                 extra={"request_id": request_id, "status": response.status,
                                        "route": scope.get("path_template") or "-",
                                        "ms": round((time.perf_counter() - started) * 1000, 1)})
+            REQUEST_ID.reset(token)
 
     @staticmethod
     def _request_id(scope: Scope, peer_trusted: bool) -> str:
