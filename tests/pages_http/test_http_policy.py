@@ -143,3 +143,13 @@ async def test_the_api_docs_page_gets_its_own_policy(api: Api) -> None:
     assert r.status_code == 200
     csp = r.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" in csp and "http" not in csp
+
+
+async def test_metrics_are_not_for_strangers(settings: Settings) -> None:
+    async with AsyncTestClient(create_app(settings)) as c:  # the test client's address is not loopback
+        assert (await c.get("/metrics")).status_code == 404
+    tokened = msgspec.structs.replace(settings, metrics_token="scrape-token-0123456789")
+    async with AsyncTestClient(create_app(tokened)) as c:
+        assert (await c.get("/metrics", headers={"authorization": "Bearer wrong"})).status_code == 404
+        r = await c.get("/metrics", headers={"authorization": "Bearer scrape-token-0123456789"})
+        assert r.status_code == 200 and "gigstation_people_waiting" in r.text
