@@ -119,6 +119,16 @@ def test_metrics_and_logs_of_a_simulated_day(tmp_path: Path) -> None:
             if row["id_cipher"]:
                 personal.add(cipher.decrypt(bytes(row["id_cipher"])))
         assert len(personal) > 40
+        # The event stream is never compressed or held back: its first line arrives at once.
+        token = httpx.post(f"{base}{API}/auth/login", json={"phone": people[0]["phone"],
+                                                          "password": people[0]["password"]}).json()["token"]
+        began = time.monotonic()
+        with httpx.stream("GET", f"{base}{API}/events", timeout=30, headers={
+                "authorization": f"Bearer {token}", "accept-encoding": "gzip, br"}) as events:
+            assert events.headers["content-type"].startswith("text/event-stream")
+            assert "content-encoding" not in events.headers
+            first = next(events.iter_lines())
+        assert first.startswith(":") and time.monotonic() - began < 5, first
         server.send_signal(signal.SIGTERM)
         assert server.wait(60) == 0
 
