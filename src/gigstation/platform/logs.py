@@ -93,6 +93,11 @@ GRANIAN_LOGGING: dict[str, Any] = {
 """Granian's own loggers, sent to the root handler (so they are JSON too when asked)."""
 
 
+class _ScrubbedText(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))  # tracebacks included
+
+
 def configure_logging(fmt: str = "text", level: str = "warning", stream: TextIO | None = None) -> None:
     """Route every logger (ours, Litestar's, the server's) through one scrubbing handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -100,7 +105,7 @@ def configure_logging(fmt: str = "text", level: str = "warning", stream: TextIO 
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(_TEXT_FORMAT))
+        handler.setFormatter(_ScrubbedText(_TEXT_FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
