@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,6 +28,10 @@ ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STATION = (31.1510, 121.1170)
+
+
+def _trust(cert: str) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=cert)
 
 
 def deploy_block(marker: str) -> str:
@@ -91,7 +96,7 @@ def nginx_in_front(tmp_path: Path, certificate: Path) -> Iterator[tuple[str, int
             deadline = time.monotonic() + 20
             while True:
                 try:
-                    if httpx.get(f"{base}{API}/health", verify=str(certificate), timeout=2).status_code == 200:
+                    if httpx.get(f"{base}{API}/health", verify=_trust(str(certificate)), timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass
@@ -121,7 +126,7 @@ def test_the_systemd_unit_in_the_docs_is_valid(tmp_path: Path) -> None:
 
 def _seed(base: str, cert: str) -> tuple[str, str]:
     """A station and a worker, made through the API over HTTPS."""
-    with httpx.Client(base_url=base, verify=cert, timeout=30) as c:
+    with httpx.Client(base_url=base, verify=_trust(cert), timeout=30) as c:
         token = admin_token_over(c)
         station = c.post(f"{API}/stations", headers={"authorization": f"Bearer {token}"}, json={
             "name": "青浦区赵巷零工驿站", "address": "上海市青浦区赵巷镇业辉路100号", "lat": STATION[0],
@@ -204,5 +209,6 @@ def test_https_through_nginx_in_chromium(nginx_in_front: tuple[str, int, str]) -
             assert "secure" not in r.headers.get("set-cookie", "").lower()  # not believed: plain HTTP
     assert codes[:5] == [401] * 5 and codes[5:] == [429, 429], codes
     # nginx's clients (here 127.0.0.1) keep their own count.
-    ok = httpx.post(f"{base}{API}/auth/login", json={"phone": phone, "password": "worker-pass-1"}, verify=cert)
+    ok = httpx.post(f"{base}{API}/auth/login", json={"phone": phone, "password": "worker-pass-1"},
+                    verify=_trust(cert))
     assert ok.status_code == 200
