@@ -71,8 +71,10 @@ async def test_0004_moves_existing_rows(fresh_url: str) -> None:  # noqa: F811
         assert "birth_date" not in columns and "minor" not in columns
         rows = await conn.fetch("SELECT id_masked, adult_from, priority_age_from FROM workers ORDER BY user_id")
         assert [r["id_masked"] for r in rows] == ["3" + "*" * 16 + "3", "3" + "*" * 16 + "1"]
-        assert rows[0]["adult_from"] is None and rows[0]["priority_age_from"] == today.replace(day=1)  # already 50
-        assert rows[1]["adult_from"] == date(minor_birth.year + 18, 7, 1)
+        # 0004 kept months; 0021 keeps years (already 50: 1 January of this year; a minor: 1
+        # January after the year of the 18th birthday).
+        assert rows[0]["adult_from"] is None and rows[0]["priority_age_from"] == today.replace(month=1, day=1)
+        assert rows[1]["adult_from"] == date(minor_birth.year + 19, 1, 1)
         assert await conn.fetchval("SELECT id_masked FROM employers") == "3" + "*" * 16 + "X"
         ledger = await conn.fetch("SELECT amount_cents, kind FROM payments")
         assert [tuple(r) for r in ledger] == [(12000, "payment")]

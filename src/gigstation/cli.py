@@ -5,40 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
 import msgspec
 
+from gigstation.platform.backup import BackupDamaged, RestoreRefused
 from gigstation.platform.config import Settings
+from gigstation.platform.db import MigrationError
 from gigstation.platform.keys import KeyRefused
+from gigstation.platform.logs import configure_logging
 from gigstation.platform.processes import PARENT_PID_ENV, Busy, port_is_free, reserve_port
+from gigstation.platform.runner import database
+from gigstation.platform.runner import settings_from_args as _settings
 
 __all__ = ["main"]
-
-
-@contextlib.contextmanager
-def database(settings: Settings) -> Iterator[Settings]:
-    """Settings with a database URL: the configured one, or an embedded server for the block."""
-    if settings.database_url:
-        yield settings
-        return
-    from gigstation.platform.db import embedded_postgres
-
-    print(f"启动内置 PostgreSQL / starting embedded PostgreSQL in {settings.data_dir}/pg",
-          file=sys.stderr)
-    with embedded_postgres(settings.data_path) as url:
-        yield Settings.from_env(database_url=url, data_dir=settings.data_dir)
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    data_dir = getattr(args, "data_dir", None)
-    return Settings.from_env(data_dir=str(data_dir) if data_dir else None)
 
 
 def _prepare(settings: Settings) -> None:
@@ -65,6 +52,27 @@ def _public_base_url(host: str, port: int) -> str:
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
 
 
+@contextlib.contextmanager
+def _metrics_dir_for_run(path: Path, owned: bool) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if owned:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _metrics_dir() -> contextlib.AbstractContextManager[None]:
+    """One PROMETHEUS_MULTIPROC_DIR for this run's workers (api/metrics.py), emptied first:
+    a fresh temporary directory unless the environment names one."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    path = Path(given) if given else Path(tempfile.mkdtemp(prefix="gigstation-metrics-"))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return _metrics_dir_for_run(path, owned=not given)
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int, server: str) -> None:
     _prepare(settings)
     # Child processes read settings from the environment, so publish the resolved ones.
@@ -72,23 +80,35 @@ def _serve(settings: Settings, host: str, port: int, workers: int, server: str) 
     os.environ["GIGSTATION_DATABASE_URL"] = settings.database_url or ""
     os.environ["GIGSTATION_DATA_DIR"] = str(settings.data_dir)
     os.environ[PARENT_PID_ENV] = str(os.getpid())  # workers die with this process
+    metrics_dir = _metrics_dir()
     if not settings.secret_key:
         # Every worker process must verify tokens the others issued.
         os.environ["GIGSTATION_SECRET_KEY"] = os.urandom(32).hex()
-    with reserve_port(host, port):
+    with reserve_port(host, port), metrics_dir:
         print(f"API: http://{host}:{port}/api/v1   文档 / docs: http://{host}:{port}/schema/swagger",
               file=sys.stderr)
         if server == "granian":
             from granian import Granian
             from granian.constants import Interfaces
 
+            from gigstation.platform.logs import GRANIAN_LOGGING
+
+            # A worker stopped while it starts may never answer its SIGTERM: after the kill
+            # timeout granian kills it, so one SIGTERM always ends the server.
             Granian("gigstation.api.asgi:app_from_env", address=host, port=port, workers=workers,
-                    interface=Interfaces.ASGI, factory=True).serve()
+                    interface=Interfaces.ASGI, factory=True, workers_kill_timeout=WORKER_KILL_TIMEOUT_S,
+                    log_dictconfig=GRANIAN_LOGGING).serve()
         else:
             import uvicorn
 
+            # Forwarded headers are judged by api/http_policy (GIGSTATION_TRUSTED_PROXIES) alone.
             uvicorn.run("gigstation.api.asgi:app_from_env", factory=True, host=host, port=port,
-                        workers=workers, log_level="warning", access_log=False)
+                        workers=workers, log_level="warning", access_log=False, proxy_headers=False,
+                        timeout_graceful_shutdown=WORKER_KILL_TIMEOUT_S)
+
+
+WORKER_KILL_TIMEOUT_S = 5
+"""How long a stopping worker may finish its requests before it is killed."""
 
 
 def _exit_on_signal(signum: int, _: FrameType | None) -> None:
@@ -103,9 +123,14 @@ def _graceful_signals() -> Iterator[None]:
     yield
 
 
+def _port_must_be_free(host: str, port: int) -> None:
+    if not port_is_free(host, port):  # fail before starting or writing a database, not after
+        raise Busy(f"端口 {host}:{port} 已被占用，请换一个端口（--port）/ port {host}:{port} is already in use: "
+                   "pick another --port")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    if not port_is_free(args.host, args.port):  # fail before starting a database, not after
-        raise Busy(f"端口 {args.host}:{args.port} 已被占用 / port {args.host}:{args.port} is already in use")
+    _port_must_be_free(args.host, args.port)
     with _graceful_signals(), database(_settings(args)) as settings:
         _serve(settings, args.host, args.port, args.workers, args.server)
     return 0
@@ -126,6 +151,9 @@ def cmd_rotate_pii_key(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from gigstation.platform.db import apply_migrations, connect_pool, connection
 
+    if args.check:
+        return _migrate_check(args)
+
     async def run(url: str) -> list[str]:
         pool = await connect_pool(url, min_size=1, max_size=1)
         try:
@@ -140,10 +168,42 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate_check(args: argparse.Namespace) -> int:
+    """Say what ``migrate`` would do; exit 0 when up to date, 1 when migrations would run,
+    2 when the database's history does not match this version."""
+    import asyncpg
+
+    from gigstation.platform.runner import database_shared
+    from gigstation.platform.schema_plan import MigrationPlan, plan_migrations
+
+    async def run(url: str) -> MigrationPlan:
+        conn = await asyncpg.connect(url)
+        try:
+            return await plan_migrations(conn)
+        finally:
+            await conn.close()
+
+    with database_shared(_settings(args)) as settings:
+        plan = asyncio.run(run(settings.database_url or ""))
+    print(f"已应用 / applied: {len(plan.applied)}")
+    for name in plan.changed:
+        print(f"已应用但文件已改变（服务将拒绝启动）/ applied but changed since (the service will refuse to start): "
+              f"{name}")
+    for name in plan.unknown:
+        print(f"数据库有本版本没有的迁移（较新的 gigstation 写过它）/ applied by a newer gigstation: {name}")
+    if plan.pending:
+        print("将要应用 / would apply: " + ", ".join(plan.pending))
+    elif plan.ok:
+        print("已是最新 / up to date")
+    return 2 if not plan.ok else (1 if plan.pending else 0)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from gigstation.sim.demo import pages_text, seed_demo
 
-    with database(_settings(args)) as settings:
+    if not args.no_serve:
+        _port_must_be_free(args.host, args.port)
+    with _graceful_signals(), database(_settings(args)) as settings:
         accounts = asyncio.run(seed_demo(settings))
         print(accounts)
         print(asyncio.run(pages_text(settings, _public_base_url(args.host, args.port))))
@@ -193,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--data-dir", type=Path)
+    migrate.add_argument("--check", action="store_true",
+                         help="only say what would run (exit 0: up to date, 1: would migrate, 2: mismatch)")
     migrate.set_defaults(func=cmd_migrate)
 
     demo = sub.add_parser("demo", help="seed a Qingpu demo district, print accounts, serve")
@@ -214,9 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--data-dir", type=Path)
     rotate.set_defaults(func=cmd_rotate_pii_key)
 
+    from gigstation.cli_ops import add_ops_parsers
     from gigstation.oversight.cli import add_oversight_parsers
 
     add_oversight_parsers(sub)
+    add_ops_parsers(sub)
     with contextlib.suppress(ImportError):
         from gigstation.solver.cli import add_solve_parser
 
@@ -227,11 +291,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        base = Settings.from_env()
+    except (msgspec.ValidationError, ValueError) as exc:
+        print(f"gigstation {args.command}: 配置错误 / bad setting: {exc}", file=sys.stderr)
+        return 2
+    level = "info" if args.verbose and base.log_level == "warning" else base.log_level
+    configure_logging(base.log_format, level)
     try:
         result: int = args.func(args)
-    except (Busy, KeyRefused) as exc:
+    except (Busy, KeyRefused, BackupDamaged, RestoreRefused, MigrationError) as exc:
         print(f"gigstation {args.command}: {exc}", file=sys.stderr)
         return 2
     except msgspec.ValidationError as exc:  # a setting out of range, explained in the message

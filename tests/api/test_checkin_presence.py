@@ -59,6 +59,12 @@ async def test_old_and_wrong_codes_are_422_and_counted(api: Api, db: asyncpg.Con
     good = presence.code_at(secret, station["id"], presence.minute_of(now()))
     r = await api.client.post(f"{API}/checkins", headers=bearer(token), json=_body(station["id"], presence_code=good))
     assert r.status_code == 429
+    # Retry-After is the real wait, and the message says the same (it used to answer 1 s).
+    assert 9 * 60 < int(r.headers["retry-after"]) <= 10 * 60 and "10分钟" in r.json()["detail"]
+    await db.execute("UPDATE presence_failures SET at = at - interval '7 minutes' WHERE worker_id = $1", worker["id"])
+    r = await api.client.post(f"{API}/checkins", headers=bearer(token), json=_body(station["id"], presence_code=good))
+    assert r.status_code == 429
+    assert 2 * 60 < int(r.headers["retry-after"]) <= 3 * 60 and "3分钟" in r.json()["detail"], r.json()
 
 
 async def test_a_malformed_code_and_no_proof_at_all_are_422(api: Api, db: asyncpg.Connection[Any]) -> None:

@@ -44,6 +44,14 @@ async def _dump(db: asyncpg.Connection[Any]) -> str:
     return "\n".join(parts)
 
 
+def _birth_span(facts: tuple[date | None, date | None], registered: date) -> int:
+    """Days between the first and last birth date consistent with the stored age facts."""
+    births = [day for day in (date(1900, 1, 1) + timedelta(days=i) for i in range(45_000))
+              if day <= registered - timedelta(days=16 * 365)
+              and (lambda f: (f.adult_from, f.priority_age_from))(age_facts(day, registered)) == facts]
+    return (max(births) - min(births)).days
+
+
 def _candidates(area: str, masked: str, facts: tuple[date | None, date | None], registered: date) -> int:
     """How many 18-character numbers with this area fit what the dump shows in clear
     (counting stops at MIN_CANDIDATES: enough is enough)."""
@@ -102,6 +110,9 @@ async def test_a_dump_cannot_narrow_any_identity_number(api: Api, db: asyncpg.Co
         registered = row["created_at"].astimezone(_ZONE).date()
         n = _candidates(area, row["id_masked"], (row["adult_from"], row["priority_age_from"]), registered)
         assert n >= MIN_CANDIDATES, f"{number[:6]}…: only {n} candidates"
+        # No birth month either: the stored facts fit births spread over months of the year.
+        span = _birth_span((row["adult_from"], row["priority_age_from"]), registered)
+        assert span >= 90 or registered.timetuple().tm_yday <= 90, f"{number[:6]}…: births within {span} days"
 
 
 async def test_the_stored_number_decrypts_to_the_number_given(api: Api, db: asyncpg.Connection[Any]) -> None:

@@ -33,7 +33,7 @@ async def _register(api: Api) -> tuple[str, str]:
     assert refused.status_code == 422 and "须同意诚信承诺" in refused.text
     r = await c.post("/employer/register", data={**form, "commitment": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/employer", r.text
-    return token, form["phone"]
+    return r.cookies["gs_csrf"], form["phone"]  # signing in renews the CSRF token
 
 
 async def test_register_then_post_watch_and_cancel(api: Api, db: asyncpg.Connection[Any]) -> None:

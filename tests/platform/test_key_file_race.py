@@ -15,13 +15,14 @@ PROCESSES = 12
 _LOAD = """
 import sys, time
 from gigstation.platform.config import Settings
+from gigstation.platform.keys import newest_key_bytes
 base, start, rounds = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 for i in range(rounds):
     at = start + i * 0.05
     while time.time() < at:
         pass
     try:
-        print(i, Settings.from_env({}, data_dir=f"{base}/d{i}").pii_key_bytes().hex(), flush=True)
+        print(i, newest_key_bytes(Settings.from_env({}, data_dir=f"{base}/d{i}")).hex(), flush=True)
     except Exception as exc:
         print(i, "ERROR", type(exc).__name__, exc, flush=True)
 """

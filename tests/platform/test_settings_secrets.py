@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gigstation.platform.config import Settings
+from gigstation.platform.keys import newest_key_bytes
 
 SECRET = "s3cret-token-key-" + "x" * 20
 PII_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
@@ -44,7 +45,7 @@ def test_pii_key_without_padding_is_accepted() -> None:
     unpadded = PII_KEY.rstrip("=")
     assert unpadded != PII_KEY
     settings = Settings.from_env({"GIGSTATION_PII_KEY": unpadded})
-    assert settings.pii_key_bytes() == bytes(range(32))
+    assert newest_key_bytes(settings) == bytes(range(32))
 
 
 @pytest.mark.parametrize("key", [base64.urlsafe_b64encode(bytes(16)).decode(), "not base64!"])

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gigstation.platform.clock import now
+from gigstation.platform.keys import newest_key_bytes
 from tests.web.conftest import (
     STATION_LAT,
     STATION_LON,
@@ -118,7 +119,7 @@ async def _seed_extra(server: LiveServer, seed: Seed) -> Any:
     try:
         phone = next_phone("155")
         w = await workers.register_worker(
-            conn, PiiCipher(server.settings.pii_key_bytes()),
+            conn, PiiCipher(newest_key_bytes(server.settings)),
             workers.WorkerCreate(name="孙阿姨", phone=phone, password=PASSWORD, id_type="resident_id",
                                  id_number=demo_resident_id(now().date().replace(year=1968), 901),
                                  skills=["cleaning", "housekeeping"]),

@@ -8,7 +8,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from litestar import Litestar, Router
@@ -22,18 +22,21 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 
 from gigstation import __version__
+from gigstation.api import http_policy
 from gigstation.api.contract import document_contract
+from gigstation.api.metrics import MetricsMiddleware, metrics_endpoint
 from gigstation.api.problems import exception_handlers, require_json_body
 from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
 from gigstation.oversight import retention, wages
-from gigstation.people import accounts
-from gigstation.platform import idempotency, keys, throttle
+from gigstation.people import accounts, age_rules
+from gigstation.platform import clock, idempotency, keys, throttle
 from gigstation.platform.auth import PasswordHasher
 from gigstation.platform.config import Settings
 from gigstation.platform.db import apply_migrations, connect_pool, connection, transaction
 from gigstation.platform.events import EventHub
+from gigstation.platform.pii import PiiKeyring
 from gigstation.solver.warm import warm_up
 from gigstation.work import autodispatch
 
@@ -46,13 +49,22 @@ SWEEP_INTERVAL_S = 60.0
 SWAGGER_ASSETS = "/static/vendor/swagger-ui"
 
 
-async def _sweep_forever(pool: asyncpg.Pool[Any], settings: Settings, stop: asyncio.Event) -> None:
-    """Delete expired idempotency keys and stale rate-limit rows, once a minute."""
+async def _sweep_forever(
+    pool: asyncpg.Pool[Any], settings: Settings, keyring: PiiKeyring, stop: asyncio.Event
+) -> None:
+    """Delete expired idempotency keys and stale rate-limit rows, once a minute; apply the age
+    rules whose birthday has come, once a day."""
+    refreshed_on = None
     while not stop.is_set():
         try:
             async with connection(pool) as conn:
                 await idempotency.sweep(conn, settings.idempotency_ttl_s)
                 await throttle.sweep(conn)
+            today = clock.today(settings.timezone)
+            if today != refreshed_on:
+                async with transaction(pool) as conn:
+                    await age_rules.refresh_age_facts(conn, keyring, today)
+                refreshed_on = today
         except (asyncpg.PostgresError, OSError) as exc:  # the next round tries again
             log.warning("sweep failed: %s", exc)
         with contextlib.suppress(TimeoutError):
@@ -148,7 +160,7 @@ def create_app(settings: Settings) -> Litestar:
                 asyncio.create_task(autodispatch.run_forever(pool, settings, stop))
                 if settings.auto_dispatch else None
             )
-            sweep_task = asyncio.create_task(_sweep_forever(pool, settings, stop))
+            sweep_task = asyncio.create_task(_sweep_forever(pool, settings, keyring, stop))
             retention_task = (
                 asyncio.create_task(retention.run_daily(pool, settings, stop))
                 if settings.retention_enabled else None
@@ -175,7 +187,7 @@ def create_app(settings: Settings) -> Litestar:
         before_request=require_json_body,
     )
     # Imported here: the pages import the API's runtime and security modules.
-    from gigstation.web import template_config, web_handlers
+    from gigstation.web import STATIC_ASSETS, template_config, web_handlers
     from gigstation.web.session import PageSession
 
     csrf = CSRFConfig(
@@ -184,7 +196,7 @@ def create_app(settings: Settings) -> Litestar:
         cookie_samesite="lax",
     )
     app = Litestar(
-        route_handlers=[api, *web_handlers(settings)],
+        route_handlers=[api, *web_handlers(settings), metrics_endpoint],
         dependencies={"rt": Provide(_runtime, sync_to_thread=False)},
         lifespan=[lifespan],
         # Limits live in the database (platform/throttle.py), shared by every process.
@@ -197,6 +209,10 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         state=State({"max_body_bytes": settings.max_body_bytes}),
         debug=False,
+        # Litestar's own log handler would bypass platform/logs.py (JSON, request id, scrubbing).
+        logging_config=None,
     )
     document_contract(app)
+    app.asgi_handler = cast(Any, MetricsMiddleware(app.asgi_handler))
+    http_policy.install(app, settings, STATIC_ASSETS)  # outermost: it decides every answer's headers
     return app

@@ -8,6 +8,7 @@ from litestar import Litestar
 
 from gigstation.api.app import create_app
 from gigstation.platform.config import MIN_SECRET_BYTES, Settings
+from gigstation.platform.logs import configure_logging
 from gigstation.platform.processes import PARENT_PID_ENV, die_with_parent
 
 __all__ = ["MissingSecret", "app_from_env"]
@@ -28,6 +29,7 @@ def app_from_env() -> Litestar:
     if parent and int(parent) != os.getpid():
         die_with_parent(int(parent))
     settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
     if not settings.secret_key:
         raise MissingSecret(
             f"未设置 GIGSTATION_SECRET_KEY（至少 {MIN_SECRET_BYTES} 字节）；多进程服务器的每个进程必须用同一个密钥 / "

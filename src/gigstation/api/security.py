@@ -90,8 +90,8 @@ class TokenAuth(AbstractAuthenticationMiddleware):
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The peer address rate limits count by (behind a proxy: configure the server's
-    forwarded-address handling so this is the real client)."""
+    """The client address rate limits count by: the peer, or behind a proxy listed in
+    ``GIGSTATION_TRUSTED_PROXIES`` the client it names (api/http_policy rewrites the scope)."""
     return connection.client.host if connection.client else "unknown"
 
 

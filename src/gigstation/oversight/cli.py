@@ -10,13 +10,13 @@ from pathlib import Path
 import msgspec
 
 from gigstation.oversight.siting_cli import add_plan_parser
+from gigstation.platform.runner import database, settings_from_args
 
 __all__ = ["add_oversight_parsers", "run_purge"]
 
 
 def run_purge(args: argparse.Namespace) -> int:
     """Run the retention purge once now, print what it did as JSON."""
-    from gigstation.cli import _settings, database
     from gigstation.oversight.retention import purge
     from gigstation.platform import clock
     from gigstation.platform.config import Settings
@@ -32,7 +32,7 @@ def run_purge(args: argparse.Namespace) -> int:
         finally:
             await pool.close()
 
-    with database(_settings(args)) as settings:
+    with database(settings_from_args(args)) as settings:
         sys.stdout.buffer.write(asyncio.run(run(settings)) + b"\n")
     return 0
 

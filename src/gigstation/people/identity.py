@@ -151,11 +151,11 @@ def mask(number: str) -> str:
 
     Why so little shows (docs/architecture.md, "Hardening, part B"): a resident ID is
     6 area + 8 birth-date + 3 sequence digits + 1 check digit, and a residence permit's
-    "area" is one of just 3 prefixes. The database keeps the birth month in clear (through
-    :func:`age_facts`), so an attacker holding a dump and guessing the area still has about
-    30 days x 1000 sequence numbers / 11 (the visible check digit) = 2,700 candidates for
-    every person; showing the last 4 characters as before would leave about 3. Length is
-    kept so the shape stays recognisable.
+    "area" is one of just 3 prefixes. The database keeps only the birth year in clear
+    (through :func:`age_facts`), so an attacker holding a dump and guessing the area still
+    has hundreds of days x 1000 sequence numbers / 11 (the visible check digit) candidates
+    for every person; showing the last 4 characters would leave far fewer. Length is kept
+    so the shape stays recognisable.
     """
     if len(number) >= 4:
         return number[0] + "*" * (len(number) - 2) + number[-1]
@@ -167,11 +167,14 @@ def mask(number: str) -> str:
 class AgeFacts(msgspec.Struct, frozen=True):
     """What the age rules need, and no more: stored instead of the birth date.
 
-    ``adult_from`` is set only for a minor: the first day of the month after their 18th
-    birthday (the birthday itself when it is the 1st). ``priority_age_from`` is the same
-    for the 50th birthday, or the first day of the registration month for someone already
-    50. Rounding up to a month keeps the day of birth out of the database; a person is
-    treated as a minor, and gets the age-50 priority, at most 30 days late.
+    Each is the day from which a rule holds, kept to the year: ``adult_from`` is None for an
+    adult, and for a minor 1 January after the year of their 18th birthday (the birthday
+    itself when it is 1 January). ``priority_age_from`` is 1 January of the year of the 50th
+    birthday once it is reached, and until then 1 January after that year. So a database dump
+    shows the birth year and whether each rule held on the day it was written, never the
+    month or day. The exact day is applied by `people.age_rules.refresh_age_facts`, which
+    opens the sealed number once a day for the people whose birthday falls in the current
+    year; travel-permit holders (no birth date in the number) reach it on 1 January instead.
     """
 
     adult_from: date | None
@@ -186,19 +189,17 @@ def _anniversary(birth: date, years: int) -> date:
         return date(birth.year + years, 3, 1)
 
 
-def _month_up(day: date) -> date:
-    if day.day == 1:
-        return day
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+def _year_up(day: date) -> date:
+    return day if (day.month, day.day) == (1, 1) else date(day.year + 1, 1, 1)
 
 
 def age_facts(birth: date, today: date) -> AgeFacts:
-    """The age facts stored for a person born on ``birth`` who registers on ``today``."""
-    adult = _month_up(_anniversary(birth, ADULT_AGE))
-    fifty = _month_up(_anniversary(birth, 50))
+    """The age facts stored for a person born on ``birth``, as of ``today``."""
+    adult = _anniversary(birth, ADULT_AGE)
+    fifty = _anniversary(birth, 50)
     return AgeFacts(
-        adult_from=adult if adult > today else None,
-        priority_age_from=fifty if fifty > today else today.replace(day=1),
+        adult_from=None if adult <= today else _year_up(adult),
+        priority_age_from=date(fifty.year, 1, 1) if fifty <= today else _year_up(fifty),
     )
 
 

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import re
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ __all__ = [
     "issue_token",
     "load_account_state",
     "login",
+    "revoke_token",
     "revoke_tokens",
     "watch_accounts",
 ]
@@ -51,6 +53,8 @@ class Principal(msgspec.Struct, frozen=True):
     account_checked: bool = True
     """False when the middleware left the account check to the handler's own statement
     (the check-in does it in the same round trip: stations/checkins.py)."""
+    token_id: UUID | None = None
+    """The token's own id (``jti``), so one session can be ended alone (`revoke_token`)."""
 
 
 class LoginResult(msgspec.Struct, frozen=True):
@@ -94,6 +98,7 @@ def issue_token(settings: Settings, principal: Principal) -> tuple[str, datetime
         "sub": str(principal.user_id),
         "role": principal.role,
         "ver": principal.token_version,
+        "jti": str(uuid.uuid4()),
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
     }
@@ -111,6 +116,7 @@ class _Claims(msgspec.Struct):
     ver: int = 0
     iat: int | None = None
     nbf: int | None = None
+    jti: UUID | None = None
 
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -141,10 +147,17 @@ def decode_token(settings: Settings, token: str) -> Principal:
             raise ValueError("time")
     except (ValueError, msgspec.DecodeError, binascii.Error) as exc:
         raise Unauthorized("登录已失效，请重新登录", "token is invalid or expired") from exc
-    return Principal(claims.sub, claims.role, claims.ver)
+    return Principal(claims.sub, claims.role, claims.ver, token_id=claims.jti)
 
 
 _ACCOUNT = "SELECT role, token_version, disabled_at IS NULL AS active FROM users WHERE id = $1"
+# The account's standing and the sessions it ended one by one (page logouts) whose tokens
+# have not expired yet: a handful at most, cached with the rest (migration 0026 notifies).
+_ACCOUNT_STATE = """
+SELECT role, token_version, disabled_at IS NULL AS active,
+       ARRAY(SELECT jti FROM revoked_tokens WHERE user_id = $1 AND expires_at > now()) AS revoked
+FROM users WHERE id = $1
+"""
 
 
 class AccountState(msgspec.Struct, frozen=True):
@@ -153,6 +166,8 @@ class AccountState(msgspec.Struct, frozen=True):
     role: str
     token_version: int
     active: bool
+    revoked: frozenset[UUID] = frozenset()
+    """Ids (``jti``) of this account's tokens ended one at a time by a page logout."""
 
 
 _WATCHERS: list[Callable[[UUID], None]] = []
@@ -176,15 +191,17 @@ def account_changing(user_id: UUID) -> None:
 
 async def load_account_state(conn: asyncpg.Connection[Any], user_id: UUID) -> AccountState | None:
     """The account's standing, or None when no such account exists."""
-    row = await conn.fetchrow(_ACCOUNT, user_id)
-    return None if row is None else AccountState(row["role"], row["token_version"], row["active"])
+    row = await conn.fetchrow(_ACCOUNT_STATE, user_id)
+    return None if row is None else AccountState(row["role"], row["token_version"], row["active"],
+                                                 frozenset(row["revoked"]))
 
 
 def check_account_state(principal: Principal, state: AccountState | None) -> None:
     """Refuse a validly signed token whose account is gone, disabled or has revoked it."""
     if state is None or not state.active:
         raise Unauthorized("账号已停用或不存在，请联系驿站", "this account is disabled or no longer exists")
-    if state.token_version != principal.token_version or state.role != principal.role:
+    if (state.token_version != principal.token_version or state.role != principal.role
+            or (principal.token_id is not None and principal.token_id in state.revoked)):
         raise Unauthorized("登录已失效，请重新登录", "this token was revoked: sign in again")
 
 
@@ -207,6 +224,22 @@ async def revoke_tokens(conn: asyncpg.Connection[Any], user_id: UUID) -> int:
     if version is None:
         raise Unauthorized("账号不存在", "this account no longer exists")
     return version
+
+
+_REVOKE_ONE = """
+INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+ON CONFLICT (jti) DO NOTHING
+"""
+
+
+async def revoke_token(conn: asyncpg.Connection[Any], settings: Settings, principal: Principal) -> None:
+    """End one session (a page logout): its token is refused from now on, in every process.
+
+    The row outlives the token (kept for the token lifetime, then swept); its insert
+    notifies every process's account cache like a change of the account row does."""
+    if principal.token_id is not None:
+        account_changing(principal.user_id)
+        await conn.execute(_REVOKE_ONE, principal.token_id, principal.user_id, float(settings.token_ttl_s))
 
 
 async def fresh_token(conn: asyncpg.Connection[Any], settings: Settings, user_id: UUID) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
@@ -20,7 +21,7 @@ __all__ = ["MIN_SECRET_BYTES", "Settings", "redact_url"]
 _PREFIX = "GIGSTATION_"
 MIN_SECRET_BYTES = 32
 """HS256 keys shorter than the hash output weaken the token signature (RFC 7518 3.2)."""
-_SECRET_FIELDS = frozenset({"secret_key", "pii_key", "admin_password"})
+_SECRET_FIELDS = frozenset({"secret_key", "pii_key", "admin_password", "metrics_token"})
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -100,6 +101,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Station planning: demand within this distance of a station counts as served."""
     blacklist_years: int = 3
     """Default length of an arrears blacklist listing (README.md, "Public-service rules")."""
+    # Running it (docs/deploy.md).
+    trusted_proxies: str = ""
+    """Addresses or CIDRs of reverse proxies whose forwarded client address and scheme are
+    believed (e.g. ``127.0.0.1`` for nginx on the same host); from anyone else those headers
+    are ignored."""
+    proxy_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
+    """Which header the trusted proxies write: ``X-Forwarded-For``/``-Proto`` or RFC 7239 ``Forwarded``."""
+    screen_frame_ancestors: str = ""
+    """Origins allowed to frame the wall screen (space-separated); empty: nobody may frame any page."""
+    metrics_token: str = ""
+    """Bearer token for ``/metrics`` from addresses other than loopback and the trusted proxies;
+    empty: those get 404."""
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "warning"
 
     def __post_init__(self) -> None:
         if not 1 <= self.settlement_days <= 15:
@@ -113,6 +128,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             )
         if self.pii_key:
             parse_key(self.pii_key)  # a clear error now rather than at the first registration
+        if self.trusted_proxies:
+            from gigstation.platform.proxies import parse_networks
+
+            parse_networks(self.trusted_proxies)  # a typo must stop the start, not open a hole
         if not 1 <= self.pii_key_version <= 255:
             raise ValueError("GIGSTATION_PII_KEY_VERSION 必须在 1 到 255 之间 / must be 1 to 255")
 
@@ -170,13 +189,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if self.secret_key:
             return self.secret_key.encode()
         return _process_secret()
-
-    def pii_key_bytes(self) -> bytes:
-        """The newest identity key's bytes, WITHOUT the database check (kept for the simulator's
-        fresh databases); a service opens its keys with ``keys.open_keyring`` instead."""
-        from gigstation.platform.keys import newest_key_bytes
-
-        return newest_key_bytes(self)
 
 
 def redact_url(url: str) -> str:

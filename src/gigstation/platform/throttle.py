@@ -3,7 +3,9 @@
 Counters are fixed windows in ``rate_limit_windows`` (one upsert per check); failed logins
 back off per phone and address in ``login_backoff``; ``login_known`` remembers which phones
 signed in from which address, so a stranger exhausting a station's per-address budget does
-not lock out the people who sign in there every day. Every refusal is a `TooMany` carrying
+not lock out the people who sign in there every day. Phones, addresses and account ids
+never reach these tables: every key is an HMAC under a key derived from the server's
+secret (``GIGSTATION_SECRET_KEY``), so a dump says nothing about who tried. Every refusal is a `TooMany` carrying
 the seconds to wait (sent as ``Retry-After``). The numbers and why are in
 docs/architecture.md, "Hardening (issue 8, part A)".
 """
@@ -11,6 +13,7 @@ docs/architecture.md, "Hardening (issue 8, part A)".
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from typing import Any
 from uuid import UUID
@@ -24,6 +27,7 @@ from gigstation.platform.errors import TooMany, Unauthorized
 
 __all__ = [
     "before_registration",
+    "bucket",
     "check_password_change",
     "hit",
     "login_checked",
@@ -76,33 +80,42 @@ INSERT INTO login_known (key, last_ok) VALUES ($1, now()) ON CONFLICT (key) DO U
 """
 
 
-def _backoff_key(phone: str, address: str) -> str:
-    return f"login:{phone}@{address}"
+def _mac(settings: Settings, subject: str) -> bytes:
+    key = hashlib.sha256(b"gigstation throttle keys\0" + settings.token_secret()).digest()
+    return hmac.new(key, subject.encode(), hashlib.sha256).digest()
 
 
-def _known_key(phone: str, address: str) -> bytes:
-    # Hashed: the table need not say in clear who signs in from where.
-    return hashlib.sha256(f"{phone}@{address}".encode()).digest()
+def bucket(settings: Settings, kind: str, subject: str) -> str:
+    """The stored name of a limit: its kind in clear, whose it is as a keyed hash."""
+    return f"{kind}:{_mac(settings, f'{kind}:{subject}')[:16].hex()}"
+
+
+def _backoff_key(settings: Settings, phone: str, address: str) -> str:
+    return bucket(settings, "login", f"{phone}@{address}")
+
+
+def _known_key(settings: Settings, phone: str, address: str) -> bytes:
+    return _mac(settings, f"known:{phone}@{address}")
 
 
 async def _before_login(conn: asyncpg.Connection[Any], settings: Settings, phone: str, address: str) -> None:
-    if not await conn.fetchval(_KNOWN, _known_key(phone, address)):
-        row = await conn.fetchrow(_WINDOW, f"login-fail:addr:{address}", 60.0)
+    if not await conn.fetchval(_KNOWN, _known_key(settings, phone, address)):
+        row = await conn.fetchrow(_WINDOW, bucket(settings, "login-fail-addr", address), 60.0)
         if row is not None and row["hits"] >= settings.login_rate_per_minute:
             raise _too_many(row["left_s"], "该网络登录失败次数过多", "too many failed sign-ins from this address")
-    wait = await conn.fetchval(_BLOCKED, _backoff_key(phone, address))
+    wait = await conn.fetchval(_BLOCKED, _backoff_key(settings, phone, address))
     if wait is not None and wait > 0:
         raise _too_many(wait, "该账号密码错误次数过多", "too many wrong passwords for this account")
-    row = await conn.fetchrow(_WINDOW, f"login-fail:{phone}", 3600.0)
+    row = await conn.fetchrow(_WINDOW, bucket(settings, "login-fail", phone), 3600.0)
     if row is not None and row["hits"] >= settings.login_failures_per_phone_per_hour:
         raise _too_many(row["left_s"], "该账号密码错误次数过多", "too many wrong passwords for this account")
 
 
 async def _login_failed(conn: asyncpg.Connection[Any], settings: Settings, phone: str, address: str) -> None:
-    await conn.execute(_FAILED, _backoff_key(phone, address), settings.login_free_failures,
+    await conn.execute(_FAILED, _backoff_key(settings, phone, address), settings.login_free_failures,
                        float(settings.login_backoff_max_s))
-    await conn.execute(_HIT, f"login-fail:{phone}", 3600.0)
-    await conn.execute(_HIT, f"login-fail:addr:{address}", 60.0)
+    await conn.execute(_HIT, bucket(settings, "login-fail", phone), 3600.0)
+    await conn.execute(_HIT, bucket(settings, "login-fail-addr", address), 60.0)
 
 
 async def login_checked(
@@ -120,14 +133,14 @@ async def login_checked(
             await _login_failed(conn, settings, phone, address)
         raise
     async with connection(pool) as conn:
-        await conn.execute(_CLEAR, _backoff_key(phone, address))
-        await conn.execute(_REMEMBER, _known_key(phone, address))
+        await conn.execute(_CLEAR, _backoff_key(settings, phone, address))
+        await conn.execute(_REMEMBER, _known_key(settings, phone, address))
     return result
 
 
 async def before_registration(conn: asyncpg.Connection[Any], settings: Settings, address: str) -> None:
     """Count a registration attempt; called before the password is hashed."""
-    await hit(conn, f"register:addr:{address}", settings.register_rate_per_minute, 60,
+    await hit(conn, bucket(settings, "register-addr", address), settings.register_rate_per_minute, 60,
               "该网络注册过于频繁", "too many registrations from this address")
     await hit(conn, "register:all", settings.register_rate_global_per_minute, 60,
               "注册人数过多，系统繁忙", "too many registrations right now")
@@ -135,7 +148,7 @@ async def before_registration(conn: asyncpg.Connection[Any], settings: Settings,
 
 async def check_password_change(conn: asyncpg.Connection[Any], settings: Settings, user_id: UUID) -> None:
     """Bound how often one account may try its current password."""
-    await hit(conn, f"password:{user_id}", settings.password_change_per_hour, 3600,
+    await hit(conn, bucket(settings, "password", str(user_id)), settings.password_change_per_hour, 3600,
               "修改密码过于频繁", "too many password changes")
 
 
@@ -143,10 +156,12 @@ _SWEEP = (
     "DELETE FROM rate_limit_windows WHERE window_start < now() - interval '1 day'",
     "DELETE FROM login_backoff WHERE updated_at < now() - interval '1 day' AND blocked_until < now()",
     "DELETE FROM login_known WHERE last_ok < now() - interval '30 days'",
+    "DELETE FROM revoked_tokens WHERE expires_at < now()",
 )
 
 
 async def sweep(conn: asyncpg.Connection[Any]) -> None:
-    """Forget windows and back-offs older than a day, known pairs older than 30 days."""
+    """Forget windows and back-offs older than a day, known pairs older than 30 days, and
+    revoked session ids whose tokens have expired anyway."""
     for statement in _SWEEP:
         await conn.execute(statement)

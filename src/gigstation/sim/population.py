@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from gigstation.people import accounts, employers, workers
 from gigstation.platform.auth import PasswordHasher, Principal
 from gigstation.platform.db import transaction
+from gigstation.platform.keys import newest_key_bytes
 from gigstation.platform.pii import PiiCipher
 from gigstation.sim.demo import demo_credit_code, demo_resident_id
 from gigstation.sim.model import (
@@ -41,7 +42,7 @@ async def populate(sim: District) -> None:
     """Register the district (stations, operators, employers, workers) and plan the day."""
     hasher = PasswordHasher(sim.settings)
     password_hash = await hasher.hash(PASSWORD)
-    cipher = PiiCipher(sim.settings.pii_key_bytes())
+    cipher = PiiCipher(newest_key_bytes(sim.settings))
     rng = sim.rng
     async with transaction(sim.pool) as conn:
         if await conn.fetchval("SELECT count(*) FROM stations"):

@@ -100,7 +100,9 @@ _GET = f"SELECT {_COLUMNS} FROM checkins WHERE id = $1"
 # check-in (bench/RESULTS.md).
 _SELF_CHECK_IN = f"""
 WITH u AS (
-    SELECT role, token_version, disabled_at IS NULL AS active FROM users WHERE id = $1
+    SELECT role, token_version, disabled_at IS NULL AS active,
+           ARRAY(SELECT jti FROM revoked_tokens WHERE user_id = $1 AND expires_at > now()) AS revoked
+    FROM users WHERE id = $1
 ), s AS (
     SELECT id, service_radius_m, lat = $9::float8 AND lon = $10::float8 AS same_place
     FROM stations WHERE id = $2
@@ -112,6 +114,7 @@ WITH u AS (
                           available_until, max_distance_m)
     SELECT $1::uuid, s.id, $3::float8, $4::float8, $11::int, NULL, $5::timestamptz, $6::int FROM u, s, b
     WHERE u.active AND u.role = 'worker' AND u.token_version = $12 AND s.same_place
+      AND ($13::uuid IS NULL OR $13::uuid <> ALL(u.revoked))
       AND $5::timestamptz > $7::timestamptz AND $5::timestamptz <= $7::timestamptz + interval '24 hours'
       AND $11::int <= s.service_radius_m AND (b.busy_until IS NULL OR $5::timestamptz > b.busy_until)
     RETURNING {_COLUMNS}
@@ -120,7 +123,8 @@ WITH u AS (
     SELECT $1::uuid, 'checkin.create', 'checkin', c.id::text, $8::jsonb FROM c
 )
 SELECT u.role AS account_role, u.token_version AS account_version, u.active AS account_active,
-       s.id IS NOT NULL AS station_found, s.same_place, s.service_radius_m, b.busy_until, c.*
+       u.revoked AS account_revoked, s.id IS NOT NULL AS station_found, s.same_place, s.service_radius_m,
+       b.busy_until, c.*
 FROM b LEFT JOIN u ON true LEFT JOIN s ON true LEFT JOIN c ON true
 """
 _STATION_PLACE = "SELECT lat, lon FROM stations WHERE id = $1"
@@ -160,7 +164,7 @@ async def _self_check_in(
         try:
             row = await conn.fetchrow(_SELF_CHECK_IN, worker_id, data.station_id, lat, lon,
                                       data.available_until, data.max_distance_m, now, details, *place, dist,
-                                      who.token_version)
+                                      who.token_version, who.token_id)
         except asyncpg.UniqueViolationError as exc:
             raise conflict_from(exc) from exc
         except asyncpg.ForeignKeyViolationError as exc:
@@ -171,7 +175,8 @@ async def _self_check_in(
         if row["id"] is not None:
             return msgspec.convert({k: row[k] for k in _VIEW_FIELDS}, CheckinView)
         check_account_state(who, None if row["account_role"] is None else AccountState(
-            row["account_role"], row["account_version"], row["account_active"]))
+            row["account_role"], row["account_version"], row["account_active"],
+            frozenset(row["account_revoked"])))
         if not row["station_found"]:
             _PLACES.pop(data.station_id, None)
             raise NotFound("驿站不存在", "no such station")

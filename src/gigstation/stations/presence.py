@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -39,7 +40,10 @@ _LOOKBACK_MINUTES = 24 * 60
 """How far back a wrong code is recognised as an old one (for a clearer message)."""
 
 _SECRET = "SELECT presence_secret FROM station_screens WHERE station_id = $1"  # noqa: S105
-_FAILURES = "SELECT count(*) FROM presence_failures WHERE worker_id = $1 AND at > $2"
+# The MAX_FAILURES-th newest failure in the window: when it leaves the window, guessing may resume.
+_LOCKED_UNTIL = """
+SELECT at FROM presence_failures WHERE worker_id = $1 AND at > $2 ORDER BY at DESC OFFSET $3 LIMIT 1
+"""
 _RECORD_FAILURE = "INSERT INTO presence_failures (worker_id, at) VALUES ($1, $2)"
 
 
@@ -80,10 +84,15 @@ async def verify_code(
     ``presence_code``) for an old or wrong code; the caller records that failure in a
     transaction of its own with :func:`record_failure`, as this one will roll back.
     """
-    if await conn.fetchval(_FAILURES, worker_id, now - FAILURE_WINDOW) >= MAX_FAILURES:
-        raise TooMany("签到码输错次数太多，请10分钟后再试，或请工作人员帮您签到",
-                      "too many wrong codes: try again in 10 minutes, or ask the station staff",
-                      code="too_many_codes")
+    oldest: datetime | None = await conn.fetchval(_LOCKED_UNTIL, worker_id, now - FAILURE_WINDOW,
+                                                  MAX_FAILURES - 1)
+    if oldest is not None:
+        # Retry-After and the message give the same, real wait.
+        wait_s = max(1, math.ceil((oldest + FAILURE_WINDOW - now).total_seconds()))
+        minutes = math.ceil(wait_s / 60)
+        raise TooMany(f"签到码输错次数太多，请{minutes}分钟后再试，或请工作人员帮您签到",
+                      f"too many wrong codes: try again in {minutes} minute{'s' if minutes > 1 else ''}, "
+                      "or ask the station staff", code="too_many_codes", retry_after_s=wait_s)
     secret = await presence_secret(conn, station_id)
     typed = code.strip()
     if secret is None:

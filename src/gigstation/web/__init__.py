@@ -9,13 +9,13 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, Router
-from litestar.datastructures import CacheControlHeader
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from gigstation import __version__
+from gigstation.api.http_policy import StaticAssets
 from gigstation.api.security import PUBLIC
 from gigstation.platform.config import Settings
 from gigstation.platform.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany, Unauthorized
@@ -29,13 +29,15 @@ from gigstation.web.pages_worker import WorkerPages
 from gigstation.web.pages_worker_jobs import WorkerJobPages
 from gigstation.web.session import NeedsSignIn
 
-__all__ = ["STATIC_DIR", "TEMPLATE_DIR", "template_config", "web_handlers"]
+__all__ = ["STATIC_ASSETS", "STATIC_DIR", "TEMPLATE_DIR", "template_config", "web_handlers"]
 
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
+STATIC_ASSETS = StaticAssets(STATIC_DIR)
+"""Content-hash URLs for the static files (``static_url`` in templates; cached by api/http_policy)."""
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -47,6 +49,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         lstrip_blocks=True,
     )
     i18n.install(env)
+    env.globals["static_url"] = STATIC_ASSETS.url
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
@@ -74,7 +77,7 @@ def _page_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[A
 
 
 def web_handlers(settings: Settings) -> list[Any]:
-    """The page routers and the static files (long-cached; asset URLs carry the version)."""
+    """The page routers and the static files (their caching is decided in api/http_policy)."""
     pages = Router(
         path="/",
         route_handlers=[PublicPages, StationPages, ScreenLinkPages, WorkerPages, WorkerJobPages,
@@ -87,7 +90,6 @@ def web_handlers(settings: Settings) -> list[Any]:
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
-        cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True),
         opt=dict(PUBLIC),
         include_in_schema=False,
     )

@@ -218,7 +218,8 @@ class OperatorOfficePages(Controller):
         if not state.open and state.satisfaction is None and state.reason is None:
             return Redirect(back, status_code=303)
         return await render(request, rt, "office/desk_survey.html", station=station, stations=stations,
-                            state=state, reasons=satisfaction.REASONS, person=name["name"] if name is not None else "", back=back,
+                            state=state, reasons=satisfaction.REASONS, back=back,
+                            person=name["name"] if name is not None else "",
                             action=f"/operator/stations/{station_id}/desk/survey/{checkin_id}")
 
     @post("/desk/survey/{checkin_id:uuid}", name="operator.desk.survey.answer")

@@ -15,7 +15,7 @@ from gigstation.platform.errors import DomainError, FieldError, Invalid, TooMany
 from gigstation.web.forms import form_text
 from gigstation.web.i18n import LANG_COOKIE, lang_of
 from gigstation.web.render import field_errors, render
-from gigstation.web.session import clear_session, current_user, home_of, safe_next, signed_in_redirect
+from gigstation.web.session import current_user, end_session, home_of, safe_next, signed_in_redirect
 
 __all__ = ["PublicPages"]
 
@@ -63,8 +63,8 @@ class PublicPages(Controller):
                                   token=result.token)
 
     @post("/logout", name="logout")
-    async def logout(self) -> Response[Any]:
-        return clear_session("/")
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        return await end_session(request, "/")
 
     @get("/lang/{choice:str}", name="lang")
     async def switch_language(self, choice: str, next: str | None = None) -> Response[Any]:

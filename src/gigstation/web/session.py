@@ -16,13 +16,15 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from gigstation.api.security import SESSION_COOKIE
-from gigstation.platform.auth import Principal, check_account, decode_token, issue_token
+from gigstation.platform.auth import Principal, check_account, decode_token, issue_token, revoke_token
 from gigstation.platform.config import Settings
 from gigstation.platform.db import connection as pooled
+from gigstation.platform.db import transaction
 from gigstation.platform.errors import Unauthorized
 from gigstation.platform.types import Role
 
@@ -33,6 +35,7 @@ __all__ = [
     "PageSession",
     "clear_session",
     "current_user",
+    "end_session",
     "home_of",
     "page_role",
     "safe_next",
@@ -151,16 +154,45 @@ def sign_in_cookie(request: Request[Any, Any, Any], principal: Principal, token:
     )
 
 
+CSRF_COOKIE = "gs_csrf"
+"""Litestar's CSRF cookie (api/app.py configures it)."""
+
+
+def _fresh_csrf(request: Request[Any, Any, Any]) -> Cookie:
+    # A new CSRF token at sign-in: a token planted or read before it is worth nothing after.
+    # ``Secure`` is added by api/http_policy when the request came over HTTPS.
+    config = request.app.csrf_config
+    assert config is not None
+    return Cookie(key=CSRF_COOKIE, value=generate_csrf_token(config.secret), path="/", samesite="lax")
+
+
 def signed_in_redirect(
     request: Request[Any, Any, Any], principal: Principal, next_path: str | None, token: str | None = None
 ) -> Response[Any]:
-    """303 to ``next`` (or the role's home) with the session cookie set."""
+    """303 to ``next`` (or the role's home) with the session cookie set and the CSRF token renewed."""
     target = safe_next(next_path) or home_of(principal.role)
-    return Redirect(target, status_code=303, cookies=[sign_in_cookie(request, principal, token)])
+    return Redirect(target, status_code=303, cookies=[sign_in_cookie(request, principal, token), _fresh_csrf(request)])
 
 
 def clear_session(target: str = "/") -> Response[Any]:
-    """303 to ``target`` with the session cookie removed."""
-    return Redirect(target, status_code=303,
-                    cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True,
-                                    samesite="lax")])
+    """303 to ``target`` with the session and CSRF cookies removed."""
+    return Redirect(target, status_code=303, cookies=[
+        Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax"),
+        Cookie(key=CSRF_COOKIE, value="", path="/", max_age=0, samesite="lax"),
+    ])
+
+
+async def end_session(request: Request[Any, Any, Any], target: str = "/") -> Response[Any]:
+    """Page logout: the session's token is revoked on the server (a saved copy of the cookie
+    is dead at once, on every process), then the cookies are removed."""
+    token = token_from_cookie(request)
+    if token:
+        runtime = request.app.state.runtime
+        try:
+            principal = decode_token(runtime.settings, token)
+        except Unauthorized:
+            principal = None  # expired or forged: nothing to revoke
+        if principal is not None:
+            async with transaction(runtime.pool) as conn:
+                await revoke_token(conn, runtime.settings, principal)
+    return clear_session(target)
