@@ -12,7 +12,9 @@ from typing import Any
 
 import asyncpg
 
+from gigstation.platform.auth import decode_token
 from gigstation.platform.clock import now
+from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api, bearer
 
 
@@ -44,6 +46,27 @@ async def test_a_revoked_or_disabled_account_cannot_check_in(api: Api, db: async
     r = await api.client.post(f"{API}/checkins", headers=bearer(other_token), json=_body(station["id"]))
     assert r.status_code == 401 and "停用" in r.json()["detail"], r.text
     assert await _count(db, other["id"]) == (0, 0)
+
+
+async def test_a_session_ended_on_its_own_cannot_check_in(
+    api: Api, db: asyncpg.Connection[Any], settings: Settings
+) -> None:
+    """A page logout on another host ends that one token: the statement refuses it, the
+    account's other sessions go on (the account cache learns it from the insert's NOTIFY)."""
+    admin = await api.admin()
+    station = await api.station(admin)
+    body = api.worker_body()
+    worker, token = await api.worker(**body)
+    other = await api.login(body["phone"], body["password"])
+    jti = decode_token(settings, token).token_id
+    assert jti is not None
+    await db.execute("INSERT INTO revoked_tokens (jti, user_id, expires_at) "
+                     "VALUES ($1, $2::uuid, now() + interval '1 hour')", jti, worker["id"])
+    r = await api.client.post(f"{API}/checkins", headers=bearer(token), json=_body(station["id"]))
+    assert r.status_code == 401, r.text
+    assert await _count(db, worker["id"]) == (0, 0)
+    r = await api.client.post(f"{API}/checkins", headers=bearer(other), json=_body(station["id"]))
+    assert r.status_code == 201, r.text
 
 
 async def test_a_check_in_writes_its_row_and_audit_once(api: Api, db: asyncpg.Connection[Any]) -> None:
