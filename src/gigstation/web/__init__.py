@@ -20,11 +20,13 @@ from gigstation.api.security import PUBLIC
 from gigstation.platform.config import Settings
 from gigstation.platform.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany, Unauthorized
 from gigstation.web import i18n
+from gigstation.web.maps import map_links
 from gigstation.web.pages_public import PublicPages
 from gigstation.web.pages_staff import PAGE_CONTROLLERS_W2
 from gigstation.web.pages_station import ScreenLinkPages, StationPages
 from gigstation.web.pages_worker import WorkerPages
 from gigstation.web.pages_worker_jobs import WorkerJobPages
+from gigstation.web.place_picker import district_picker
 from gigstation.web.session import NeedsSignIn
 
 __all__ = ["STATIC_DIR", "TEMPLATE_DIR", "template_config", "web_handlers"]
@@ -45,6 +47,8 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         lstrip_blocks=True,
     )
     i18n.install(env)
+    env.globals["map_links"] = map_links
+    env.globals["district_picker"] = district_picker
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
