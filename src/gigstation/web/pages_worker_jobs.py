@@ -84,12 +84,18 @@ class WorkerJobPages(Controller):
         """The list alone, re-fetched when an event changes a job (completed, paid, ...)."""
         return await self._jobs_page(request, rt, template="worker/_jobs_list.html")
 
-    @get(_JOB + "/{kind:str}", name="worker.job.confirm")
-    async def confirm_step(self, request: Request[Any, Any, Any], assignment_id: UUID, kind: str,
-                           rt: Runtime) -> Template:
-        """Ask once more before an answer about pay that cannot be taken back."""
-        if kind not in ("confirm-pay", "dispute"):
-            raise NotFound("页面不存在", "no such page")
+    @get(_JOB + "/confirm-pay", name="worker.job.confirm_pay.ask")
+    async def ask_confirm_pay(self, request: Request[Any, Any, Any], assignment_id: UUID, rt: Runtime) -> Template:
+        """Ask once more before confirming the pay: it cannot be taken back."""
+        return await self._confirm_step(request, rt, assignment_id, "confirm-pay")
+
+    @get(_JOB + "/dispute", name="worker.job.dispute.ask")
+    async def ask_dispute(self, request: Request[Any, Any, Any], assignment_id: UUID, rt: Runtime) -> Template:
+        """Ask once more before reporting unpaid wages."""
+        return await self._confirm_step(request, rt, assignment_id, "dispute")
+
+    async def _confirm_step(self, request: Request[Any, Any, Any], rt: Runtime, assignment_id: UUID,
+                            kind: str) -> Template:
         async with transaction(rt.pool) as conn:
             job = next((j for j in await job_history(conn, _me(request).user_id, 200) if j.id == assignment_id),
                        None)
