@@ -271,7 +271,7 @@ FOR UPDATE OF r
 _USE_RESET = "UPDATE password_resets SET used_at = $2 WHERE id = $1"
 _RESET_FAILED = """
 UPDATE password_resets SET failures = failures + 1,
-       voided_at = CASE WHEN failures + 1 >= $3 THEN $2 END
+       voided_at = CASE WHEN failures + 1 >= $3::int THEN $2::timestamptz END
 WHERE id = (SELECT r.id FROM password_resets r JOIN users u ON u.id = r.user_id
             WHERE u.phone = $1 AND r.used_at IS NULL AND r.voided_at IS NULL)
 """
