@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from tests.web.conftest import (
     Browser,
     Seed,
-    api_token,
     assert_no_sideways_scroll,
     axe_violations,
     dispatch,
