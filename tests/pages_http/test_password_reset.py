@@ -149,3 +149,23 @@ async def test_the_reset_page_signs_in_and_keeps_the_password_on_error(api: Api)
 class _NoHash:
     async def hash(self, password: str) -> str:
         return "x" + password
+
+
+async def test_an_employer_gets_a_code_from_the_operators_employer_list(api: Api) -> None:
+    from tests.pages_http.forms import sign_in
+
+    admin = await api.admin()
+    station = await api.station(admin)
+    op, _ = await api.operator(admin, [station["id"]])
+    employer, employer_token = await api.employer()
+    await api.order(employer_token)  # the employer posts here, so the station lists it
+    csrf = await sign_in(api.client, op["phone"], "operator-pass")
+    listing = await api.client.get(f"/operator/stations/{station['id']}/employers")
+    assert f"/employers/{employer['id']}/reset-code" in listing.text
+    page = await api.client.post(f"/operator/stations/{station['id']}/employers/{employer['id']}/reset-code",
+                                 data={"_csrf_token": csrf})
+    assert page.status_code == 200
+    code = re.search(r'class="reset-code">(\d{3}) (\d{3})<', page.text)
+    assert code, page.text
+    r = await _reset(api, employer["phone"], code.group(1) + code.group(2))
+    assert r.status_code == 200 and r.json()["role"] == "employer"

@@ -67,11 +67,13 @@ def _page_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[A
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
     lang = i18n.lang_of(dict(request.cookies))
     t = i18n.translator(lang)
+    # Every refusal names a next step: back to the part of the site the person came from.
+    section = next((p for p in ("/worker", "/employer", "/operator", "/admin") if request.url.path.startswith(p)), "/")
     return Template(template_name="error.html", status_code=status, context={
         "lang": lang, "t": t, "tz": "Asia/Shanghai", "user": None, "user_name": None,
         "here": request.url.path, "version": __version__, "errors": [],
         "heading": t("出错了", "Something went wrong") if status != 404 else t("找不到", "Not found"),
-        "message": exc.detail_en if lang == "en" else exc.detail,
+        "message": exc.detail_en if lang == "en" else exc.detail, "back": section,
     })
 
 
