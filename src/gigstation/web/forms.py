@@ -47,8 +47,8 @@ def convert_every_field(
     data: Mapping[str, Any], kind: type[T], words: Words, extra: list[FieldError] | None = None
 ) -> T:
     """Like :func:`convert_form`, but every field is checked on its own so all the invalid
-    ones are reported together, each in the form's own plain ``words`` (zh, en); ``extra``
-    adds the form's other findings (a check digit, say) to the same answer."""
+    ones are reported together, each in the form's own plain ``words`` (zh, en, listed in the
+    form's order); ``extra`` adds the form's other findings (a check digit, say)."""
     errors: list[FieldError] = list(extra or [])
     named = {e.field for e in errors}
     for f in msgspec.structs.fields(kind):  # type: ignore[arg-type]
@@ -76,6 +76,9 @@ def convert_every_field(
             return convert_form(dict(data), kind)
         except Invalid as exc:  # a rule across fields (__post_init__), already in plain words
             errors = exc.errors
+    # In the order the form shows its fields (the order of ``words``), top to bottom.
+    rank = {name: i for i, name in enumerate(words)}
+    errors.sort(key=lambda e: rank.get(e.field, len(rank)))
     first = errors[0]
     raise Invalid(first.reason, first.reason_en, errors, "invalid")
 

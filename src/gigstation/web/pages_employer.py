@@ -106,14 +106,15 @@ def workplace(values: dict[str, str], station_lat: float, station_lon: float) ->
             f"your location is {away / 1000:.0f} km from the chosen station: choose the station nearest the work")
     return lat, lon
 
-EMPLOYER_WORDS = {
-    "name": ("请填写单位名称（个人填自己的姓名）", "give the company's name (an individual: your own name)"),
+EMPLOYER_WORDS = {  # in the form's order, top to bottom
     "kind": ("请选择单位或个人", "choose company or individual"),
+    "name": ("请填写单位名称（个人填自己的姓名）", "give the company's name (an individual: your own name)"),
+    "credit_code": ("请填写营业执照上的18位统一社会信用代码", "give the 18-character credit code on the licence"),
+    "id_number": ("请填写18位身份证号", "give the 18-character resident ID number"),
     "contact_name": ("请填写联系人姓名", "give the contact person's name"),
     "phone": ("手机号应为11位数字，以1开头", "a mobile number has 11 digits and starts with 1"),
     "password": ("密码至少要8位", "the password needs at least 8 characters"),
-    "credit_code": ("请填写营业执照上的18位统一社会信用代码", "give the 18-character credit code on the licence"),
-    "id_number": ("请填写18位身份证号", "give the 18-character resident ID number"),
+    "commitment": ("请阅读承诺书，并勾选“我已阅读并同意”", "read the commitment and tick “I have read and accept”"),
 }
 
 
@@ -132,8 +133,7 @@ def _employer_findings(data: dict[str, Any]) -> list[FieldError]:
     if data.get("kind") == "individual" and not data.get("id_number"):
         found.append(FieldError("id_number", *EMPLOYER_WORDS["id_number"]))
     if not data.get("commitment"):
-        found.append(FieldError("commitment", "请阅读承诺书，并勾选“我已阅读并同意”",
-                                "read the commitment and tick “I have read and accept”"))
+        found.append(FieldError("commitment", *EMPLOYER_WORDS["commitment"]))
     return found
 
 
