@@ -180,6 +180,7 @@ class AdminPages(Controller):
             async with transaction(rt.pool) as conn:
                 await accounts.create_operator(conn, who.user_id, data, password_hash)
         except DomainError as exc:
+            values["password"] = str(form.get("password") or "")  # kept: one wrong box, one fix
             return await self._operators(request, rt, values, status_code=422,
                                          errors=field_errors(exc, lang_of(dict(request.cookies)),
                                                              OPERATOR_FIELDS))
