@@ -97,9 +97,29 @@
   }
   offerIds().forEach(function (id) { seen[id] = true; });
 
+  // Never swap the cards under a finger: a tap on 接受 that lands as the list is replaced
+  // would be lost. Swaps wait until a moment after the touch, and happen only when
+  // something other than the countdowns changed.
+  var touchedAt = 0;
+  var shown = "";
+  function signature(html) {
+    // Serialised by the browser either way, so the page's own markup and a fetched copy compare.
+    var t = document.createElement("template");
+    t.innerHTML = html;
+    return t.innerHTML.replace(/<p class="countdown"[^>]*>[^<]*<\/p>/g, "")
+      .replace(/name="_csrf_token" value="[^"]*"/g, "").replace(/>\s+</g, "><").trim();
+  }
+  if (box) {
+    shown = signature(box.innerHTML);
+    box.addEventListener("pointerdown", function () { touchedAt = Date.now(); });
+    box.addEventListener("focusin", function () { touchedAt = Date.now(); });
+  }
+
   function refresh() {
     if (!box) return;
     if (busy) { again = true; return; }
+    var wait = touchedAt + 1500 - Date.now();
+    if (wait > 0) { window.setTimeout(refresh, wait); return; }
     busy = true;
     window.fetch(config.src, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) {
@@ -107,6 +127,11 @@
         return r.text();
       })
       .then(function (html) {
+        online();
+        var sig = signature(html);
+        if (sig === shown) return;  // nothing new: leave the page (and any finger) alone
+        if (touchedAt + 1500 > Date.now()) { again = true; return; }
+        shown = sig;
         box.innerHTML = html;
         if (box.querySelector("[data-reload]")) { window.location.reload(); return; }
         var fresh = offerIds().filter(function (id) { return !seen[id]; });
@@ -116,12 +141,11 @@
           ring();
         }
         tick();
-        online();
       })
       .catch(function () { /* offline: the next event or reconnect tries again */ })
       .then(function () {
         busy = false;
-        if (again) { again = false; refresh(); }
+        if (again) { again = false; window.setTimeout(refresh, Math.max(0, touchedAt + 1500 - Date.now())); }
       });
   }
 
