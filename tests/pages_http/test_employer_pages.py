@@ -30,7 +30,7 @@ async def _register(api: Api) -> tuple[str, str]:
             "credit_code": demo_credit_code(77), "contact_name": "周经理", "phone": "13712345678",
             "password": "employer-pass"}
     refused = await c.post("/employer/register", data=form)
-    assert refused.status_code == 422 and "须同意诚信承诺" in refused.text
+    assert refused.status_code == 422 and "请阅读承诺书" in refused.text
     r = await c.post("/employer/register", data={**form, "commitment": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/employer", r.text
     return r.cookies["gs_csrf"], form["phone"]  # signing in renews the CSRF token

@@ -106,7 +106,7 @@ async def test_operator_verifies_pins_and_resolves(api: Api, db: asyncpg.Connect
     welder, _ = await api.worker(name="赵师傅", skills=["welding", "moving"])
     wid = welder["id"]
     desk = await c.get(f"/operator/stations/{sid}/desk", params={"worker": wid})
-    assert "待核验" in desk.text and "已看过证书，核验通过" in desk.text
+    assert "待核验" in desk.text and "我已看过证书，标记为已核验" in desk.text
     r = await c.post(f"/operator/stations/{sid}/desk/workers/{wid}/skills/welding/verify",
                      data={"_csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
@@ -130,7 +130,7 @@ async def test_operator_verifies_pins_and_resolves(api: Api, db: asyncpg.Connect
     assert bad.status_code == 422
     # Verify the employer who posted here.
     employers = await c.get(f"/operator/stations/{sid}/employers")
-    assert "核验通过" in employers.text
+    assert "已看过执照，标记为已认证" in employers.text
     employer_id = await db.fetchval("SELECT employer_id FROM orders")
     r = await c.post(f"/operator/stations/{sid}/employers/{employer_id}/verify", data={"_csrf_token": token},
                      follow_redirects=False)

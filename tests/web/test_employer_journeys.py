@@ -101,9 +101,10 @@ def test_employer_registers_with_the_commitment_in_full(web: Browser, seed: Seed
     page.get_by_role("button", name="同意承诺并注册").click()
     page.wait_for_url("**/employer/register")
     page.locator(".error-summary").wait_for()
-    expect(page.locator(".error-summary").get_by_text("须同意诚信承诺方可注册")).to_be_visible()
+    expect(page.locator(".error-summary").get_by_text("请阅读承诺书，并勾选“我已阅读并同意”")).to_be_visible()
+    # The password is still there: only the box that was wrong needs touching.
+    assert page.get_by_label("密码（至少8位）").input_value() == "employer-pass"
     page.get_by_label("我已阅读并同意以上承诺").check()
-    page.get_by_label("密码（至少8位）").fill("employer-pass")
     page.get_by_role("button", name="同意承诺并注册").click()
     page.wait_for_url("**/employer")
     expect(page.get_by_role("heading", name="赵巷搬家服务有限公司")).to_be_visible()
@@ -168,5 +169,6 @@ def test_employer_watches_the_order_fill_live(web: Browser, seed: Seed) -> None:
     assert httpx.post(f"{server.url}/api/v1/offers/{offer['id']}/accept", headers=auth).status_code == 200
     # No reload: the page hears the event (or its 5 s poll) and shows who is coming.
     page.get_by_role("heading", name=worker.name).wait_for(timeout=10_000)
-    expect(page.get_by_text("已来 1/1")).to_be_visible()
+    expect(page.get_by_text("已接单 1/1")).to_be_visible()
+    expect(page.locator("#arrived-count")).to_have_text("已到 0")
     shot(page, "employer-order-filled-360")

@@ -51,7 +51,7 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     waiting.goto("/worker")
     card = waiting.locator("article.offer").first
     assert "完成 0 · 爽约 0 · 纠纷 0" in card.inner_text()
-    expect(card.locator("li.record")).to_be_visible()
+    expect(card.locator(".record")).to_be_visible()
     _clean(waiting, width, "safeguard-worker-offer")
     # Worker 1 has today's job: the arrival code, large, and the agreement; the employer
     # shares a phone number, so the job has a call button.

@@ -83,7 +83,7 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
     # The employer watches the order; the operator, in another browser, presses dispatch.
     employer = web.page(1366)
     sign_in(employer, seed.employer.phone, next_path=f"/employer/orders/{order['id']}")
-    expect(employer.get_by_text("已来 0/2")).to_be_visible()
+    expect(employer.get_by_text("已接单 0/2")).to_be_visible()
     operator = web.page(1366)
     sign_in(operator, seed.operator.phone, next_path=f"/operator/stations/{seed.station_id}/figures")
     assert operator.locator(".figure-nums div").filter(has_text="已补上").locator("dd").inner_text() == "0"
@@ -105,10 +105,10 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
     page.wait_for_url(re.compile(r"/worker\?accepted=1"))
     expect(page.get_by_text("今天的工作")).to_be_visible()
     expect(page.get_by_text("沪青平公路3000号仓库")).to_be_visible()
-    geo = page.get_by_role("link", name=re.compile("打开地图导航"))
-    assert geo.get_attribute("href").startswith(f"geo:{STATION_LAT + 0.01}")
-    assert page.get_by_role("link", name=re.compile("苹果手机")).get_attribute("href").startswith(
-        "https://maps.apple.com/?q=")
+    amap = page.get_by_role("link", name="🗺️ 用高德地图导航").get_attribute("href")
+    assert amap.startswith("https://uri.amap.com/marker?") and "coordinate=wgs84" in amap
+    geo = page.get_by_role("link", name=re.compile("用手机自带地图导航"))
+    assert geo.get_attribute("href").startswith(f"geo:{STATION_LAT + 0.01:.6f}")
     assert axe_violations(page) == []
     shot(page, "worker-today-360")
 
@@ -117,7 +117,8 @@ def test_worker_scans_registers_checks_in_gets_offer_and_accepts(web: Browser, s
     shot(page, "worker-jobs-360")
 
     # The employer sees the order fill; the operator's figures count the filled place.
-    employer.get_by_text("已来 1/2").wait_for(timeout=10_000)
+    employer.get_by_text("已接单 1/2").wait_for(timeout=10_000)
+    expect(employer.locator("#arrived-count")).to_have_text("已到 0")  # accepted, not yet arrived
     expect(employer.get_by_role("heading", name="赵大勇")).to_be_visible()
     operator.goto(f"/operator/stations/{seed.station_id}/figures")
     assert operator.locator(".figure-nums div").filter(has_text="已补上").locator("dd").inner_text() == "1"

@@ -135,7 +135,13 @@ def test_worker_confirms_pay_and_rates_the_employer(web: Browser, seed: Seed) ->
     sign_in(page, seed.workers[1].phone, next_path="/worker/jobs")
     job = page.locator("li.card").filter(has_text="已付")
     expect(job.get_by_text("单位登记已付 ¥120")).to_be_visible()
-    job.get_by_role("button", name="确认收到工资").click()
+    # Final, so asked once more, with the amount, beside a way back.
+    job.get_by_role("link", name="确认收到工资").click()
+    expect(page.get_by_role("heading", name="确认收到工资？")).to_be_visible()
+    expect(page.get_by_text("确认后不能撤回")).to_be_visible()
+    assert axe_violations(page) == []
+    shot(page, "issue16-worker-confirm-pay-360")
+    page.get_by_role("button", name="是，已收到 ¥120").click()
     expect(page.get_by_role("status").get_by_text("已确认收到工资")).to_be_visible()
     assert page.locator("li.card .badge").first.inner_text() == "已确认"
     page.get_by_role("button", name="4 星").click()
@@ -149,7 +155,8 @@ def test_worker_reports_unpaid_wages(web: Browser, seed: Seed) -> None:
     worker_with_a_paid_job(web.server, seed)
     page = web.page(360)
     sign_in(page, seed.workers[1].phone, next_path="/worker/jobs")
-    page.get_by_role("button", name="没收到工资").click()
+    page.get_by_role("link", name="没收到工资").click()
+    page.get_by_role("button", name="是，我没收到工资").click()
     expect(page.get_by_text("已提交，驿站工作人员会帮您处理")).to_be_visible()
     assert page.locator("li.card .badge").first.inner_text() == "已投诉"
 
@@ -177,7 +184,7 @@ def test_worker_pages_in_english(web: Browser, seed: Seed) -> None:
     worker_with_a_paid_job(web.server, seed)
     page = web.page(360, lang="en")
     sign_in(page, seed.workers[0].phone, next_path="/worker")
-    expect(page.get_by_role("heading", name=re.compile("Checked in, waiting for work"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Work offered"))).to_be_visible()
     card = page.locator("article.offer")
     assert card.locator(".pay").inner_text() == "¥30/hour"
     assert re.search(r"expires in \d:\d\d", card.inner_text())

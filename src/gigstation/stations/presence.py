@@ -4,6 +4,13 @@ The code is an HMAC of (station, minute) under the station's secret, truncated t
 digits. It changes every minute; the current and the previous minute's codes are
 accepted, so a photo of yesterday's screen (or of ten minutes ago) does not work. Wrong
 codes are counted per worker and guessing stops after a few.
+
+A first-timer who scans the screen's QR code must register before checking in, which takes
+longer than the two minutes a code lives. For that flow only, the station page turns a
+valid code from the QR into a *presence pass*: the minute it was valid, signed with the
+station's secret, kept in an HttpOnly cookie of that browser for ``PASS_TTL``. The check-in
+page then re-reads the current minute's code on the server. A pass is no more than what
+the code proved (someone was in the room, with this browser, at that minute).
 """
 
 from __future__ import annotations
@@ -22,13 +29,17 @@ from gigstation.platform.errors import Invalid, TooMany
 __all__ = [
     "CODE_DIGITS",
     "MAX_FAILURES",
+    "PASS_TTL",
     "PRESENCE_CODE",
     "code_at",
+    "current_code",
+    "issue_pass",
     "minute_of",
     "presence_secret",
     "record_failure",
     "seconds_left",
     "verify_code",
+    "verify_pass",
 ]
 
 CODE_DIGITS = 6
@@ -36,6 +47,9 @@ PRESENCE_CODE = "presence_code"
 """The ``code`` of the Invalid raised for a wrong or expired code (callers count failures)."""
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=10)
+PASS_TTL = timedelta(minutes=15)
+"""How long a code read from the QR carries through registration (long enough for a
+first-timer to fill in the form; measured: 130 s for a newcomer in the trial)."""
 _LOOKBACK_MINUTES = 24 * 60
 """How far back a wrong code is recognised as an old one (for a clearer message)."""
 
@@ -121,3 +135,41 @@ def _ago_en(minutes: int) -> str:
 async def record_failure(conn: asyncpg.Connection[Any], worker_id: UUID, now: datetime) -> None:
     """Count one wrong code against the worker."""
     await conn.execute(_RECORD_FAILURE, worker_id, now)
+
+
+def _is_current(secret: bytes, station_id: UUID, code: str, minute: int) -> bool:
+    return any(hmac.compare_digest(code_at(secret, station_id, minute - back), code) for back in (0, 1))
+
+
+def _pass_mac(secret: bytes, station_id: UUID, minute: int) -> str:
+    return hmac.new(secret, f"pass:{station_id}:{minute}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def issue_pass(conn: asyncpg.Connection[Any], station_id: UUID, code: str, now: datetime) -> str | None:
+    """A presence pass for a code that is valid now (this minute's or the last), else None.
+
+    The caller rate-limits this per address: it answers whether a code is right."""
+    secret = await presence_secret(conn, station_id)
+    minute = minute_of(now)
+    if secret is None or not _is_current(secret, station_id, code.strip(), minute):
+        return None
+    return f"{minute}.{_pass_mac(secret, station_id, minute)}"
+
+
+async def verify_pass(conn: asyncpg.Connection[Any], station_id: UUID, token: str, now: datetime) -> bool:
+    """Whether a pass from :func:`issue_pass` is for this station and still within ``PASS_TTL``."""
+    minute_text, _, mac = token.partition(".")
+    if not minute_text.isdigit() or not mac:
+        return False
+    minute = int(minute_text)
+    age = minute_of(now) - minute
+    if age < 0 or age * 60 > PASS_TTL.total_seconds():
+        return False
+    secret = await presence_secret(conn, station_id)
+    return secret is not None and hmac.compare_digest(_pass_mac(secret, station_id, minute), mac)
+
+
+async def current_code(conn: asyncpg.Connection[Any], station_id: UUID, now: datetime) -> str | None:
+    """The code the station's screen shows now (re-read for a worker holding a valid pass)."""
+    secret = await presence_secret(conn, station_id)
+    return None if secret is None else code_at(secret, station_id, minute_of(now))

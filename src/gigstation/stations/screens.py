@@ -28,7 +28,9 @@ __all__ = [
     "make_screen_link",
     "opening_hours",
     "screen_feed",
+    "screen_link_made",
     "set_opening_hours",
+    "station_name",
     "station_of_screen",
 ]
 
@@ -70,6 +72,8 @@ WHERE station_id = $1 AND status = 'open' AND ends_at > now() AND filled < headc
 ORDER BY starts_at, id LIMIT $2
 """
 _HOURS = "SELECT opening_hours FROM stations WHERE id = $1"
+_MADE = "SELECT created_at FROM station_screens WHERE station_id = $1"
+_NAME = "SELECT name FROM stations WHERE id = $1"
 _SET_HOURS = "UPDATE stations SET opening_hours = $2 WHERE id = $1 RETURNING id"
 
 
@@ -86,6 +90,18 @@ async def make_screen_link(
     await conn.execute(_UPSERT, station_id, _digest(token), os.urandom(32), actor)
     await audit.record(conn, actor, "station.screen_link", "station", station_id)
     return f"{public_base_url.rstrip('/')}/s/{station_id}/screen/{token}"
+
+
+async def screen_link_made(conn: asyncpg.Connection[Any], station_id: UUID) -> datetime | None:
+    """When the station's current wall-screen link was made, or None if it has none."""
+    made: datetime | None = await conn.fetchval(_MADE, station_id)
+    return made
+
+
+async def station_name(conn: asyncpg.Connection[Any], station_id: UUID) -> str:
+    """The station's name for a stopped screen ('' for an unknown station)."""
+    name: str | None = await conn.fetchval(_NAME, station_id)
+    return name or ""
 
 
 async def station_of_screen(conn: asyncpg.Connection[Any], station_id: UUID, token: str) -> None:

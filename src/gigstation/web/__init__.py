@@ -20,6 +20,7 @@ from gigstation.api.security import PUBLIC
 from gigstation.platform.config import Settings
 from gigstation.platform.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany, Unauthorized
 from gigstation.web import i18n
+from gigstation.web.maps import map_links
 from gigstation.web.pages_office import OFFICE_PAGES
 from gigstation.web.pages_public import PublicPages
 from gigstation.web.pages_public_info import PublicInfoPages
@@ -27,6 +28,7 @@ from gigstation.web.pages_staff import PAGE_CONTROLLERS_W2
 from gigstation.web.pages_station import ScreenLinkPages, StationPages
 from gigstation.web.pages_worker import WorkerPages
 from gigstation.web.pages_worker_jobs import WorkerJobPages
+from gigstation.web.place_picker import district_picker
 from gigstation.web.session import NeedsSignIn
 
 __all__ = ["STATIC_ASSETS", "STATIC_DIR", "TEMPLATE_DIR", "template_config", "web_handlers"]
@@ -50,6 +52,8 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     )
     i18n.install(env)
     env.globals["static_url"] = STATIC_ASSETS.url
+    env.globals["map_links"] = map_links
+    env.globals["district_picker"] = district_picker
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
@@ -68,11 +72,13 @@ def _page_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[A
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
     lang = i18n.lang_of(dict(request.cookies))
     t = i18n.translator(lang)
+    # Every refusal names a next step: back to the part of the site the person came from.
+    section = next((p for p in ("/worker", "/employer", "/operator", "/admin") if request.url.path.startswith(p)), "/")
     return Template(template_name="error.html", status_code=status, context={
         "lang": lang, "t": t, "tz": "Asia/Shanghai", "user": None, "user_name": None,
         "here": request.url.path, "version": __version__, "errors": [],
         "heading": t("出错了", "Something went wrong") if status != 404 else t("找不到", "Not found"),
-        "message": exc.detail_en if lang == "en" else exc.detail,
+        "message": exc.detail_en if lang == "en" else exc.detail, "back": section,
     })
 
 

@@ -19,7 +19,7 @@ from gigstation.platform.db import transaction
 from gigstation.platform.errors import DomainError
 from gigstation.platform.pagination import PageParams
 from gigstation.stations import editing, registry
-from gigstation.web.forms import convert_form, form_text
+from gigstation.web.forms import convert_every_field, convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.pages_operator_review import figures_context
 from gigstation.web.render import field_errors, render
@@ -31,15 +31,31 @@ STATION_FIELDS = {"name", "address", "lat", "lon", "service_radius_m", "region"}
 OPERATOR_FIELDS = {"name", "phone", "password", "station_ids"}
 
 
+CHART_PLOT_PX = 520
+"""The bar charts' plot width (oversight.charts.bar_chart: 560 wide, 36 left, 4 right)."""
+LABEL_PX = 15
+"""One Chinese character of a bar label at the largest label size (staff.css, 14 px) plus room."""
+
+
 def short_names(names: list[str]) -> list[str]:
-    """Chart labels: without the shared district prefix and the "零工驿站" suffix, 6 characters."""
+    """Chart labels that fit under their bars without touching: without the shared district
+    prefix, "零工驿站" and "街道"/"镇", cut to what one bar's width holds (the full name is in
+    the bar's tooltip and the numbers table)."""
     prefix = ""
     if len(names) > 1:
         for chars in zip(*names, strict=False):
             if len(set(chars)) > 1:
                 break
             prefix += chars[0]
-    return [(n.removeprefix(prefix).removesuffix("零工驿站").removesuffix("驿站") or n)[:6] for n in names]
+    fits = max(2, min(6, int(CHART_PLOT_PX / max(1, len(names)) // LABEL_PX)))
+    out = []
+    for n in names:
+        short = n.removeprefix(prefix).removesuffix("零工驿站").removesuffix("驿站") or n
+        for suffix in ("街道", "镇", "乡"):
+            if len(short) > len(suffix) + 1:
+                short = short.removesuffix(suffix)
+        out.append(short[:fits])
+    return out
 
 
 def _admin(request: Request[Any, Any, Any]) -> Principal:
@@ -48,12 +64,25 @@ def _admin(request: Request[Any, Any, Any]) -> Principal:
     return who
 
 
+STATION_WORDS = {
+    "name": ("请填写驿站名称，例如：赵巷镇零工驿站", "give the station a name, such as Zhaoxiang gig station"),
+    "address": ("请填写驿站地址（海报上会印出来）", "give the station's address (it is printed on the poster)"),
+    "lat": ("请填写纬度（-90 到 90 之间的数字），或在下面的地图上点选位置",
+            "give the latitude (a number from -90 to 90), or click the place on the map below"),
+    "lon": ("请填写经度（-180 到 180 之间的数字），或在下面的地图上点选位置",
+            "give the longitude (a number from -180 to 180), or click the place on the map below"),
+    "service_radius_m": ("签到范围请填 10 到 50000 之间的整数（米）", "the check-in range is a whole number of metres"),
+    "region": ("请选择最低工资地区", "choose the minimum-wage region"),
+}
+
+
 def _station_data(values: dict[str, str]) -> registry.StationCreate:
-    return convert_form({
+    """Every field checked at once, each error in plain words next to its field."""
+    return convert_every_field({
         "name": values["name"], "address": values["address"], "lat": values["lat"] or None,
         "lon": values["lon"] or None, "service_radius_m": values["service_radius_m"] or "1000",
         "region": values["region"] or "Shanghai",
-    }, registry.StationCreate)
+    }, registry.StationCreate, STATION_WORDS)
 
 
 class AdminPages(Controller):
@@ -151,6 +180,7 @@ class AdminPages(Controller):
             async with transaction(rt.pool) as conn:
                 await accounts.create_operator(conn, who.user_id, data, password_hash)
         except DomainError as exc:
+            values["password"] = str(form.get("password") or "")  # kept: one wrong box, one fix
             return await self._operators(request, rt, values, status_code=422,
                                          errors=field_errors(exc, lang_of(dict(request.cookies)),
                                                              OPERATOR_FIELDS))

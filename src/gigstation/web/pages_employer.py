@@ -18,19 +18,21 @@ from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
 from gigstation.oversight import satisfaction, wages
 from gigstation.people import employers
-from gigstation.platform import clock, reference, throttle
+from gigstation.people.identity import InvalidIdentity, validate_credit_code, validate_identity
+from gigstation.platform import clock, throttle
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import connection as pooled
 from gigstation.platform.db import transaction
-from gigstation.platform.errors import Conflict, DomainError, Invalid, NotFound
+from gigstation.platform.errors import Conflict, DomainError, FieldError, Invalid, NotFound
 from gigstation.platform.geo import distance_m
 from gigstation.platform.pagination import PageParams
 from gigstation.stations import registry
-from gigstation.web.forms import convert_form, form_text
+from gigstation.web.forms import convert_every_field, convert_form, form_text, plain_identity
 from gigstation.web.i18n import lang_of
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role, signed_in_redirect
 from gigstation.web.staff_common import local_clock, parse_fen, parse_int
+from gigstation.web.worker_forms import COMMON_SKILLS, sorted_skills
 from gigstation.work import assignments, blocks, crew, orders, pay, ratings
 
 __all__ = ["EmployerPages", "EmployerRegisterPages", "order_page"]
@@ -77,8 +79,13 @@ async def order_page(
     coming = [a for a in page.items if a.order_id == order_id]
     return await render(request, rt, template, status_code=status_code, order=order, station_rating=station_rating,
                         coming=coming, crew={c.assignment_id: c for c in members}, blocked=blocked,
-                        done=done, errors=errors or [])
+                        done=done, errors=errors or [], now=clock.now())
 
+
+
+async def _recent_orders(conn: asyncpg.Connection[Any], who: Principal) -> list[orders.OrderView]:
+    """The employer's latest orders, newest first (for the order form's defaults)."""
+    return (await orders.list_orders(conn, who, PageParams(limit=10))).items
 
 
 def workplace(values: dict[str, str], station_lat: float, station_lon: float) -> tuple[float, float]:
@@ -99,6 +106,37 @@ def workplace(values: dict[str, str], station_lat: float, station_lon: float) ->
             "site", f"定位离所选驿站 {away / 1000:.0f} 公里，请选离工作地点最近的驿站",
             f"your location is {away / 1000:.0f} km from the chosen station: choose the station nearest the work")
     return lat, lon
+
+EMPLOYER_WORDS = {  # in the form's order, top to bottom
+    "kind": ("请选择单位或个人", "choose company or individual"),
+    "name": ("请填写单位名称（个人填自己的姓名）", "give the company's name (an individual: your own name)"),
+    "credit_code": ("请填写营业执照上的18位统一社会信用代码", "give the 18-character credit code on the licence"),
+    "id_number": ("请填写18位身份证号", "give the 18-character resident ID number"),
+    "contact_name": ("请填写联系人姓名", "give the contact person's name"),
+    "phone": ("手机号应为11位数字，以1开头", "a mobile number has 11 digits and starts with 1"),
+    "password": ("密码至少要8位", "the password needs at least 8 characters"),
+    "commitment": ("请阅读承诺书，并勾选“我已阅读并同意”", "read the commitment and tick “I have read and accept”"),
+}
+
+
+def _employer_findings(data: dict[str, Any]) -> list[FieldError]:
+    """The credit code or ID number and the commitment, checked beside the other fields."""
+    found: list[FieldError] = []
+    try:
+        if data.get("credit_code"):
+            validate_credit_code(data["credit_code"])
+        if data.get("id_number"):
+            validate_identity("resident_id", data["id_number"], clock.today("Asia/Shanghai"))
+    except InvalidIdentity as exc:
+        found.append(plain_identity(exc.field, exc.reason_zh, exc.reason_en))
+    if data.get("kind") == "company" and not data.get("credit_code"):
+        found.append(FieldError("credit_code", *EMPLOYER_WORDS["credit_code"]))
+    if data.get("kind") == "individual" and not data.get("id_number"):
+        found.append(FieldError("id_number", *EMPLOYER_WORDS["id_number"]))
+    if not data.get("commitment"):
+        found.append(FieldError("commitment", *EMPLOYER_WORDS["commitment"]))
+    return found
+
 
 class EmployerRegisterPages(Controller):
     """Registration: open to anyone."""
@@ -126,7 +164,8 @@ class EmployerRegisterPages(Controller):
         else:
             data["credit_code"] = values["credit_code"] or None
         try:
-            create = convert_form(data, employers.EmployerCreate)
+            create = convert_every_field(data, employers.EmployerCreate, EMPLOYER_WORDS,
+                                         extra=_employer_findings(data))
             async with pooled(rt.pool) as conn:  # before argon2: refusals cost no hashing
                 await throttle.before_registration(conn, rt.settings, client_address(request))
             password_hash = await rt.hasher.hash(create.password)
@@ -134,7 +173,10 @@ class EmployerRegisterPages(Controller):
                 employer = await employers.register_employer(
                     conn, rt.cipher, create, password_hash, clock.today(rt.settings.timezone))
         except DomainError as exc:
+            # The password stays in its box: one wrong field must not cost typing it again.
+            values["password"] = data["password"]
             return await render(request, rt, "employer/register.html", status_code=422, form=values,
+                                registered=exc.code == "duplicate",
                                 commitment=employers.COMMITMENT_TEXT,
                                 commitment_version=employers.COMMITMENT_VERSION,
                                 errors=_errors(exc, lang_of(dict(request.cookies)), REGISTER_FIELDS))
@@ -166,14 +208,17 @@ class EmployerPages(Controller):
         errors: list[dict[str, str]] | None = None, status_code: int = 200,
     ) -> Template:
         today = clock.today(rt.settings.timezone)
-        skills = sorted(reference.skills().values(), key=lambda k: k.code)
         refusal: list[dict[str, str]] = []
         async with transaction(rt.pool) as conn:
+            recent = await _recent_orders(conn, _employer(request))
+            # The employer's own job types first, then the common ones, then pinyin order.
+            common, others = sorted_skills([o.skill for o in recent] + list(COMMON_SKILLS))
+            skills = common + others
             page = await registry.list_stations(conn, PageParams(limit=500))
             stations = []
             for s in page.items:  # the office's wage table (oversight.wages), as the server checks it
                 wage = await wages.minimum_in_force(conn, s.region, today)
-                stations.append({"id": s.id, "name": s.name, "region": s.region,
+                stations.append({"id": s.id, "name": s.name, "region": s.region, "lat": s.lat, "lon": s.lon,
                                  "min_fen": wage.hourly_fen if wage else 0,
                                  "min_from": wage.effective_from if wage else None})
             guidance = {k.code: await wages.guidance_in_force(conn, rt.settings.region, k.code, today)
@@ -183,17 +228,24 @@ class EmployerPages(Controller):
             except DomainError as exc:
                 refusal = field_errors(exc, lang_of(dict(request.cookies)), set())
         return await render(request, rt, "employer/order_form.html", status_code=status_code,
-                            stations=stations, skills=skills, form=values, guidance=guidance,
-                            refusal=refusal, errors=errors or [])
+                            stations=stations, skills=skills, common_skills=common, other_skills=others,
+                            form=values, guidance=guidance, refusal=refusal, errors=errors or [])
 
     @get("/orders/new", name="employer.order.new")
     async def new_order(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:
         local = clock.now().astimezone(ZoneInfo(rt.settings.timezone))
         start = (local + timedelta(hours=1)).replace(minute=0)
+        async with transaction(rt.pool) as conn:
+            recent = await _recent_orders(conn, _employer(request))
+        last = recent[0] if recent else None
+        # The last order's station and job type (an employer posts the same kind of work at the
+        # same site); with none, the phone's location picks the nearest station (employer.js).
         return await self._order_form(request, rt, {
             "headcount": "1", "day": "today" if start.date() == local.date() else "tomorrow",
             "starts": start.strftime("%H:%M"), "ends": (start + timedelta(hours=4)).strftime("%H:%M"),
-            "pay_unit": "hour", "skill": "loading"})
+            "pay_unit": "hour", "skill": last.skill if last else "loading",
+            "station": str(last.station_id) if last and last.station_id else "",
+            "address": last.address if last else ""})
 
     @post("/orders", name="employer.order.create")
     async def create_order(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
@@ -236,6 +288,8 @@ class EmployerPages(Controller):
                 "lat": lat, "lon": lon, "address": values["address"],
                 "pay_cents": parse_fen(values["pay"], "pay"), "pay_unit": values["pay_unit"] or "hour",
                 "description": values["description"],
+                # Without the phone's location the station's position only stands in.
+                "located": bool(values["site_lat"] and values["site_lon"]),
             }, orders.OrderCreate)
             return await orders.create_order(conn, who.user_id, data, now, zone, "Shanghai")
 

@@ -75,7 +75,7 @@ class OperatorPages(Controller):
     async def live(self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime) -> Template:
         """The three columns alone, re-fetched by htmx on events and every few seconds."""
         context = await board_context(rt, operator(request), station_id)
-        return await render(request, rt, "operator/_live.html", **context)
+        return await render(request, rt, "operator/_live.html", oob=True, **context)
 
     @post("/stations/{station_id:uuid}/dispatch", name="operator.dispatch")
     async def dispatch_now(
@@ -121,9 +121,13 @@ class OperatorPages(Controller):
                 candidates = []  # the order has no open slot left: nothing to rank
             names = {str(k): v for k, v in
                      (await names_of(conn, [UUID(c.worker_id) for c in candidates])).items()}
+            board = await desk_board(conn, station_id, clock.now(), clock.today(zone))
+        # Slots covered by live offers are not ranked: show who has them, not an empty list.
+        out = [o for o in board.offers if o.offer.order_id == order_id]
+        pinned = {str(p.worker_id): p.kind for p in pairings}
         return await render(request, rt, "operator/order.html", status_code=status_code,
                             station=station, order=order, candidates=candidates, names=names,
-                            pairings=pairings, errors=errors or [], done=done)
+                            pairings=pairings, pinned=pinned, offers_out=out, errors=errors or [], done=done)
 
     @post("/stations/{station_id:uuid}/orders/{order_id:uuid}/pairings", name="operator.pairing")
     async def pairing(

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
-from gigstation.people import lookup, workers
+from gigstation.people import accounts, lookup, workers
 from gigstation.platform import clock
 from gigstation.platform.db import transaction
 from gigstation.platform.errors import DomainError, Invalid
@@ -22,7 +21,8 @@ from gigstation.web.i18n import lang_of
 from gigstation.web.pages_operator import operator
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import page_role
-from gigstation.web.staff_common import UNTIL_CHOICES, local_clock, my_stations, station_in_scope
+from gigstation.web.staff_common import my_stations, station_in_scope
+from gigstation.web.worker_forms import until_choices, until_to_datetime
 from gigstation.work import desk
 
 __all__ = ["DeskPages"]
@@ -36,12 +36,6 @@ DONE = {
     "skill": ("证书已核验", "Certificate verified"),
     "priority": ("帮扶身份已核定", "Priority groups recorded"),
 }
-
-
-def _default_until(rt: Runtime) -> str:
-    """The first choice still ahead today (the last one late at night)."""
-    local = clock.now().astimezone(ZoneInfo(rt.settings.timezone)).strftime("%H:%M")
-    return next((c for c in UNTIL_CHOICES if c > local), UNTIL_CHOICES[-1])
 
 
 def _back(station_id: UUID, worker_id: UUID, done: str) -> Redirect:
@@ -63,7 +57,7 @@ class DeskPages(Controller):
     async def _page(
         self, request: Request[Any, Any, Any], rt: Runtime, station_id: UUID, *, q: str = "",
         worker_id: UUID | None = None, done: str = "", errors: list[dict[str, str]] | None = None,
-        status_code: int = 200,
+        status_code: int = 200, reset: accounts.ResetCode | None = None,
     ) -> Template:
         who = operator(request)
         lang = lang_of(dict(request.cookies))
@@ -77,16 +71,21 @@ class DeskPages(Controller):
                     worker_id = (await lookup.find_worker(conn, rt.cipher, q)).id
                 if worker_id is not None:
                     person = await desk.desk_person(conn, station_id, worker_id,
-                                                    clock.today(rt.settings.timezone))
+                                                    clock.today(rt.settings.timezone),
+                                                    since=clock.day_start(rt.settings.timezone))
             except DomainError as exc:
                 errors += field_errors(exc, lang, {"q"})
                 status_code = 404 if status_code == 200 else status_code
         zh, en = DONE.get(done, ("", ""))
+        # Only times still ahead, with 明天 on those past midnight (a check-in at 21:30 is
+        # offered 23:00 and 明天 01:00, never a 21:00 that would mean tomorrow evening).
+        untils = until_choices(clock.now(), rt.settings.timezone, lang)
         return await render(
             request, rt, "operator/desk.html", status_code=status_code, station=station,
             stations=stations, person=person, q=q, errors=errors, done=en if lang == "en" else zh,
-            until_choices=UNTIL_CHOICES, default_until=_default_until(rt), distance_choices=DISTANCE_CHOICES,
-            priority_groups=workers.PRIORITY_GROUPS, now=clock.now())
+            until_choices=untils, default_until=untils[1][0] if len(untils) > 1 else untils[0][0],
+            distance_choices=DISTANCE_CHOICES, priority_groups=workers.PRIORITY_GROUPS, now=clock.now(),
+            reset=reset)
 
     async def _fail(
         self, request: Request[Any, Any, Any], rt: Runtime, station_id: UUID, worker_id: UUID,
@@ -112,7 +111,7 @@ class DeskPages(Controller):
             until_text = form_text(form, "until_other") or form_text(form, "until")
             if not until_text:
                 raise Invalid.of_field("until", "请选择空闲到几点", "choose until when they are free")
-            until = local_clock(until_text, rt.settings.timezone, clock.now(), "until", roll=True)
+            until = until_to_datetime(until_text, clock.now(), rt.settings.timezone)
             distance = int(form_text(form, "max_distance_m") or 10000)
             data = checkins.CheckinCreate(station_id=station_id, available_until=until,
                                           max_distance_m=distance, worker_id=worker_id)
@@ -168,6 +167,21 @@ class DeskPages(Controller):
         except DomainError as exc:
             return await self._fail(request, rt, station_id, worker_id, exc)
         return _back(station_id, worker_id, "skill")
+
+    @post("/workers/{worker_id:uuid}/reset-code", name="operator.desk.reset_code")
+    async def reset_code(
+        self, request: Request[Any, Any, Any], station_id: UUID, worker_id: UUID, rt: Runtime
+    ) -> Template:
+        """The person forgot their password; the operator has checked their ID card in person.
+        The code is shown on this answer only (never put in a URL)."""
+        who = operator(request)
+        try:
+            async with transaction(rt.pool) as conn:
+                await station_in_scope(conn, who, station_id)
+            code = await accounts.issue_reset_code_checked(rt.pool, rt.settings, who, worker_id, clock.now())
+        except DomainError as exc:
+            return await self._fail(request, rt, station_id, worker_id, exc)
+        return await self._page(request, rt, station_id, worker_id=worker_id, reset=code)
 
     @post("/workers/{worker_id:uuid}/priority", name="operator.desk.priority")
     async def verify_priority(

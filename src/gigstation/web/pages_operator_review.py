@@ -14,7 +14,7 @@ from gigstation.oversight import complaints as case_files
 from gigstation.oversight.charts import bar_chart
 from gigstation.oversight.figures import station_figures
 from gigstation.oversight.station_map import station_map
-from gigstation.people import employer_review, employers
+from gigstation.people import accounts, employer_review, employers
 from gigstation.platform import clock
 from gigstation.platform.db import transaction
 from gigstation.platform.errors import DomainError
@@ -121,13 +121,36 @@ class OperatorReviewPages(Controller):
     async def employers_page(
         self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime, done: str = ""
     ) -> Template:
+        return await self._employers(request, rt, station_id, done=done)
+
+    async def _employers(
+        self, request: Request[Any, Any, Any], rt: Runtime, station_id: UUID, *, done: str = "",
+        errors: list[dict[str, str]] | None = None, status_code: int = 200,
+        reset: accounts.ResetCode | None = None,
+    ) -> Template:
         who = operator(request)
         async with transaction(rt.pool) as conn:
             station = await station_in_scope(conn, who, station_id)
             stations = await my_stations(conn, who)
             rows = await employer_review.employers_at_station(conn, station_id)
-        return await render(request, rt, "operator/employers.html", station=station, stations=stations,
-                            employers=rows, done=done, errors=[])
+        return await render(request, rt, "operator/employers.html", status_code=status_code, station=station,
+                            stations=stations, employers=rows, done=done, errors=errors or [], reset=reset,
+                            reset_name=next((e.name for e in rows if reset and e.id == reset.user_id), ""))
+
+    @post("/employers/{employer_id:uuid}/reset-code", name="operator.employers.reset_code")
+    async def employer_reset_code(
+        self, request: Request[Any, Any, Any], station_id: UUID, employer_id: UUID, rt: Runtime
+    ) -> Template:
+        """The employer forgot the password and came to the desk with the licence or ID card."""
+        who = operator(request)
+        try:
+            async with transaction(rt.pool) as conn:
+                await station_in_scope(conn, who, station_id)
+            code = await accounts.issue_reset_code_checked(rt.pool, rt.settings, who, employer_id, clock.now())
+        except DomainError as exc:
+            return await self._employers(request, rt, station_id, status_code=422,
+                                         errors=field_errors(exc, lang_of(dict(request.cookies)), set()))
+        return await self._employers(request, rt, station_id, reset=code)
 
     @post("/employers/{employer_id:uuid}/verify", name="operator.employers.verify")
     async def verify(

@@ -10,9 +10,10 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
-from gigstation.platform import auth, throttle
+from gigstation.people import accounts
+from gigstation.platform import auth, clock, throttle
 from gigstation.platform.errors import DomainError, FieldError, Invalid, TooMany
-from gigstation.web.forms import form_text
+from gigstation.web.forms import convert_every_field, form_text
 from gigstation.web.i18n import LANG_COOKIE, lang_of
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, end_session, home_of, safe_next, signed_in_redirect
@@ -20,6 +21,11 @@ from gigstation.web.session import current_user, end_session, home_of, safe_next
 __all__ = ["PublicPages"]
 
 ROLES = ("worker", "employer", "operator", "admin")
+RESET_WORDS = {
+    "phone": ("手机号应为11位数字，以1开头", "a mobile number has 11 digits and starts with 1"),
+    "code": ("请填写工作人员给您的6位重置码", "enter the 6-digit code the staff gave you"),
+    "new_password": ("新密码至少要8位", "the new password needs at least 8 characters"),
+}
 
 
 class PublicPages(Controller):
@@ -61,6 +67,28 @@ class PublicPages(Controller):
             return page
         return signed_in_redirect(request, auth.Principal(result.user_id, result.role), next_path,
                                   token=result.token)
+
+    @get("/password-reset", name="password_reset")
+    async def password_reset_form(self, request: Request[Any, Any, Any], rt: Runtime, phone: str = "") -> Template:
+        """Forgot the password: how to get a code at a station's desk, and the form to use it."""
+        return await render(request, rt, "password_reset.html", values={"phone": phone})
+
+    @post("/password-reset", name="password_reset.submit")
+    async def password_reset(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
+        form = await request.form()
+        values = {"phone": form_text(form, "phone"), "code": form_text(form, "code").replace(" ", ""),
+                  "new_password": str(form.get("new_password") or "")}
+        try:
+            data = convert_every_field(values, accounts.PasswordReset, RESET_WORDS)
+            who = await accounts.reset_password_checked(rt.pool, rt.settings, rt.hasher, data,
+                                                        client_address(request), clock.now())
+        except DomainError as exc:
+            if isinstance(exc, Invalid) and exc.code == accounts.RESET_CODE:
+                values["code"] = ""
+            return await render(request, rt, "password_reset.html",
+                                status_code=429 if isinstance(exc, TooMany) else 422, values=values,
+                                errors=field_errors(exc, lang_of(dict(request.cookies)), set(RESET_WORDS)))
+        return signed_in_redirect(request, who, home_of(who.role) + "?done=password")
 
     @post("/logout", name="logout")
     async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:

@@ -13,9 +13,9 @@ from gigstation.oversight import station_ratings
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
-from gigstation.platform.errors import DomainError
+from gigstation.platform.errors import DomainError, NotFound
 from gigstation.web.forms import convert_form, form_text
-from gigstation.web.i18n import lang_of
+from gigstation.web.i18n import lang_of, translator
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role
 from gigstation.work import assignments, blocks, offers, pay, ratings
@@ -39,12 +39,12 @@ class WorkerJobPages(Controller):
 
     async def _jobs_page(self, request: Request[Any, Any, Any], rt: Runtime,
                          errors: list[dict[str, str]] | None = None, status: int = 200,
-                         done: str = "") -> Template:
+                         done: str = "", template: str = "worker/jobs.html") -> Template:
         async with transaction(rt.pool) as conn:
             jobs = await job_history(conn, _me(request).user_id)
             station_stars = await station_ratings.station_ratings_given(conn, _me(request).user_id)
             blocked = {b.blocked_id for b in await blocks.list_blocks(conn, _me(request))}
-        return await render(request, rt, "worker/jobs.html", status_code=status, jobs=jobs,
+        return await render(request, rt, template, status_code=status, jobs=jobs,
                             station_stars=station_stars, blocked=blocked,
                             errors=errors or [], done=done, now=clock.now())
 
@@ -78,6 +78,33 @@ class WorkerJobPages(Controller):
     @get("/jobs", name="worker.jobs")
     async def jobs(self, request: Request[Any, Any, Any], rt: Runtime, done: str | None = None) -> Template:
         return await self._jobs_page(request, rt, done=done or "")
+
+    @get("/jobs/live", name="worker.jobs.live")
+    async def jobs_live(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:
+        """The list alone, re-fetched when an event changes a job (completed, paid, ...)."""
+        return await self._jobs_page(request, rt, template="worker/_jobs_list.html")
+
+    @get(_JOB + "/confirm-pay", name="worker.job.confirm_pay.ask")
+    async def ask_confirm_pay(self, request: Request[Any, Any, Any], assignment_id: UUID, rt: Runtime) -> Template:
+        """Ask once more before confirming the pay: it cannot be taken back."""
+        return await self._confirm_step(request, rt, assignment_id, "confirm-pay")
+
+    @get(_JOB + "/dispute", name="worker.job.dispute.ask")
+    async def ask_dispute(self, request: Request[Any, Any, Any], assignment_id: UUID, rt: Runtime) -> Template:
+        """Ask once more before reporting unpaid wages."""
+        return await self._confirm_step(request, rt, assignment_id, "dispute")
+
+    async def _confirm_step(self, request: Request[Any, Any, Any], rt: Runtime, assignment_id: UUID,
+                            kind: str) -> Template:
+        async with transaction(rt.pool) as conn:
+            job = next((j for j in await job_history(conn, _me(request).user_id, 200) if j.id == assignment_id),
+                       None)
+        if job is None:
+            raise NotFound("工作记录不存在", "no such job")
+        t = translator(lang_of(dict(request.cookies)))
+        heading = t("确认收到工资？", "Confirm you were paid?") if kind == "confirm-pay" \
+            else t("报告没收到工资？", "Report unpaid wages?")
+        return await render(request, rt, "worker/confirm_job.html", job=job, kind=kind, heading=heading)
 
     @post(_JOB + "/confirm-pay", name="worker.job.confirm_pay")
     async def confirm_pay(self, request: Request[Any, Any, Any], assignment_id: UUID,

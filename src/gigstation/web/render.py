@@ -13,6 +13,7 @@ from gigstation.platform.db import connection
 from gigstation.platform.errors import DomainError, FieldError
 from gigstation.web.i18n import lang_of, translator
 from gigstation.web.session import current_user
+from gigstation.work.orders import REGION_ZH
 
 __all__ = ["field_errors", "render"]
 
@@ -43,6 +44,7 @@ async def render(
         "here": path,
         "version": __version__,
         "errors": [],
+        "map_city": REGION_ZH.get(rt.settings.region, ""),
     }
     common.update(context)
     return Template(template_name=template, context=common, status_code=status_code)

@@ -15,15 +15,12 @@ from gigstation.platform.pagination import PageParams
 from gigstation.stations.registry import StationView, get_station, list_stations, operator_station_ids
 
 __all__ = [
-    "UNTIL_CHOICES",
     "local_clock",
     "my_stations",
     "parse_fen",
     "parse_int",
     "station_in_scope",
 ]
-
-UNTIL_CHOICES = ("12:00", "15:00", "18:00", "21:00")
 
 async def my_stations(conn: asyncpg.Connection[Any], who: Principal) -> list[StationView]:
     """The stations this operator works for (every station for an admin), by name."""

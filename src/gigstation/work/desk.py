@@ -28,6 +28,7 @@ from gigstation.work.offers import (
 )
 
 __all__ = [
+    "DayEntry",
     "DeskJob",
     "DeskPerson",
     "accept_for_worker",
@@ -35,6 +36,7 @@ __all__ = [
     "decline_for_worker",
     "desk_offer_worker",
     "desk_person",
+    "person_day",
 ]
 
 _OFFER = "SELECT worker_id, station_id FROM offers WHERE id = $1"
@@ -86,12 +88,25 @@ class DeskJob(msgspec.Struct, frozen=True):
     address: str
     lat: float
     lon: float
+    located: bool
     starts_at: datetime
     ends_at: datetime
     pay_cents: int
     pay_unit: str
     employer_name: str
     employer_phone: str
+
+
+class DayEntry(msgspec.Struct, frozen=True):
+    """One thing that happened to the person today, as the desk reads it back to them."""
+
+    at: datetime
+    kind: str
+    """checked_in, checked_out, offer_offered/accepted/declined/expired/withdrawn, arrived,
+    departed, completed, no_show, paid, pay_confirmed, disputed, job_cancelled"""
+    title: str
+    amount_cents: int | None = None
+    by_operator: bool = False
 
 
 class DeskPerson(msgspec.Struct, frozen=True):
@@ -103,6 +118,7 @@ class DeskPerson(msgspec.Struct, frozen=True):
     waiting_here: bool
     offers: list[OfferView]
     jobs: list[DeskJob]
+    day: list[DayEntry] = []
 
 
 _OPEN_CHECKIN = """
@@ -112,7 +128,7 @@ FROM checkins WHERE worker_id = $1 AND status = 'waiting'
 """
 _PRIORITY_AGE_FROM = "SELECT priority_age_from FROM workers WHERE user_id = $1"
 _JOBS = """
-SELECT a.id AS assignment_id, o.title, o.address, o.lat, o.lon, a.starts_at, a.ends_at, o.pay_cents,
+SELECT a.id AS assignment_id, o.title, o.address, o.lat, o.lon, o.located, a.starts_at, a.ends_at, o.pay_cents,
        o.pay_unit, u.name AS employer_name, u.phone AS employer_phone
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN users u ON u.id = o.employer_id
 WHERE a.worker_id = $1 AND a.status = 'active' AND a.ends_at > now()
@@ -120,11 +136,47 @@ ORDER BY a.starts_at LIMIT 10
 """
 
 
+# Everything that happened to one worker since a moment (the station's midnight): check-ins,
+# every offer with how it ended, and each step of their jobs, oldest first.
+_DAY = """
+SELECT at, kind, title, amount_cents, by_operator FROM (
+    SELECT c.checked_in_at AS at, 'checked_in' AS kind, s.name AS title, NULL::int AS amount_cents,
+           c.by_operator IS NOT NULL AS by_operator
+    FROM checkins c JOIN stations s ON s.id = c.station_id WHERE c.worker_id = $1 AND c.checked_in_at >= $2
+    UNION ALL
+    SELECT c.left_at, 'checked_out', s.name, NULL, false
+    FROM checkins c JOIN stations s ON s.id = c.station_id WHERE c.worker_id = $1 AND c.left_at >= $2
+    UNION ALL
+    SELECT f.created_at, 'offer_' || f.status, o.title, NULL, false
+    FROM offers f JOIN orders o ON o.id = f.order_id WHERE f.worker_id = $1 AND f.created_at >= $2
+    UNION ALL
+    SELECT step.at, step.kind, o.title, step.amount_cents, false
+    FROM assignments a JOIN orders o ON o.id = a.order_id
+    CROSS JOIN LATERAL (VALUES
+        (a.arrived_at, 'arrived', NULL::int), (a.departed_at, 'departed', NULL),
+        (a.completed_at, 'completed', NULL), (a.no_show_at, 'no_show', NULL),
+        (a.paid_at, 'paid', a.paid_cents), (a.pay_confirmed_at, 'pay_confirmed', a.paid_cents),
+        (a.disputed_at, 'disputed', NULL),
+        (CASE WHEN a.status = 'cancelled' THEN o.cancelled_at END, 'job_cancelled', NULL)
+    ) AS step (at, kind, amount_cents)
+    WHERE a.worker_id = $1 AND step.at >= $2
+) day
+ORDER BY at, kind
+LIMIT 100
+"""
+
+
+async def person_day(conn: asyncpg.Connection[Any], worker_id: UUID, since: datetime) -> list[DayEntry]:
+    """The person's day so far, oldest first (at most 100 steps)."""
+    return [msgspec.convert(dict(r), DayEntry) for r in await conn.fetch(_DAY, worker_id, since)]
+
+
 async def desk_person(
-    conn: asyncpg.Connection[Any], station_id: UUID, worker_id: UUID, today: date
+    conn: asyncpg.Connection[Any], station_id: UUID, worker_id: UUID, today: date,
+    since: datetime | None = None,
 ) -> DeskPerson:
     """The worker (with the board's priority flags), their open check-in, this station's live
-    offers to them, their coming jobs."""
+    offers to them, their coming jobs, and (with ``since``) their day so far."""
     worker = await get_worker(conn, worker_id)
     flags = list(worker.priority_groups)
     # Only the month a person turns 50 is stored (no birth date: issue 8, fault 3).
@@ -137,5 +189,6 @@ async def desk_person(
     checkin = msgspec.convert(dict(row), CheckinView) if row is not None else None
     offers = [o for o in await list_live_offers(conn, worker_id) if o.station_id == station_id]
     jobs = [msgspec.convert(dict(r), DeskJob) for r in await conn.fetch(_JOBS, worker_id)]
+    day = await person_day(conn, worker_id, since) if since is not None else []
     return DeskPerson(worker, flags, checkin, checkin is not None and checkin.station_id == station_id,
-                      offers, jobs)
+                      offers, jobs, day)

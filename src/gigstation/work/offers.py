@@ -72,6 +72,8 @@ class OfferView(msgspec.Struct, frozen=True):
     guidance_low_fen: int | None = None
     guidance_median_fen: int | None = None
     guidance_high_fen: int | None = None
+    located: bool = True
+    """False: the order's place was not located; find it by the address (not "0 m away")."""
     # The employer's record, filled in for the worker by work.credit.
     employer_record: CreditRecord | None = None
 
@@ -100,7 +102,7 @@ OFFER_COLUMNS = f"""
 f.id, f.run_id, f.station_id, f.order_id, f.worker_id, f.distance_m, f.status, f.created_at,
 f.expires_at, f.answered_at, f.close_reason, o.title, o.skill, o.address, o.starts_at, o.ends_at,
 o.pay_cents, o.pay_unit, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified,
-o.employer_id, {GUIDANCE_COLUMNS}
+o.employer_id, o.located, {GUIDANCE_COLUMNS}
 """
 OFFER_FROM = f"""
 FROM offers f JOIN orders o ON o.id = f.order_id JOIN employers e ON e.user_id = o.employer_id

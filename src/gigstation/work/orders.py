@@ -52,6 +52,9 @@ class OrderCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pay_cents: Annotated[int, msgspec.Meta(ge=1, le=100_000_00)]
     pay_unit: PayUnit
     description: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] = ""
+    located: bool = True
+    """False when lat/lon only stand in for the workplace (the order page without the phone's
+    location uses the station's): workers are then sent by the address, not the position."""
 
     def __post_init__(self) -> None:
         if reference.skill(self.skill) is None:
@@ -93,6 +96,7 @@ class OrderView(msgspec.Struct, frozen=True):
     guidance_low_fen: int | None = None
     guidance_median_fen: int | None = None
     guidance_high_fen: int | None = None
+    located: bool = True
 
 
 GUIDANCE_COLUMNS = """o.below_guidance, g.pay_unit AS guidance_unit, g.low_fen AS guidance_low_fen,
@@ -101,15 +105,15 @@ GUIDANCE_JOIN = "LEFT JOIN wage_guidance g ON g.id = o.guidance_id"
 _COLUMNS = f"""
 o.id, o.employer_id, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified,
 o.station_id, o.title, o.description, o.skill, o.headcount, o.filled, o.starts_at, o.ends_at,
-o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at, {GUIDANCE_COLUMNS}
+o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at, o.located, {GUIDANCE_COLUMNS}
 """
 _FROM = f"""FROM orders o JOIN employers e ON e.user_id = o.employer_id JOIN users u ON u.id = o.employer_id
 {GUIDANCE_JOIN}"""
 _GET = f"SELECT {_COLUMNS} {_FROM} WHERE o.id = $1"
 _INSERT = """
 INSERT INTO orders (employer_id, station_id, title, description, skill, headcount, starts_at,
-                    ends_at, lat, lon, address, pay_cents, pay_unit)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
+                    ends_at, lat, lon, address, pay_cents, pay_unit, located)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id
 """
 _EMPLOYER_STANDING = "SELECT blacklisted_until FROM employers WHERE user_id = $1"
 
@@ -205,7 +209,7 @@ async def create_order(
     order_id = await conn.fetchval(
         _INSERT, employer_id, station_id, data.title, data.description, data.skill,
         data.headcount, data.starts_at, data.ends_at, data.lat, data.lon, data.address,
-        data.pay_cents, data.pay_unit,
+        data.pay_cents, data.pay_unit, data.located,
     )
     await wages.flag_order(conn, order_id, data.skill, region, on, data.pay_cents, data.pay_unit,
                            (data.ends_at - data.starts_at).total_seconds() / 3600)

@@ -26,6 +26,7 @@ class Job(msgspec.Struct, frozen=True):
     address: str
     lat: float
     lon: float
+    located: bool
     starts_at: datetime
     ends_at: datetime
     pay_cents: int
@@ -76,7 +77,7 @@ SELECT id, worker_id, station_id, status, distance_m, by_operator IS NOT NULL AS
 FROM checkins WHERE worker_id = $1 AND status = 'waiting'
 """
 _JOBS = """
-SELECT a.id, a.order_id, o.title, o.skill, o.address, o.lat, o.lon, a.starts_at, a.ends_at,
+SELECT a.id, a.order_id, o.title, o.skill, o.address, o.lat, o.lon, o.located, a.starts_at, a.ends_at,
        o.pay_cents, o.pay_unit, o.employer_id, u.name AS employer_name,
        e.verified_at IS NOT NULL AS employer_verified, e.contact_name, a.status,
        CASE WHEN e.share_phone_with_crew AND a.status = 'active' THEN u.phone END AS employer_phone,

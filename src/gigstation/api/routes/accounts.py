@@ -12,7 +12,7 @@ from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC, client_address, roles
 from gigstation.people import accounts
-from gigstation.platform import auth, throttle
+from gigstation.platform import auth, clock, throttle
 from gigstation.platform.db import connection, transaction
 from gigstation.platform.types import Phone
 
@@ -56,6 +56,18 @@ class AuthController(Controller):
         return auth.LoginResult(token, who.role, who.user_id, expires)
 
 
+    @post("/password-reset", opt=PUBLIC, status_code=200,
+          summary="用驿站给的重置码设新密码 / Choose a new password with the code from the station's desk")
+    async def reset_password(
+        self, request: Request[Any, Any, Any], data: accounts.PasswordReset, rt: Runtime
+    ) -> auth.LoginResult:
+        """The code is one-time, 30 minutes, 5 tries; every older session of the account ends."""
+        who = await accounts.reset_password_checked(rt.pool, rt.settings, rt.hasher, data,
+                                                    client_address(request), clock.now())
+        token, expires = auth.issue_token(rt.settings, who)
+        return auth.LoginResult(token, who.role, who.user_id, expires)
+
+
 class OperatorController(Controller):
     path = "/operators"
     tags = ["accounts"]
@@ -82,6 +94,15 @@ class AccountController(Controller):
     ) -> accounts.AccountStatus:
         async with transaction(rt.pool) as conn:
             return await accounts.set_disabled(conn, request.user.user_id, user_id, True)
+
+    @post("/{user_id:uuid}/reset-code", guards=[roles("operator", "admin")], status_code=200,
+          summary="发密码重置码（已当面核对证件）/ Issue a one-time password reset code (ID checked in person)")
+    async def reset_code(
+        self, request: Request[auth.Principal, Any, Any], user_id: UUID, rt: Runtime
+    ) -> accounts.ResetCode:
+        """Operators: workers and employers; administrators: operators too. Each call voids the
+        previous code; the code is in this answer only (never stored, so no replay)."""
+        return await accounts.issue_reset_code_checked(rt.pool, rt.settings, request.user, user_id, clock.now())
 
     @post("/{user_id:uuid}/enable", guards=[roles("admin")], status_code=200,
           summary="恢复账号 / Enable an account again (old tokens stay revoked)")

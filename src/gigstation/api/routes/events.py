@@ -19,6 +19,9 @@ from gigstation.stations import registry as stations
 __all__ = ["EventController"]
 
 KEEPALIVE_S = 15.0
+RETRY_MS = 1000
+"""How soon a browser reconnects after the stream drops (the default is about 3 s; a phone
+coming back online should see its offers at once)."""
 
 
 def _message(event: events.Event) -> ServerSentEventMessage:
@@ -50,7 +53,7 @@ class EventController(Controller):
                         for event in await events.missed_events(conn, int(last_id), who.user_id, watched):
                             seen = event.id
                             yield _message(event)
-                yield ServerSentEventMessage(comment="connected")
+                yield ServerSentEventMessage(comment="connected", data=None, retry=RETRY_MS)
                 while True:
                     try:
                         event = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S)

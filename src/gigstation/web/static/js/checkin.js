@@ -14,6 +14,12 @@
   radios.forEach((r) => r.addEventListener("change", showOther));
   showOther();
 
+  // Scanned the screen's QR a moment ago: presence is proven, no location asked for.
+  if (document.getElementById("pass-status")) {
+    status.hidden = true;
+    return;
+  }
+
   function noLocation(message) {
     status.textContent = message;
     status.className = "warn";

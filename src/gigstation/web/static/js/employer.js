@@ -32,6 +32,17 @@
           document.getElementById("f-site-lat").value = pos.coords.latitude.toFixed(6);
           document.getElementById("f-site-lon").value = pos.coords.longitude.toFixed(6);
           siteStatus.textContent = siteStatus.getAttribute("data-ok") + " (±" + Math.round(pos.coords.accuracy) + " m)";
+          // The station nearest the workplace dispatches the order: choose it for the employer.
+          var best = -1, bestD = Infinity;
+          for (var i = 0; i < station.options.length; i += 1) {
+            var o = station.options[i];
+            var dLat = parseFloat(o.getAttribute("data-lat")) - pos.coords.latitude;
+            var dLon = (parseFloat(o.getAttribute("data-lon")) - pos.coords.longitude) *
+              Math.cos(pos.coords.latitude * Math.PI / 180);
+            var d = dLat * dLat + dLon * dLon;
+            if (d < bestD) { bestD = d; best = i; }
+          }
+          if (best >= 0) { station.selectedIndex = best; showFigure(); }
         }, function () {
           siteStatus.textContent = siteStatus.getAttribute("data-denied");
         }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
@@ -96,7 +107,9 @@
   }
   if (live && live.getAttribute("data-order") && window.EventSource && window.htmx) {
     var source = new EventSource("/api/v1/events");
-    ["order.filling", "offer.accepted", "assignment.cancelled"].forEach(function (kind) {
+    ["order.filling", "offer.accepted", "assignment.cancelled", "assignment.arrived", "assignment.departed",
+     "assignment.completed", "assignment.paid", "assignment.pay_confirmed", "assignment.no_show",
+     "complaint.opened", "complaint.resolved"].forEach(function (kind) {
       source.addEventListener(kind, function () { window.htmx.trigger(live, "refresh"); });
     });
     window.addEventListener("pagehide", function () { source.close(); });

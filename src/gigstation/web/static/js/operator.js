@@ -11,6 +11,12 @@
       el.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
     });
   }
+  // Irreversible or sensitive taps ask first (the form still works without a script).
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (event) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   document.addEventListener("htmx:afterSwap", function () { started = Date.now(); tick(); });
   setInterval(tick, 1000);
 
