@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from gigstation.oversight.wages import minimum_in_force
+from gigstation.stations.wage_rules import minimum_in_force
 from gigstation.platform import audit, reference
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, Forbidden, Invalid

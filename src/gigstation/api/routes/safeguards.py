@@ -57,6 +57,12 @@ class WageController(Controller):
         return await create(request, rt, wages.GuidanceEntry, lambda conn: wages.supersede_guidance(
             conn, request.user.user_id, entry_id, data))
 
+    @get("/regions", guards=[_ANYONE],
+         summary="已知最低工资的地区 / Regions whose minimum wage is known (what a station may use)")
+    async def regions(self, rt: Runtime) -> list[wages.KnownRegion]:
+        async with transaction(rt.pool) as conn:
+            return await wages.known_regions(conn, clock.today(rt.settings.timezone))
+
     @get("/minimums", guards=[_ANYONE], summary="最低工资标准 / Minimum wages")
     async def minimums(
         self, rt: Runtime, region: str | None = None, include_superseded: bool = False
