@@ -15,7 +15,7 @@ the administrator's management of the table and imports it.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -53,8 +53,8 @@ __all__ = [
     "below_low",
     "guidance_for",
     "guidance_in_force",
-    "list_guidance",
     "known_regions",
+    "list_guidance",
     "list_minimums",
     "minimum_in_force",
     "seed_minimum_wages",
