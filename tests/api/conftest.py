@@ -78,8 +78,13 @@ class Api:
         n = next(self._seq)
         body = {"name": f"青浦物流{n}有限公司", "kind": "company", "contact_name": "李经理",
                 "phone": next_phone("137"), "password": "employer-pass", "commitment": True,
-                "credit_code": demo_credit_code(n)}
+                "credit_code": demo_credit_code(n), "legal_rep_name": "李法人",
+                "legal_rep_id_number": demo_resident_id(date(1970, 1, 1) + timedelta(days=n), 500 + n)}
         body.update(over)
+        if body["kind"] == "individual":  # an individual has no legal representative
+            for key in ("legal_rep_name", "legal_rep_id_number"):
+                if key not in over:
+                    body.pop(key, None)
         return body
 
     async def employer(self, **over: Any) -> tuple[dict[str, Any], str]:

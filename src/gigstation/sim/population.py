@@ -76,7 +76,10 @@ async def populate(sim: Simulation) -> None:
                 phone=f"1370{i:07d}", password=PASSWORD, commitment=True,
                 credit_code=demo_credit_code(i + 1) if company else None,
                 id_number=None if company else demo_resident_id(
-                    date(1975 + i % 20, 1 + i % 12, 1 + i % 28), 900 + i % 100, "310101"))
+                    date(1975 + i % 20, 1 + i % 12, 1 + i % 28), 900 + i % 100, "310101"),
+                legal_rep_name="法人代表" if company else None,
+                legal_rep_id_number=demo_resident_id(
+                    date(1965 + i % 20, 1 + i % 12, 1 + i % 28), 800 + i % 100, "310104") if company else None)
             e = await employers.register_employer(conn, cipher, data, password_hash, sim.day)
             if rng.random() < 0.7:
                 await employers.verify_employer(conn, sim.operators[0].user_id, e.id)

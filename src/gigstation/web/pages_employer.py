@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
-from gigstation.oversight import wages
+from gigstation.oversight import blacklist, wages
 from gigstation.people import employers
 from gigstation.platform import clock, reference, throttle
 from gigstation.platform.auth import Principal
@@ -36,7 +36,7 @@ from gigstation.work import assignments, blocks, crew, orders, pay, ratings
 __all__ = ["EmployerPages", "EmployerRegisterPages", "order_page"]
 
 REGISTER_FIELDS = {"name", "kind", "contact_name", "phone", "password", "commitment", "credit_code",
-                   "id_number"}
+                   "id_number", "legal_rep_name", "legal_rep_id_number"}
 ORDER_FIELDS = {"title", "skill", "headcount", "day", "starts", "ends", "station", "address", "pay",
                 "pay_unit", "description", "site_lat", "site_lon"}
 # A phone's location farther than this from the chosen station is not the workplace of an
@@ -124,16 +124,25 @@ class EmployerRegisterPages(Controller):
             data["id_number"] = values["id_number"] or None
         else:
             data["credit_code"] = values["credit_code"] or None
+            data["legal_rep_name"] = values["legal_rep_name"] or None
+            data["legal_rep_id_number"] = values["legal_rep_id_number"] or None
+        today = clock.today(rt.settings.timezone)
         try:
             create = convert_form(data, employers.EmployerCreate)
             async with pooled(rt.pool) as conn:  # before argon2: refusals cost no hashing
                 await throttle.before_registration(conn, rt.settings, client_address(request))
+            # A listed company or person is refused; the attempt is kept (its own commit).
+            async with transaction(rt.pool) as conn:
+                refusal = await blacklist.screen_registration(conn, rt.cipher, create, today)
+            if refusal is not None:
+                raise refusal
             password_hash = await rt.hasher.hash(create.password)
             async with transaction(rt.pool) as conn:
                 employer = await employers.register_employer(
-                    conn, rt.cipher, create, password_hash, clock.today(rt.settings.timezone))
+                    conn, rt.cipher, create, password_hash, today)
         except DomainError as exc:
-            return await render(request, rt, "employer/register.html", status_code=422, form=values,
+            return await render(request, rt, "employer/register.html",
+                                status_code=403 if exc.code == "blacklisted" else 422, form=values,
                                 commitment=employers.COMMITMENT_TEXT,
                                 commitment_version=employers.COMMITMENT_VERSION,
                                 errors=_errors(exc, lang_of(dict(request.cookies)), REGISTER_FIELDS))

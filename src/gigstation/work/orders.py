@@ -126,14 +126,32 @@ INSERT INTO orders (employer_id, station_id, title, description, skill, headcoun
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id
 """
 _EMPLOYER_STANDING = "SELECT blacklisted_until FROM employers WHERE user_id = $1"
+# A listing covers a person, not an account (oversight.blacklist): another account with the
+# listed credit code, or of the listed person (own ID or as a company's legal representative).
+_LISTED_PERSON = """
+SELECT b.ends_on FROM employers me
+JOIN employer_blacklist b ON b.lifted_at IS NULL AND b.ends_on >= $2
+JOIN employers e ON e.user_id = b.employer_id
+WHERE me.user_id = $1 AND e.user_id <> me.user_id
+  AND (e.credit_code = me.credit_code
+       OR coalesce(me.rep_index, me.id_index) IN (e.rep_index, e.id_index))
+ORDER BY b.ends_on DESC LIMIT 1
+"""
 
 
 async def check_may_post(conn: asyncpg.Connection[Any], employer_id: UUID, today: date) -> None:
-    """Forbidden while the employer is on the arrears blacklist (the order form says so too)."""
+    """Forbidden while the employer, its credit code or its person (legal representative or
+    the individual) is on the arrears blacklist (the order form says so too)."""
     blacklisted_until = await conn.fetchval(_EMPLOYER_STANDING, employer_id)
     if blacklisted_until is not None and blacklisted_until >= today:
         raise Forbidden(f"因欠薪被列入失信名单，{blacklisted_until} 前不能发布用工",
                         f"listed for unpaid wages; cannot post orders until {blacklisted_until}",
+                        code="blacklisted")
+    through = await conn.fetchval(_LISTED_PERSON, employer_id, today)
+    if through is not None:
+        raise Forbidden(f"本单位的统一社会信用代码或法定代表人（或本人）因欠薪被列入失信名单，{through} 前不能发布用工",
+                        f"this account's credit code or person (legal representative, or the "
+                        f"individual) is on the arrears blacklist until {through}: no posting",
                         code="blacklisted")
 
 
