@@ -268,7 +268,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
 
 def listed_refusal(ends_on: date, matched_on: str) -> Forbidden:
     """The answer to a listed company or person (the same words for a new account and a post)."""
-    whom_zh = "该统一社会信用代码" if matched_on == "credit_code" else "该身份证件的持有人（本人或其担任法定代表人的单位）"
+    whom_zh = ("该统一社会信用代码" if matched_on == "credit_code"
+               else "该身份证件的持有人（本人或其担任法定代表人的单位）")
     whom_en = ("this credit code" if matched_on == "credit_code"
                else "the holder of this ID (in person or as a company's legal representative)")
     return Forbidden(
