@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from gigstation.api import create_app
-from gigstation.platform.clock import now
+from gigstation.platform.clock import now, today
 from gigstation.platform.config import Settings
 from gigstation.sim.demo import demo_credit_code, demo_resident_id
 
@@ -28,6 +28,16 @@ def next_phone(prefix: str = "135") -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def evidence(group: str, **over: Any) -> dict[str, Any]:
+    """A priority-group entry with the papers an operator records (valid for 180 days)."""
+    local = today("Asia/Shanghai")
+    body = {"group": group, "evidence_type": "认定证明", "evidence_number": "QP2026-0001",
+            "evidence_date": (local - timedelta(days=30)).isoformat(),
+            "expires_on": (local + timedelta(days=180)).isoformat()}
+    body.update(over)
+    return body
 
 
 class Api:
