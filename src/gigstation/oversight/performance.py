@@ -31,7 +31,7 @@ import asyncpg
 import msgspec
 
 from gigstation.oversight.pay_clock import overdue_sql
-from gigstation.oversight.reports import day_bounds
+from gigstation.oversight.reports import check_report_day, day_bounds
 from gigstation.platform.errors import Invalid, NotFound
 
 __all__ = [
@@ -83,7 +83,10 @@ class DistrictReport(msgspec.Struct, frozen=True):
 
 
 def check_period(date_from: date, date_to: date) -> None:
-    """A period runs forwards and spans at most :data:`MAX_PERIOD_DAYS` days."""
+    """A period lies within the report dates (2000-2099), runs forwards and spans at most
+    :data:`MAX_PERIOD_DAYS` days."""
+    check_report_day(date_from, "from")
+    check_report_day(date_to, "to")
     if date_to < date_from:
         raise Invalid.of_field("to", "结束日期早于开始日期", "the end date is before the start date")
     if (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:

@@ -32,7 +32,23 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-__all__ = ["StationReport", "day_bounds", "station_report"]
+from gigstation.platform.errors import Invalid
+
+__all__ = ["EARLIEST_REPORT_DAY", "LATEST_REPORT_DAY", "StationReport", "check_report_day", "day_bounds",
+           "station_report"]
+
+# Reports exist for days the service can have run. The calendar's ends (0001-01-01,
+# 9999-12-31) would overflow a day's bounds in the zone, so every report date and period
+# is held to this range (422 otherwise).
+EARLIEST_REPORT_DAY = date(2000, 1, 1)
+LATEST_REPORT_DAY = date(2099, 12, 31)
+
+
+def check_report_day(day: date, field: str = "date") -> None:
+    """A report date must lie in [2000-01-01, 2099-12-31] (a 422 naming the field)."""
+    if not EARLIEST_REPORT_DAY <= day <= LATEST_REPORT_DAY:
+        raise Invalid.of_field(field, f"日期须在 {EARLIEST_REPORT_DAY} 到 {LATEST_REPORT_DAY} 之间",
+                               f"must be between {EARLIEST_REPORT_DAY} and {LATEST_REPORT_DAY}")
 
 
 class StationReport(msgspec.Struct, frozen=True):

@@ -24,20 +24,12 @@ from gigstation.work import assignments, complaints, ratings
 __all__ = ["ReliabilityController", "StationReportController"]
 
 
-# Reports exist for days the service can have run; the calendar's ends (0001-01-01,
-# 9999-12-31) would overflow the day's bounds.
-EARLIEST_REPORT = date(2000, 1, 1)
-LATEST_REPORT = date(2099, 12, 31)
-
-
 def _parse_date(text: str) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
         raise Invalid.of_field("date", "日期格式应为 YYYY-MM-DD", "must be a date, YYYY-MM-DD") from None
-    if not EARLIEST_REPORT <= day <= LATEST_REPORT:
-        raise Invalid.of_field("date", f"日期须在 {EARLIEST_REPORT} 到 {LATEST_REPORT} 之间",
-                               f"must be between {EARLIEST_REPORT} and {LATEST_REPORT}")
+    reports.check_report_day(day)  # the calendar's ends would overflow the day's bounds
     return day
 
 
