@@ -31,7 +31,7 @@ import asyncpg
 import msgspec
 
 from gigstation.oversight.pay_clock import overdue_sql
-from gigstation.oversight.reports import check_report_day, day_bounds
+from gigstation.oversight.reports import PRIORITY_AT_ACCEPT, check_report_day, day_bounds
 from gigstation.platform.errors import Invalid, NotFound
 
 __all__ = [
@@ -94,7 +94,8 @@ def check_period(date_from: date, date_to: date) -> None:
                                f"a period spans at most {MAX_PERIOD_DAYS} days")
 
 
-# $1 station (NULL: all), $2 start, $3 end, $4 settlement days, $5 overdue as of.
+# $1 station (NULL: all), $2 start, $3 end, $4 settlement days, $5 overdue as of, $6 zone.
+# A filled place's priority fact, once frozen (oversight.snapshots), is read as frozen.
 _PERFORMANCE = f"""
 WITH
 p_checkins AS (
@@ -112,9 +113,9 @@ filled AS (
                SELECT max(c.checked_in_at) FROM checkins c
                WHERE c.worker_id = a.worker_id AND c.station_id = o.station_id
                  AND c.checked_in_at <= a.created_at)) / 60.0 AS waited,
-           (cardinality(active_priority_groups(w.user_id, w.priority_groups, a.created_at)) > 0
-            OR w.priority_age_from <= (a.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS priority
+           coalesce(ap.priority, {PRIORITY_AT_ACCEPT.format(a="a", w="w", zone="$6::text")}) AS priority
     FROM assignments a JOIN p_orders o ON o.id = a.order_id JOIN workers w ON w.user_id = a.worker_id
+    LEFT JOIN assignment_priority_facts ap ON ap.assignment_id = a.id
     WHERE a.status IN ('active', 'completed', 'no_show')
 ),
 station_work AS (
@@ -160,7 +161,7 @@ async def _figures(
 ) -> Performance:
     start, _ = day_bounds(date_from, zone)
     _, end = day_bounds(date_to, zone)
-    row = await conn.fetchrow(_PERFORMANCE, station_id, start, end, settlement_days, min(end, now))
+    row = await conn.fetchrow(_PERFORMANCE, station_id, start, end, settlement_days, min(end, now), zone)
     assert row is not None  # a SELECT without FROM always returns one row
     r = dict(row)
     posted, filled = r["places_posted"], r["places_filled"]

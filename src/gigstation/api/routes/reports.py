@@ -13,7 +13,7 @@ from gigstation.api.routes.stations import Limit, Offset, page_params, require_s
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
 from gigstation.oversight import complaints as cases
-from gigstation.oversight import reports
+from gigstation.oversight import reports, snapshots
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
@@ -38,7 +38,8 @@ class StationReportController(Controller):
     tags = ("reports",)
     guards = (roles("operator", "admin"),)
 
-    @get("/report", summary="驿站日报 / The station's day in figures")
+    @get("/report", summary="驿站日报 / The station's day in figures",
+         description="A day that is over is answered from its frozen figures (frozen_at).")
     async def report(
         self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
         day: Annotated[str | None, QueryParameter(name="date", description="YYYY-MM-DD, local",
@@ -48,7 +49,7 @@ class StationReportController(Controller):
         on = clock.today(zone) if day is None else _parse_date(day)
         async with transaction(rt.pool) as conn:
             await require_station_access(conn, request.user, station_id)
-            return await reports.station_report(conn, station_id, on, zone)
+            return await snapshots.day_report(conn, station_id, on, zone, clock.now())
 
     @get("/complaints", summary="待处理投诉 / Open wage disputes and contested no-shows")
     async def complaints(
