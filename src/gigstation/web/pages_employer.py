@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
-from gigstation.oversight import blacklist, wages
+from gigstation.oversight import blacklist
 from gigstation.people import employers
 from gigstation.platform import clock, reference, throttle
 from gigstation.platform.auth import Principal
@@ -25,7 +25,7 @@ from gigstation.platform.db import transaction
 from gigstation.platform.errors import Conflict, DomainError, Invalid, NotFound
 from gigstation.platform.geo import distance_m
 from gigstation.platform.pagination import PageParams
-from gigstation.stations import registry
+from gigstation.stations import registry, wage_rules
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.render import field_errors, render
@@ -38,7 +38,7 @@ __all__ = ["EmployerPages", "EmployerRegisterPages", "order_page"]
 REGISTER_FIELDS = {"name", "kind", "contact_name", "phone", "password", "commitment", "credit_code",
                    "id_number", "legal_rep_name", "legal_rep_id_number"}
 ORDER_FIELDS = {"title", "skill", "headcount", "day", "starts", "ends", "station", "address", "pay",
-                "pay_unit", "description", "site_lat", "site_lon"}
+                "pay_unit", "description", "site_lat", "site_lon", "pieces_per_hour"}
 # A phone's location farther than this from the chosen station is not the workplace of an
 # order that station staffs (a wrong station, or a location taken elsewhere).
 SITE_RADIUS_M = 30_000
@@ -161,6 +161,28 @@ class EmployerPages(Controller):
             mine = await orders.list_orders(conn, who, PageParams(limit=50))
         return await render(request, rt, "employer/home.html", me=me, orders=mine.items, done=done)
 
+    @post("/legal-representative", name="employer.legal_rep")
+    async def legal_rep(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
+        """A company registered before the legal representative was asked for adds it (once)."""
+        who = _employer(request)
+        form = await request.form()
+        try:
+            data = convert_form({"name": form_text(form, "rep_name"), "id_number": form_text(form, "rep_id_number")},
+                                employers.LegalRepresentative)
+            async with transaction(rt.pool) as conn:
+                await employers.set_legal_representative(conn, rt.cipher, who.user_id, who.user_id, data,
+                                                         clock.today(rt.settings.timezone))
+        except DomainError as exc:
+            names = {"name": "rep_name", "id_number": "rep_id_number", "legal_rep_id_number": "rep_id_number"}
+            errors = [{**e, "field": names.get(e["field"], e["field"])}
+                      for e in field_errors(exc, lang_of(dict(request.cookies)), None)]
+            async with transaction(rt.pool) as conn:
+                me = await employers.get_employer(conn, who.user_id)
+                mine = await orders.list_orders(conn, who, PageParams(limit=50))
+            return await render(request, rt, "employer/home.html", status_code=422, me=me, orders=mine.items,
+                                done="", rep_errors=errors)
+        return Redirect("/employer?done=legal_rep", status_code=303)
+
     @post("/phone-sharing", name="employer.phone_sharing")
     async def phone_sharing(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any]:
         """Turn on (or off) the call button that the workers of an active job see."""
@@ -179,12 +201,14 @@ class EmployerPages(Controller):
         async with transaction(rt.pool) as conn:
             page = await registry.list_stations(conn, PageParams(limit=500))
             stations = []
-            for s in page.items:  # the office's wage table (oversight.wages), as the server checks it
-                wage = await wages.minimum_in_force(conn, s.region, today)
+            for s in page.items:  # the office's wage table (stations.wage_rules), as the server checks it
+                wage = await wage_rules.minimum_in_force(conn, s.region, today)
                 stations.append({"id": s.id, "name": s.name, "region": s.region,
+                                 "region_name": wage_rules.region_zh(s.region) if lang_of(dict(request.cookies)) == "zh"
+                                 else s.region,
                                  "min_fen": wage.hourly_fen if wage else 0,
                                  "min_from": wage.effective_from if wage else None})
-            guidance = {k.code: await wages.guidance_in_force(conn, rt.settings.region, k.code, today)
+            guidance = {k.code: await wage_rules.guidance_in_force(conn, rt.settings.region, k.code, today)
                         for k in skills}
             try:  # a blacklisted employer is told why before filling the form in
                 await orders.check_may_post(conn, _employer(request).user_id, today)
@@ -244,6 +268,9 @@ class EmployerPages(Controller):
                 "lat": lat, "lon": lon, "address": values["address"],
                 "pay_cents": parse_fen(values["pay"], "pay"), "pay_unit": values["pay_unit"] or "hour",
                 "description": values["description"],
+                "pieces_per_hour": (parse_int(values["pieces_per_hour"], "pieces_per_hour", "请填写每小时件数",
+                                              "give the pieces an hour")
+                                    if values["pay_unit"] == "piece" and values["pieces_per_hour"] else None),
             }, orders.OrderCreate)
             return await orders.create_order(conn, who.user_id, data, now, zone, "Shanghai")
 
