@@ -60,6 +60,12 @@ async def test_priority_without_papers_is_refused(api: Api, settings: Settings) 
     [record] = (await api.client.get(url, headers=bearer(op))).json()
     assert record["evidence_number_masked"] == "沪" + "*" * 10 + "1"
     assert record["recorded_by_name"] == "专员" and record["active"] is True
+    # A bare name keeps papers in force as they are; it cannot add a group without papers.
+    r = await put(["veteran", "disability"])
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["groups[1]"], r.text
+    r = await put(["veteran"])
+    assert r.status_code == 200 and r.json()["priority_groups"] == ["veteran"], r.text
+    assert (await api.client.get(url, headers=bearer(op))).json() == [record]
 
 
 async def test_expired_papers_stop_counting_on_their_date_and_the_board_says_when(

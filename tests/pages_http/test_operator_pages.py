@@ -115,7 +115,7 @@ async def test_operator_verifies_pins_and_resolves(api: Api, db: asyncpg.Connect
     # Priority needs the papers: ticking the group alone is refused, with the reason on the page.
     r = await c.post(f"/operator/stations/{sid}/desk/workers/{wid}/priority",
                      data={"_csrf_token": token, "groups": ["veteran", "not_a_group"]}, follow_redirects=False)
-    assert r.status_code == 422 and "请填写证明类型和证明日期" in r.text, r.text
+    assert r.status_code == 422 and "须登记核验的证明材料" in r.text, r.text
     assert await db.fetchval("SELECT priority_groups FROM workers WHERE user_id = $1", UUID(wid)) == []
     local = today("Asia/Shanghai")
     papers = {"veteran.type": "退役军人优待证", "veteran.number": "TY-2026-001",

@@ -10,7 +10,8 @@ carry their evidence::
 The rules (README.md, "Public-service rules"):
 
 - every group needs its evidence: the document type, its number or a note, and an expiry
-  date; the verifying operator is whoever records it. A bare group name is refused;
+  date; the verifying operator is whoever records it. A bare group name keeps the group's
+  current papers unchanged, and is refused when the group has none in force;
 - the evidence date cannot be in the future, the expiry cannot have passed, and it can be
   at most the group's maximum (``GIGSTATION_PRIORITY_EVIDENCE_MAX_DAYS``) after the day
   the papers are seen;
@@ -79,16 +80,21 @@ def _end_of(day: date, zone: str) -> datetime:
 
 
 def _problems(
-    groups: list[str | PriorityEntry], today: date, max_days: Callable[[str], int],
+    groups: list[str | PriorityEntry], today: date, max_days: Callable[[str], int], in_force: set[str],
 ) -> list[FieldError]:
-    """Every reason the entries cannot be recorded, by field."""
+    """Every reason the entries cannot be recorded, by field (``in_force``: the groups whose
+    current papers still hold, which a bare name keeps)."""
     errors: list[FieldError] = []
     seen: set[str] = set()
     for i, g in enumerate(groups):
         at = f"groups[{i}]"
         if not isinstance(g, PriorityEntry):
-            errors.append(FieldError(at, "须登记核验的证明材料（证明类型、编号或备注、证明日期、有效期）",
-                                     "needs the evidence seen: document type, number or note, date, expiry"))
+            if g in seen:
+                errors.append(FieldError(at, "同一群体填写了两次", "a group is listed twice"))
+            seen.add(g)
+            if g not in in_force:
+                errors.append(FieldError(at, "须登记核验的证明材料（证明类型、编号或备注、证明日期、有效期）",
+                                         "needs the evidence seen: document type, number or note, date, expiry"))
             continue
         if g.group in seen:
             errors.append(FieldError(f"{at}.group", "同一群体填写了两次", "a group is listed twice"))
@@ -119,9 +125,14 @@ def _problems(
 
 
 _LOCK = "SELECT 1 FROM workers WHERE user_id = $1 FOR NO KEY UPDATE"
+_IN_FORCE = """
+SELECT grp FROM priority_group_evidence
+WHERE worker_id = $1 AND replaced_at IS NULL AND recorded_at <= now() AND expires_at > now()
+"""
+# Close the current records of every group not kept as it is ($3: the groups kept).
 _CLOSE = """
 UPDATE priority_group_evidence SET replaced_at = now(), replaced_by = $2
-WHERE worker_id = $1 AND replaced_at IS NULL RETURNING grp
+WHERE worker_id = $1 AND replaced_at IS NULL AND grp <> ALL($3::text[]) RETURNING grp
 """
 _INSERT_EVIDENCE = """
 INSERT INTO priority_group_evidence
@@ -145,15 +156,17 @@ async def record_priority_groups(
 ) -> workers.WorkerView:
     """Replace a worker's priority groups with entries that each carry their evidence (the
     module docstring has the rules); an empty list removes every group."""
-    errors = _problems(groups, today, max_days)
+    if await conn.fetchval(_LOCK, worker_id) is None:
+        raise NotFound("劳动者不存在", "no such worker")
+    in_force = {r["grp"] for r in await conn.fetch(_IN_FORCE, worker_id)}
+    errors = _problems(groups, today, max_days, in_force)
     if errors:
         raise Invalid(detail="；".join(f"{e.field}: {e.reason}" for e in errors),
                       detail_en="; ".join(f"{e.field}: {e.reason_en}" for e in errors),
                       errors=errors, code="evidence_required")
     entries = [g for g in groups if isinstance(g, PriorityEntry)]
-    if await conn.fetchval(_LOCK, worker_id) is None:
-        raise NotFound("劳动者不存在", "no such worker")
-    closed = [r["grp"] for r in await conn.fetch(_CLOSE, worker_id, operator_id)]
+    kept = sorted(g for g in groups if isinstance(g, str))
+    closed = [r["grp"] for r in await conn.fetch(_CLOSE, worker_id, operator_id, kept)]
     numbers = [mask(e.evidence_number) if e.evidence_number else None for e in entries]
     await conn.execute(
         _INSERT_EVIDENCE, worker_id, operator_id, [e.group for e in entries],
@@ -161,10 +174,10 @@ async def record_priority_groups(
         [e.evidence_date for e in entries], [e.expires_on for e in entries],
         [_end_of(e.expires_on, zone) for e in entries if e.expires_on is not None],
     )
-    names = sorted(e.group for e in entries)
+    names = sorted({e.group for e in entries} | set(kept))
     await conn.execute(_SET_GROUPS, worker_id, names, operator_id)
     await audit.record(conn, operator_id, "worker.priority_verified", "worker", worker_id, {
-        "groups": names, "closed": sorted(closed),
+        "groups": names, "kept": kept, "closed": sorted(closed),
         "evidence": {e.group: {"type": e.evidence_type, "number": n, "date": e.evidence_date.isoformat(),
                                "expires_on": e.expires_on.isoformat() if e.expires_on else None}
                      for e, n in zip(entries, numbers, strict=True)},

@@ -187,7 +187,11 @@ class DeskPages(Controller):
                   | {"on": "1" if g in ticked else ""} for g in workers.PRIORITY_GROUPS}
         zone = rt.settings.timezone
         try:
-            entries: list[str | priority.PriorityEntry] = [_entry(g, filled[g]) for g in ticked]
+            # A ticked group with its boxes left empty keeps its current papers (the service
+            # refuses it when there are none in force).
+            entries: list[str | priority.PriorityEntry] = [
+                _entry(g, filled[g]) if any(filled[g][k] for k in ("type", "number", "note", "date", "expires"))
+                else g for g in ticked]
             async with transaction(rt.pool) as conn:
                 await station_in_scope(conn, who, station_id)
                 await priority.record_priority_groups(conn, who.user_id, worker_id, entries, zone,
