@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from gigstation.api import create_app
-from gigstation.platform.clock import now
+from gigstation.platform.clock import now, today
 from gigstation.platform.config import Settings
 from gigstation.sim.demo import demo_credit_code, demo_resident_id
 
@@ -28,6 +28,16 @@ def next_phone(prefix: str = "135") -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def evidence(group: str, **over: Any) -> dict[str, Any]:
+    """A priority-group entry with the papers an operator records (valid for 180 days)."""
+    local = today("Asia/Shanghai")
+    body = {"group": group, "evidence_type": "认定证明", "evidence_number": "QP2026-0001",
+            "evidence_date": (local - timedelta(days=30)).isoformat(),
+            "expires_on": (local + timedelta(days=180)).isoformat()}
+    body.update(over)
+    return body
 
 
 class Api:
@@ -78,8 +88,13 @@ class Api:
         n = next(self._seq)
         body = {"name": f"青浦物流{n}有限公司", "kind": "company", "contact_name": "李经理",
                 "phone": next_phone("137"), "password": "employer-pass", "commitment": True,
-                "credit_code": demo_credit_code(n)}
+                "credit_code": demo_credit_code(n), "legal_rep_name": "李法人",
+                "legal_rep_id_number": demo_resident_id(date(1970, 1, 1) + timedelta(days=n), 500 + n)}
         body.update(over)
+        if body["kind"] == "individual":  # an individual has no legal representative
+            for key in ("legal_rep_name", "legal_rep_id_number"):
+                if key not in over:
+                    body.pop(key, None)
         return body
 
     async def employer(self, **over: Any) -> tuple[dict[str, Any], str]:

@@ -19,7 +19,7 @@ import pytest
 from gigstation.platform.auth import Principal, issue_token
 from gigstation.platform.clock import now
 from gigstation.platform.config import Settings
-from tests.api.conftest import API, Api, bearer, next_phone
+from tests.api.conftest import API, Api, bearer, evidence, next_phone
 
 CALLERS = [
     "anonymous", "bad_token", "expired_token", "foreign_key_token",
@@ -113,7 +113,7 @@ ROUTES = [
     Route("POST", "/workers/{worker}/skills/forklift/verify",
           _only({"admin": 200, **_both("operator", 200)})),
     Route("PUT", "/workers/{worker}/priority-groups",
-          _only({"admin": 200, **_both("operator", 200)}), lambda ids, c: {"groups": ["veteran"]}),
+          _only({"admin": 200, **_both("operator", 200)}), lambda ids, c: {"groups": [evidence("veteran")]}),
     Route("GET", "/employers/me", _only(_both("employer", 200))),
     Route("POST", "/employers/{employer}/verify", _only({"admin": 200, **_both("operator", 200)})),
     Route("POST", "/orders", _only(_both("employer", 201)),

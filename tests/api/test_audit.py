@@ -10,7 +10,7 @@ import asyncpg
 
 from gigstation.platform.clock import now
 from gigstation.sim.demo import demo_resident_id
-from tests.api.conftest import API, Api, bearer
+from tests.api.conftest import API, Api, bearer, evidence
 
 # Every column of every table: dates too (a clear birth date once went unseen here).
 _TEXT_COLUMNS = """
@@ -42,7 +42,7 @@ async def _every_state_change(api: Api) -> tuple[dict[str, str], Counter[str]]:
     calls = [
         ("PATCH", "/workers/me", worker_token, {"name": "王二"}),
         ("POST", f"/workers/{worker['id']}/skills/forklift/verify", operator, None),
-        ("PUT", f"/workers/{worker['id']}/priority-groups", operator, {"groups": ["veteran"]}),
+        ("PUT", f"/workers/{worker['id']}/priority-groups", operator, {"groups": [evidence("veteran")]}),
         ("POST", f"/employers/{company['id']}/verify", operator, None),
         ("POST", f"/checkins/{checkin['id']}/checkout", worker_token, None),
         ("POST", f"/orders/{order['id']}/cancel", individual_token, None),

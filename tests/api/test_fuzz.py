@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from gigstation.platform.clock import now
 from gigstation.platform.config import Settings
-from tests.api.conftest import API, Api, bearer
+from tests.api.conftest import API, Api, bearer, evidence
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -71,7 +71,7 @@ class Targets:
                 "station_id": ids["station"], "worker_id": ids["worker"], "available_until": until}),
             "profile": ("PATCH", "/workers/me", "worker", {"name": "新名字", "skills": ["moving"]}),
             "priority": ("PUT", f"/workers/{ids['worker']}/priority-groups", "operator",
-                         {"groups": ["veteran"]}),
+                         {"groups": [evidence("veteran")]}),
         }
 
 

@@ -11,7 +11,7 @@ import asyncpg
 
 from gigstation.platform.clock import today
 from gigstation.platform.config import Settings
-from tests.api.conftest import API, Api, bearer
+from tests.api.conftest import API, Api, bearer, evidence
 from tests.api.test_assignments import act, dispatch, work_started, young_id
 from tests.api.test_validation import problem
 
@@ -35,7 +35,7 @@ async def test_a_whole_day(api: Api, db: asyncpg.Connection[Any], settings: Sett
     younger, t2 = await api.worker(id_number=young_id())
     older, t3 = await api.worker()  # born 1975: in the age-50 priority group, but declines
     r = await api.client.put(f"{API}/workers/{veteran['id']}/priority-groups",
-                             headers=bearer(operator), json={"groups": ["veteran"]})
+                             headers=bearer(operator), json={"groups": [evidence("veteran")]})
     assert r.status_code == 200, r.text
     checkins = [await api.checkin(t, sid) for t in (t1, t2, t3)]
     for worker, order in ((veteran, loading), (younger, loading), (older, moving)):
@@ -83,6 +83,8 @@ async def test_a_whole_day(api: Api, db: asyncpg.Connection[Any], settings: Sett
                      {c["id"]: at(m) for c, m in zip(checkins, (0, 10, 20), strict=True)})
     await _set_times(db, "offers", "created_at", {o["id"]: at(30) for o in run["offers"]})
     await _set_times(db, "assignments", "created_at", {a1["id"]: at(32), a2["id"]: at(40)})
+    # The veteran's papers were seen before the day began (they count from then on).
+    await db.execute("UPDATE priority_group_evidence SET recorded_at = $1", at(-60))
 
     r = await api.client.get(f"{API}/stations/{sid}/report?date={day.isoformat()}",
                              headers=bearer(operator))

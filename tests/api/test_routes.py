@@ -11,7 +11,7 @@ from gigstation.people.employers import COMMITMENT_VERSION
 from gigstation.platform import clock
 from gigstation.platform.clock import now
 from gigstation.sim.demo import demo_resident_id
-from tests.api.conftest import ADMIN, API, Api, bearer, next_phone
+from tests.api.conftest import ADMIN, API, Api, bearer, evidence, next_phone
 
 
 async def test_login_answers_token_role_and_user_id(api: Api, db: asyncpg.Connection[Any]) -> None:
@@ -179,7 +179,7 @@ async def test_operator_sets_priority_groups(api: Api) -> None:
     _, operator = await api.operator(admin, [station["id"]])
     worker, token = await api.worker()
     r = await api.client.put(f"{API}/workers/{worker['id']}/priority-groups", headers=bearer(operator),
-                             json={"groups": ["veteran", "age_50_plus", "veteran"]})
+                             json={"groups": [evidence("veteran"), evidence("age_50_plus")]})
     assert r.status_code == 200, r.text
     assert r.json()["priority_groups"] == ["age_50_plus", "veteran"]
     me = (await api.client.get(f"{API}/workers/me", headers=bearer(token))).json()

@@ -18,6 +18,7 @@ from gigstation.platform.db import connect_pool, transaction
 from gigstation.platform.errors import Conflict
 from gigstation.work import dispatch, hours, offers
 from tests.api import seed
+from tests.api.test_minors import next_window
 
 ZONE = "Asia/Shanghai"
 TZ = ZoneInfo(ZONE)
@@ -138,13 +139,16 @@ async def test_a_16_year_old_is_never_matched_to_heavy_labour(
 ) -> None:
     station = await seed.station(db)
     employer = await seed.employer(db)
-    heavy = await seed.order(db, employer, station, headcount=1, skill="loading")
+    # Daylight hours: minors do no night work either (tests/api/test_minors.py).
+    day, _ = next_window((8, 14), 4)
+    heavy = await seed.order(db, employer, station, headcount=1, skill="loading", start=day)
     light = await seed.order(db, employer, station, headcount=1, skill="cleaning",
-                             start=now() + timedelta(hours=3))
+                             start=day + timedelta(minutes=30))
     (minor,) = await seed.workers(db, 1, station, skills=("loading", "cleaning"))
     # Only the first of the month the person turns 18 is stored (issue 8, fault 3).
     adult_from = (now().astimezone(TZ) + timedelta(days=2 * 366)).date().replace(day=1)
     await db.execute("UPDATE workers SET adult_from = $2 WHERE user_id = $1", minor, adult_from)
+    await db.execute("UPDATE checkins SET available_until = now() + interval '23 hours'")
     result = await run(pool, settings, station)
     assert [(o.worker_id, o.order_id) for o in result.offers] == [(minor, light)]
     assert [u.order_id for u in result.unfilled] == [heavy]

@@ -243,8 +243,8 @@ async def test_pay_at_the_minimum_is_accepted(api: Api, employer: str) -> None:
         pay_unit="day", pay_cents=10_000, **_times(timedelta(hours=2), timedelta(hours=4))))
     assert daily.status_code == 201, daily.text
     piece = await api.client.post(f"{API}/orders", headers=bearer(employer),
-                                  json=api.order_body(pay_unit="piece", pay_cents=100))
-    assert piece.status_code == 201, piece.text
+                                  json=api.order_body(pay_unit="piece", pay_cents=100, pieces_per_hour=25))
+    assert piece.status_code == 201, piece.text  # 1.00 a piece x 25 an hour is 25.00 an hour
 
 
 async def test_order_limits_at_their_edges_are_accepted(api: Api, employer: str) -> None:

@@ -67,10 +67,10 @@ async def test_piece_rates_have_a_floor(api: Api, db: asyncpg.Connection[Any]) -
     station = await api.station(admin)
     _, employer = await api.employer()
     r = await api.client.post(f"{API}/orders", headers=bearer(employer),
-                              json=api.order_body(pay_unit="piece", pay_cents=1))
+                              json=api.order_body(pay_unit="piece", pay_cents=1, pieces_per_hour=10_000))
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["field"] == "pay_cents" and "1.00" in r.json()["detail"]
-    ok = await api.order(employer, pay_unit="piece", pay_cents=100)
+    ok = await api.order(employer, pay_unit="piece", pay_cents=100, pieces_per_hour=25)
     with pytest.raises(asyncpg.CheckViolationError):
         await db.execute("UPDATE orders SET pay_cents = 1 WHERE id = $1", uuid.UUID(ok["id"]))
     assert ok["station_id"] == station["id"]

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from tests.api.conftest import API, Api, bearer
+from tests.api.conftest import API, Api, bearer, evidence
 from tests.api.test_assignments import act, dispatch, work_started, young_id
 
 DAY = date(2026, 11, 20)
@@ -80,14 +80,19 @@ async def build_day(api: Api, db: asyncpg.Connection[Any]) -> Day:
                      uuid.UUID(w["w4"]), DAY.replace(day=1))
     t = {k: v[1] for k, v in day.workers.items()}
     for worker, entry in (
-        ("w1", {"group": "veteran", "evidence_type": "退役军人优待证", "evidence_date": "2025-01-01",
-                "expires_on": "2030-01-01"}),
-        ("w3", {"group": "disability", "evidence_type": "残疾人证", "evidence_date": "2020-01-01",
-                "expires_on": "2021-01-01"}),
+        ("w1", evidence("veteran", evidence_type="退役军人优待证", evidence_date="2025-01-01")),
+        ("w3", evidence("disability", evidence_type="残疾人证")),
     ):
         r = await api.client.put(f"{API}/workers/{w[worker]}/priority-groups", headers=bearer(op_a),
                                  json={"groups": [entry]})
         assert r.status_code == 200, r.text
+    # The veteran's papers were seen before the day; the disability card was seen in 2020
+    # and expired at the end of 2021-01-01 (an expired card cannot be recorded today).
+    await db.execute("UPDATE priority_group_evidence SET recorded_at = $2 WHERE worker_id = $1",
+                     uuid.UUID(w["w1"]), at(7, day=date(2025, 1, 1)))
+    await db.execute("UPDATE priority_group_evidence SET evidence_date = '2020-01-01', recorded_at = $2, "
+                     "expires_on = '2021-01-01', expires_at = $3 WHERE worker_id = $1", uuid.UUID(w["w3"]),
+                     at(9, day=date(2020, 1, 1)), at(0, day=date(2021, 1, 2)))
 
     loading = await api.order(et, headcount=2)
     moving = await api.order(et, headcount=1, skill="moving")

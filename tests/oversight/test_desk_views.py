@@ -109,6 +109,9 @@ async def test_board_shows_waited_minutes_flags_and_countdowns(db: asyncpg.Conne
                      "WHERE worker_id = $1", workers[0])
     await db.execute("UPDATE workers SET priority_groups = '{veteran}', priority_age_from = '2010-01-01' "
                      "WHERE user_id = $1", workers[0])
+    await db.execute("INSERT INTO priority_group_evidence (worker_id, grp, evidence_type, evidence_number, "
+                     "evidence_date, expires_on, expires_at) VALUES ($1, 'veteran', '退役证', 'T1', "
+                     "current_date, current_date + 30, now() + interval '30 days')", workers[0])
     order = await seed.order(db, employer, station, headcount=3)
     await seed.offers(db, station, [(workers[1], order)])
     board = await desk_board(db, station, now(), now().date())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ import asyncpg
 import pytest
 
 from gigstation.people.employers import COMMITMENT_TEXT
-from gigstation.sim.demo import demo_credit_code
+from gigstation.sim.demo import demo_credit_code, demo_resident_id
 from gigstation.work.offers import accept_offer
 from tests.api import seed
 from tests.api.conftest import Api
@@ -28,7 +29,8 @@ async def _register(api: Api) -> tuple[str, str]:
     token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
     form = {"_csrf_token": token, "kind": "company", "name": "赵巷搬家服务有限公司",
             "credit_code": demo_credit_code(77), "contact_name": "周经理", "phone": "13712345678",
-            "password": "employer-pass"}
+            "password": "employer-pass", "legal_rep_name": "周法人",
+            "legal_rep_id_number": demo_resident_id(date(1971, 4, 2), 77)}
     refused = await c.post("/employer/register", data=form)
     assert refused.status_code == 422 and "请阅读承诺书" in refused.text
     r = await c.post("/employer/register", data={**form, "commitment": "yes"}, follow_redirects=False)

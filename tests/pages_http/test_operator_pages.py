@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from gigstation.platform.auth import Principal
-from gigstation.platform.clock import now
+from gigstation.platform.clock import now, today
 from gigstation.work import assignments, pay
 from gigstation.work.offers import accept_offer
 from tests.api import seed
@@ -112,9 +112,24 @@ async def test_operator_verifies_pins_and_resolves(api: Api, db: asyncpg.Connect
     assert r.status_code == 303
     assert await db.fetchval("SELECT status FROM worker_skills WHERE worker_id = $1 AND skill = 'welding'",
                              welder_uuid := UUID(wid)) == "active"
+    # Priority needs the papers: ticking the group alone is refused, with the reason on the page.
     r = await c.post(f"/operator/stations/{sid}/desk/workers/{wid}/priority",
                      data={"_csrf_token": token, "groups": ["veteran", "not_a_group"]}, follow_redirects=False)
+    assert r.status_code == 422 and "须登记核验的证明材料" in r.text, r.text
+    assert await db.fetchval("SELECT priority_groups FROM workers WHERE user_id = $1", UUID(wid)) == []
+    local = today("Asia/Shanghai")
+    papers = {"veteran.type": "退役军人优待证", "veteran.number": "TY-2026-001",
+              "veteran.date": str(local - timedelta(days=10)), "veteran.expires": str(local + timedelta(days=90))}
+    r = await c.post(f"/operator/stations/{sid}/desk/workers/{wid}/priority",
+                     data={"_csrf_token": token, "groups": ["veteran", "not_a_group"],
+                           **papers, "veteran.expires": "2030-01-01"}, follow_redirects=False)
+    assert r.status_code == 422 and "重新核验" in r.text, r.text  # longer than the group's maximum
+    r = await c.post(f"/operator/stations/{sid}/desk/workers/{wid}/priority",
+                     data={"_csrf_token": token, "groups": ["veteran", "not_a_group"], **papers},
+                     follow_redirects=False)
     assert r.status_code == 303
+    desk = await c.get(f"/operator/stations/{sid}/desk?worker={wid}")
+    assert f"有效至 {local + timedelta(days=90)}" in desk.text and "T*********1" in desk.text
     assert await db.fetchval("SELECT priority_groups FROM workers WHERE user_id = $1", welder_uuid) == ["veteran"]
     # Pin, see it listed, remove it.
     order_page = f"/operator/stations/{sid}/orders/{s['order']['id']}"

@@ -172,7 +172,9 @@ async def _seed(server: LiveServer, n_workers: int) -> Seed:
             emp_phone = next_phone("137")
             employer = await employers.register_employer(conn, cipher, employers.EmployerCreate(
                 name=f"青浦物流{n}有限公司", kind="company", contact_name="李经理", phone=emp_phone,
-                password=PASSWORD, commitment=True, credit_code=demo_credit_code(n)), pw_hash, today)
+                password=PASSWORD, commitment=True, credit_code=demo_credit_code(n),
+                legal_rep_name="李法人", legal_rep_id_number=demo_resident_id(date(1969, 5, 1), 700 + n % 100)),
+                pw_hash, today)
             people = []
             for i in range(n_workers):
                 k = next(_seq)

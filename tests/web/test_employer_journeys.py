@@ -4,7 +4,7 @@ employer pages at phone and desktop widths (journey 5)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gigstation.platform.clock import now
-from gigstation.sim.demo import demo_credit_code
+from gigstation.sim.demo import demo_credit_code, demo_resident_id
 from tests.web.conftest import (
     STATION_LAT,
     STATION_LON,
@@ -45,12 +45,12 @@ def test_order_below_the_minimum_wage_is_stopped_with_the_figure(web: Browser, s
     page.get_by_role("link", name="发布用工").click()
     page.wait_for_url("**/employer/orders/new")
     expect(page.get_by_text("当地最低工资")).to_be_visible()
-    expect(page.get_by_text("上海 ¥25/小时")).to_be_visible()
+    expect(page.get_by_text("上海市 ¥25/小时")).to_be_visible()
     fill_order(page, "20")
     page.get_by_role("button", name="发布用工").click()
     # Stopped in the page, before anything is sent: the summary names the figure.
     summary = page.locator(".error-summary")
-    expect(summary.get_by_text("时薪低于上海最低工资标准 25.00 元/小时")).to_be_visible()
+    expect(summary.get_by_text("折合时薪 20.00 元，低于上海市最低工资标准 25.00 元/小时")).to_be_visible()
     assert page.url.endswith("/employer/orders/new")
     assert sql(web.server, "SELECT count(*) AS n FROM orders")[0]["n"] == 0
     assert axe_violations(page) == []
@@ -95,6 +95,8 @@ def test_employer_registers_with_the_commitment_in_full(web: Browser, seed: Seed
     shot(page, "employer-register-360")
     page.get_by_label("单位名称或个人姓名").fill("赵巷搬家服务有限公司")
     page.get_by_label("统一社会信用代码（单位填写）").fill(demo_credit_code(909))
+    page.get_by_label("法定代表人姓名（单位填写）").fill("周建华")
+    page.get_by_label("法定代表人身份证号（单位填写）").fill(demo_resident_id(date(1972, 2, 2), 909))
     page.get_by_label("联系人").fill("周经理")
     page.get_by_label("手机号（登录用）").fill("13712349090")
     page.get_by_label("密码（至少8位）").fill("employer-pass")

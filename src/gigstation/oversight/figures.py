@@ -8,7 +8,7 @@ posted, so the chart shows when people were sent out.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ import asyncpg
 import msgspec
 
 from gigstation.oversight.reports import StationReport, day_bounds, station_report
+from gigstation.oversight.snapshots import day_report
 
 __all__ = ["DISTANCE_BUCKETS_M", "DistanceBucket", "StationFigures", "station_figures"]
 
@@ -70,10 +71,12 @@ def _band_labels() -> list[tuple[str, str]]:
 
 
 async def station_figures(
-    conn: asyncpg.Connection[Any], station_id: UUID, day: date, zone: str
+    conn: asyncpg.Connection[Any], station_id: UUID, day: date, zone: str, now: datetime | None = None,
 ) -> StationFigures:
-    """The day report plus hourly series and the distance bands of accepted jobs."""
-    report = await station_report(conn, station_id, day, zone)
+    """The day report (frozen once the day is over at ``now``: oversight.snapshots) plus
+    hourly series and the distance bands of accepted jobs."""
+    report = (await station_report(conn, station_id, day, zone) if now is None
+              else await day_report(conn, station_id, day, zone, now))
     start, end = day_bounds(day, zone)
     # 24 local hours; a 25-hour DST day folds its repeated hour into one bar.
     rows = await conn.fetch(_BY_HOUR, station_id, start, end, zone)

@@ -51,6 +51,8 @@ class DeskWaiting(msgspec.Struct, frozen=True):
     max_distance_m: int
     by_operator: bool
     offer_seconds_left: int | None
+    priority_until: dict[str, date] = {}
+    """Group -> the last day its evidence counts (the board shows when each expires)."""
 
 
 class DeskOrder(msgspec.Struct, frozen=True):
@@ -117,7 +119,8 @@ async def desk_board(
             waited_minutes=max(0, int((now - w.checked_in_at).total_seconds() // 60)),
             checked_in_at=w.checked_in_at, available_until=w.available_until,
             max_distance_m=w.max_distance_m, by_operator=w.by_operator,
-            offer_seconds_left=left(offer) if offer else None))
+            offer_seconds_left=left(offer) if offer else None,
+            priority_until=w.priority_expires_on))
     orders = [DeskOrder(o, max(0, o.headcount - o.filled - live_by_order.get(o.id, 0)),
                         live_by_order.get(o.id, 0)) for o in board.open_orders]
     offers = [DeskOffer(o, people[o.worker_id]["name"] if o.worker_id in people else "", left(o))

@@ -35,7 +35,7 @@ import msgspec
 
 from gigstation.oversight import satisfaction as voices
 from gigstation.oversight.pay_clock import overdue_sql
-from gigstation.oversight.reports import day_bounds
+from gigstation.oversight.reports import PRIORITY_AT_ACCEPT, check_report_day, day_bounds
 from gigstation.platform.errors import Invalid, NotFound
 
 __all__ = [
@@ -94,7 +94,10 @@ class DistrictReport(msgspec.Struct, frozen=True):
 
 
 def check_period(date_from: date, date_to: date) -> None:
-    """A period runs forwards and spans at most :data:`MAX_PERIOD_DAYS` days."""
+    """A period lies within the report dates (2000-2099), runs forwards and spans at most
+    :data:`MAX_PERIOD_DAYS` days."""
+    check_report_day(date_from, "from")
+    check_report_day(date_to, "to")
     if date_to < date_from:
         raise Invalid.of_field("to", "结束日期早于开始日期", "the end date is before the start date")
     if (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:
@@ -102,7 +105,8 @@ def check_period(date_from: date, date_to: date) -> None:
                                f"a period spans at most {MAX_PERIOD_DAYS} days")
 
 
-# $1 station (NULL: all), $2 start, $3 end, $4 settlement days, $5 overdue as of.
+# $1 station (NULL: all), $2 start, $3 end, $4 settlement days, $5 overdue as of, $6 zone.
+# A filled place's priority fact, once frozen (oversight.snapshots), is read as frozen.
 _PERFORMANCE = f"""
 WITH
 p_checkins AS (
@@ -120,9 +124,9 @@ filled AS (
                SELECT max(c.checked_in_at) FROM checkins c
                WHERE c.worker_id = a.worker_id AND c.station_id = o.station_id
                  AND c.checked_in_at <= a.created_at)) / 60.0 AS waited,
-           (cardinality(active_priority_groups(w.user_id, w.priority_groups, a.created_at)) > 0
-            OR w.priority_age_from <= (a.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS priority
+           coalesce(ap.priority, {PRIORITY_AT_ACCEPT.format(a="a", w="w", zone="$6::text")}) AS priority
     FROM assignments a JOIN p_orders o ON o.id = a.order_id JOIN workers w ON w.user_id = a.worker_id
+    LEFT JOIN assignment_priority_facts ap ON ap.assignment_id = a.id
     WHERE a.status IN ('active', 'completed', 'no_show')
 ),
 station_work AS (
@@ -168,7 +172,7 @@ async def _figures(
 ) -> Performance:
     start, _ = day_bounds(date_from, zone)
     _, end = day_bounds(date_to, zone)
-    row = await conn.fetchrow(_PERFORMANCE, station_id, start, end, settlement_days, min(end, now))
+    row = await conn.fetchrow(_PERFORMANCE, station_id, start, end, settlement_days, min(end, now), zone)
     assert row is not None  # a SELECT without FROM always returns one row
     r = dict(row)
     posted, filled = r["places_posted"], r["places_filled"]

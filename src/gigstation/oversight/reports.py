@@ -15,10 +15,11 @@ counts:
 - offers: offers the station made that day, by their status now (``offered`` = still
   live), and their mean distance;
 - wages paid: pay recorded that day on the station's assignments;
-- priority share: of the slots filled, the share that went to workers in an
-  operator-verified priority group or aged 50 or more on the day (the same test dispatch
-  uses for its priority bonus; an offer's stored ``priority`` number also counts waiting
-  time, so it is not used here);
+- priority share: of the slots filled, the share that went to workers in a priority group
+  with papers in force when they accepted, or aged 50 or more that day (the same test
+  dispatch uses for its priority bonus; an offer's stored ``priority`` number also counts
+  waiting time, so it is not used here). Once frozen (oversight.snapshots), a place's
+  fact is read from ``assignment_priority_facts`` and no later change rewrites it;
 - disputes opened: wage complaints filed that day on the station's assignments.
 """
 
@@ -32,10 +33,26 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-__all__ = ["StationReport", "day_bounds", "station_report"]
+from gigstation.platform.errors import Invalid
+
+__all__ = ["EARLIEST_REPORT_DAY", "LATEST_REPORT_DAY", "StationReport", "check_report_day", "day_bounds",
+           "station_report"]
+
+# Reports exist for days the service can have run. The calendar's ends (0001-01-01,
+# 9999-12-31) would overflow a day's bounds in the zone, so every report date and period
+# is held to this range (422 otherwise).
+EARLIEST_REPORT_DAY = date(2000, 1, 1)
+LATEST_REPORT_DAY = date(2099, 12, 31)
 
 
-class StationReport(msgspec.Struct, frozen=True):
+def check_report_day(day: date, field: str = "date") -> None:
+    """A report date must lie in [2000-01-01, 2099-12-31] (a 422 naming the field)."""
+    if not EARLIEST_REPORT_DAY <= day <= LATEST_REPORT_DAY:
+        raise Invalid.of_field(field, f"日期须在 {EARLIEST_REPORT_DAY} 到 {LATEST_REPORT_DAY} 之间",
+                               f"must be between {EARLIEST_REPORT_DAY} and {LATEST_REPORT_DAY}")
+
+
+class StationReport(msgspec.Struct, frozen=True, omit_defaults=True):
     station_id: UUID
     day: date
     timezone: str
@@ -60,6 +77,8 @@ class StationReport(msgspec.Struct, frozen=True):
     filled_by_priority_workers: int
     priority_share: float
     disputes_opened: int
+    frozen_at: datetime | None = None
+    """When the day's figures were frozen (oversight.snapshots); absent while the day runs."""
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
@@ -69,7 +88,13 @@ def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
             datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz))
 
 
-_REPORT = """
+# Did a filled place go to a priority worker when it was accepted: groups with papers in force
+# then, or aged 50 or more that day (the stored month facts). Shared with oversight.snapshots
+# and oversight.performance; {a} the assignment, {w} the worker, {zone} the zone's name.
+PRIORITY_AT_ACCEPT = """(cardinality(active_priority_groups({w}.user_id, {w}.priority_groups, {a}.created_at)) > 0
+    OR coalesce({w}.priority_age_from <= ({a}.created_at AT TIME ZONE {zone})::date, false))"""
+
+_REPORT = f"""
 WITH
 day_checkins AS (
     SELECT c.id, c.worker_id, c.checked_in_at FROM checkins c
@@ -130,8 +155,8 @@ SELECT
     (SELECT coalesce(sum(paid_cents), 0) FROM station_assignments
         WHERE paid_at >= $2 AND paid_at < $3)::bigint AS wages_paid_cents,
     (SELECT count(*) FROM filled f JOIN workers w ON w.user_id = f.worker_id
-        WHERE cardinality(active_priority_groups(w.user_id, w.priority_groups, f.created_at)) > 0
-           OR w.priority_age_from <= $4::date)::int
+        LEFT JOIN assignment_priority_facts ap ON ap.assignment_id = f.id
+        WHERE coalesce(ap.priority, {PRIORITY_AT_ACCEPT.format(a="f", w="w", zone="$4::text")}))::int
         AS filled_by_priority_workers,
     (SELECT count(*) FROM station_assignments
         WHERE disputed_at >= $2 AND disputed_at < $3)::int AS disputes_opened
@@ -143,7 +168,7 @@ async def station_report(
 ) -> StationReport:
     """The day's figures for one station (see the module docstring for each definition)."""
     start, end = day_bounds(day, zone)
-    row = await conn.fetchrow(_REPORT, station_id, start, end, day)
+    row = await conn.fetchrow(_REPORT, station_id, start, end, zone)
     assert row is not None  # a SELECT without FROM always returns one row
     r = dict(row)
     posted, filled = r["slots_posted"], r["slots_filled"]

@@ -13,7 +13,10 @@ What ``purge`` does (README.md, "Public-service rules", has the table and the ru
   not confirmed, or an unresolved complaint are skipped until the matter closes;
 - wage records (assignments with hours, pay, confirmations, disputes; ratings) are
   never deleted here, so they are kept at least the 3 years the rules ask, and stay
-  linked to the (anonymised) account.
+  linked to the (anonymised) account;
+- before anything is erased, every station day that is over is frozen and so is the
+  priority fact of every place the anonymised workers filled (oversight.snapshots): a
+  past day's report and a past period's priority share do not change.
 
 The server runs it daily; several server processes coordinate through an advisory lock
 and the audit trail, so one purge runs per interval however many processes serve.
@@ -30,6 +33,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from gigstation.oversight import snapshots
 from gigstation.platform import audit, clock
 from gigstation.platform.config import Settings
 from gigstation.platform.db import transaction
@@ -46,6 +50,9 @@ class PurgeResult(msgspec.Struct, frozen=True):
     ran_at: datetime
     locations_erased: int
     workers_anonymised: int
+    days_frozen: int = 0
+    """Station days frozen before anything was erased (oversight.snapshots)."""
+    places_frozen: int = 0
 
 
 _ERASE_LOCATIONS = """
@@ -91,6 +98,9 @@ async def purge(conn: asyncpg.Connection[Any], settings: Settings, now: datetime
     """Erase old locations and anonymise inactive workers, in the caller's transaction."""
     erased = await conn.fetchval(_ERASE_LOCATIONS, now - timedelta(days=settings.location_retention_days))
     ids = [r["id"] for r in await conn.fetch(_INACTIVE, now - timedelta(days=settings.inactive_anonymise_days))]
+    # History first: every day that is over, and the priority fact of every place these
+    # workers filled, are frozen before their groups and age facts are erased.
+    frozen = await snapshots.freeze_before_purge(conn, settings.timezone, now, ids)
     if ids:
         await conn.execute(_ANONYMISE_USERS, ids, ANONYMISED_NAME, now)
         await conn.execute(_ANONYMISE_WORKERS, ids, ANONYMISED_NAME, now)
@@ -99,10 +109,11 @@ async def purge(conn: asyncpg.Connection[Any], settings: Settings, now: datetime
         for worker_id in ids:
             await audit.record(conn, None, "worker.anonymised", "worker", worker_id,
                                {"inactive_days": settings.inactive_anonymise_days})
-    result = PurgeResult(now, int(erased), len(ids))
+    result = PurgeResult(now, int(erased), len(ids), frozen.days_frozen, frozen.places_frozen)
     await audit.record(conn, None, "retention.purge", "retention", "purge", {
         "ran_at": now.isoformat(), "locations_erased": result.locations_erased,
-        "workers_anonymised": result.workers_anonymised,
+        "workers_anonymised": result.workers_anonymised, "days_frozen": result.days_frozen,
+        "places_frozen": result.places_frozen,
         "location_retention_days": settings.location_retention_days,
         "inactive_anonymise_days": settings.inactive_anonymise_days,
     })

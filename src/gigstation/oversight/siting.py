@@ -81,10 +81,13 @@ def coarsen(lat: float, lon: float, cell_m: float = 500.0) -> tuple[float, float
     """The centre of the ~``cell_m`` grid cell holding a point (rows of equal latitude span)."""
     lat_step = cell_m / 111_195.0  # metres per degree of latitude on geopy's sphere
     row = math.floor(lat / lat_step)
-    centre_lat = (row + 0.5) * lat_step
+    # The cells touching a pole or the antimeridian are cut at the edge of the map: their
+    # centre stays a coordinate (lat within ±90, lon within ±180) whatever point is given.
+    centre_lat = min(90.0, max(-90.0, (row + 0.5) * lat_step))
     lon_step = lat_step / max(math.cos(math.radians(centre_lat)), 1e-6)
     col = math.floor(lon / lon_step)
-    return round(centre_lat, 6), round((col + 0.5) * lon_step, 6)
+    centre_lon = min(180.0, max(-180.0, (col + 0.5) * lon_step))
+    return round(centre_lat, 6), round(centre_lon, 6)
 
 
 def coverage_of(demand: Sequence[Demand], sites: Sequence[Site], radius_m: float) -> BoolMatrix:

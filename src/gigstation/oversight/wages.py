@@ -8,16 +8,14 @@ stays on record. The figures shipped in ``data/labour-rules.json`` are the start
 knows nothing about falls back to the file, so a fresh install refuses the same orders as
 before.
 
-Guidance comparison (documented in README.md, "Public-service rules"): an order is compared with
-the guidance entry of its skill, in its station's region, in force on its start date, in
-the order's own pay unit; when only the other unit exists, both sides are brought to an
-hourly figure (day pay over the order's hours; day guidance over 8 hours, the standard
-working day of Labour Law art. 36). Piece rates are not compared.
+The rule itself (the minimum in force, the guidance in force, how pay becomes an hourly
+figure) is ``stations.wage_rules``, below the work layer that applies it; this module is
+the administrator's management of the table and imports it.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -27,18 +25,35 @@ import msgspec
 from gigstation.platform import audit, reference
 from gigstation.platform.errors import Conflict, NotFound
 from gigstation.platform.types import NO_NUL, rule_violation
+from gigstation.stations.wage_rules import (
+    G_COLUMNS,
+    MIN_COLUMNS,
+    STANDARD_DAY_HOURS,
+    GuidanceEntry,
+    KnownRegion,
+    MinimumWageEntry,
+    below_low,
+    guidance_in_force,
+    insert_minimum,
+    known_regions,
+    minimum_entry,
+    minimum_in_force,
+)
 
 __all__ = [
+    "STANDARD_DAY_HOURS",
     "GuidanceCreate",
     "GuidanceEntry",
+    "KnownRegion",
     "MinimumWageCreate",
     "MinimumWageEntry",
     "WageGuidanceAnswer",
     "add_guidance",
     "add_minimum",
-    "flag_order",
+    "below_low",
     "guidance_for",
     "guidance_in_force",
+    "known_regions",
     "list_guidance",
     "list_minimums",
     "minimum_in_force",
@@ -47,7 +62,6 @@ __all__ = [
     "supersede_minimum",
 ]
 
-STANDARD_DAY_HOURS = 8  # Labour Law art. 36
 Region = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=NO_NUL)]
 Source = Annotated[str, msgspec.Meta(max_length=300, pattern=NO_NUL)]
 Fen = Annotated[int, msgspec.Meta(ge=1, le=100_000_00)]
@@ -59,19 +73,6 @@ class MinimumWageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     hourly_fen: Fen
     monthly_fen: Fen
     source: Source = ""
-
-
-class MinimumWageEntry(msgspec.Struct, frozen=True):
-    id: int
-    region: str
-    effective_from: date
-    hourly_fen: int
-    monthly_fen: int
-    source: str
-    created_by: UUID | None
-    created_at: datetime
-    superseded_by: int | None = None
-    superseded_at: datetime | None = None
 
 
 class GuidanceCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -92,22 +93,6 @@ class GuidanceCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                                  "must satisfy low <= median <= high")
 
 
-class GuidanceEntry(msgspec.Struct, frozen=True):
-    id: int
-    region: str
-    skill: str
-    pay_unit: Literal["hour", "day"]
-    low_fen: int
-    median_fen: int
-    high_fen: int
-    effective_from: date
-    source: str
-    created_by: UUID | None
-    created_at: datetime
-    superseded_by: int | None = None
-    superseded_at: datetime | None = None
-
-
 class WageGuidanceAnswer(msgspec.Struct, frozen=True):
     """What the order form shows for one job type."""
 
@@ -120,8 +105,7 @@ class WageGuidanceAnswer(msgspec.Struct, frozen=True):
 
 # --- minimum wages -----------------------------------------------------------------------
 
-_MIN_COLUMNS = """id, region, effective_from, hourly_fen, monthly_fen, source, created_by,
-created_at, superseded_by, superseded_at"""
+_MIN_COLUMNS = MIN_COLUMNS
 _SEED = f"""
 INSERT INTO minimum_wages (region, effective_from, hourly_fen, monthly_fen, source)
 SELECT * FROM unnest($1::text[], $2::date[], $3::int[], $4::int[], $5::text[])
@@ -156,12 +140,6 @@ async def list_minimums(
             for r in await conn.fetch(_LIST_MIN, region, include_superseded)]
 
 
-_INSERT_MIN = f"""
-INSERT INTO minimum_wages (id, region, effective_from, hourly_fen, monthly_fen, source, created_by)
-OVERRIDING SYSTEM VALUE
-VALUES (coalesce($1, nextval(pg_get_serial_sequence('minimum_wages', 'id'))), $2, $3, $4, $5, $6, $7)
-RETURNING {_MIN_COLUMNS}
-"""
 _SUPERSEDE_MIN = """
 UPDATE minimum_wages SET superseded_at = now(),
        superseded_by = nextval(pg_get_serial_sequence('minimum_wages', 'id'))
@@ -174,15 +152,8 @@ async def add_minimum(
     conn: asyncpg.Connection[Any], actor: UUID, data: MinimumWageCreate, *, new_id: int | None = None
 ) -> MinimumWageEntry:
     """Add a minimum wage entry (audited); the same region and date twice is a 409."""
-    try:
-        async with conn.transaction():
-            row = await conn.fetchrow(_INSERT_MIN, new_id, data.region, data.effective_from,
-                                      data.hourly_fen, data.monthly_fen, data.source, actor)
-    except asyncpg.UniqueViolationError as exc:
-        raise Conflict("该地区该日期已有最低工资标准，请用更正", "an entry for this region and "
-                       "date exists; supersede it instead", code="minimum_wage_exists") from exc
-    assert row is not None
-    entry = msgspec.convert(dict(row), MinimumWageEntry)
+    entry = await insert_minimum(conn, actor, data.region, data.effective_from, data.hourly_fen,
+                                 data.monthly_fen, data.source, new_id=new_id)
     await audit.record(conn, actor, "minimum_wage.add", "minimum_wage", str(entry.id),
                        msgspec.to_builtins(data))
     return entry
@@ -203,37 +174,11 @@ async def supersede_minimum(
     return entry
 
 
-_IN_FORCE_MIN = f"""
-SELECT {_MIN_COLUMNS} FROM minimum_wages
-WHERE region = $1 AND effective_from <= $2 AND superseded_at IS NULL
-ORDER BY effective_from DESC LIMIT 1
-"""
-_REGION_KNOWN = "SELECT EXISTS (SELECT 1 FROM minimum_wages WHERE region = $1)"
-
-
-async def minimum_in_force(
-    conn: asyncpg.Connection[Any], region: str, on: date, rules_file: str | None = None
-) -> reference.MinimumWage | None:
-    """The minimum wage in force in ``region`` on ``on``: the office's table, or the shipped
-    file for a region the table does not know."""
-    row = await conn.fetchrow(_IN_FORCE_MIN, region, on)
-    if row is not None:
-        return reference.MinimumWage(row["region"], row["effective_from"], row["hourly_fen"],
-                                     row["monthly_fen"], row["source"])
-    if await conn.fetchval(_REGION_KNOWN, region):
-        return None
-    return reference.minimum_wage(region, on, rules_file)
-
-
-async def _minimum_entry(conn: asyncpg.Connection[Any], region: str, on: date) -> MinimumWageEntry | None:
-    row = await conn.fetchrow(_IN_FORCE_MIN, region, on)
-    return None if row is None else msgspec.convert(dict(row), MinimumWageEntry)
 
 
 # --- guidance ----------------------------------------------------------------------------
 
-_G_COLUMNS = """id, region, skill, pay_unit, low_fen, median_fen, high_fen, effective_from,
-source, created_by, created_at, superseded_by, superseded_at"""
+_G_COLUMNS = G_COLUMNS
 _INSERT_G = f"""
 INSERT INTO wage_guidance (id, region, skill, pay_unit, low_fen, median_fen, high_fen,
                            effective_from, source, created_by)
@@ -253,11 +198,6 @@ SELECT {_G_COLUMNS} FROM wage_guidance
 WHERE ($1::text IS NULL OR skill = $1) AND ($2::text IS NULL OR region = $2)
   AND ($3 OR superseded_at IS NULL)
 ORDER BY region, skill, pay_unit, effective_from DESC, id DESC
-"""
-_IN_FORCE_G = f"""
-SELECT DISTINCT ON (pay_unit) {_G_COLUMNS} FROM wage_guidance
-WHERE region = $1 AND skill = $2 AND effective_from <= $3 AND superseded_at IS NULL
-ORDER BY pay_unit, effective_from DESC
 """
 
 
@@ -304,14 +244,6 @@ async def list_guidance(
             for r in await conn.fetch(_LIST_G, skill, region, include_superseded)]
 
 
-async def guidance_in_force(
-    conn: asyncpg.Connection[Any], region: str, skill: str, on: date
-) -> list[GuidanceEntry]:
-    """The entry in force for each pay unit (hour, day)."""
-    return [msgspec.convert(dict(r), GuidanceEntry)
-            for r in await conn.fetch(_IN_FORCE_G, region, skill, on)]
-
-
 async def guidance_for(
     conn: asyncpg.Connection[Any], skill: str, region: str, on: date
 ) -> WageGuidanceAnswer:
@@ -319,33 +251,4 @@ async def guidance_for(
     if reference.skill(skill) is None:
         raise NotFound(f"未知工种 {skill!r}", f"unknown skill {skill!r}")
     return WageGuidanceAnswer(skill, region, on, await guidance_in_force(conn, region, skill, on),
-                              await _minimum_entry(conn, region, on))
-
-
-def below_low(
-    guidance: list[GuidanceEntry], pay_cents: int, pay_unit: str, hours: float
-) -> tuple[GuidanceEntry | None, bool]:
-    """The entry an order is compared with, and whether its pay is below the low figure."""
-    if pay_unit == "piece" or not guidance:
-        return None, False
-    same = [g for g in guidance if g.pay_unit == pay_unit]
-    if same:
-        return same[0], pay_cents < same[0].low_fen
-    g = guidance[0]
-    hourly = pay_cents if pay_unit == "hour" else pay_cents / hours
-    low_hourly = g.low_fen if g.pay_unit == "hour" else g.low_fen / STANDARD_DAY_HOURS
-    return g, hourly < low_hourly
-
-
-_FLAG = "UPDATE orders SET guidance_id = $2, below_guidance = $3 WHERE id = $1"
-
-
-async def flag_order(
-    conn: asyncpg.Connection[Any], order_id: UUID, skill: str, region: str, on: date,
-    pay_cents: int, pay_unit: str, hours: float,
-) -> None:
-    """Record on a new order the guidance it was compared with and whether it fell below."""
-    entry, below = below_low(await guidance_in_force(conn, region, skill, on), pay_cents,
-                             pay_unit, hours)
-    if entry is not None:
-        await conn.execute(_FLAG, order_id, entry.id, below)
+                              await minimum_entry(conn, region, on))

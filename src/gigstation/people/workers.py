@@ -34,7 +34,6 @@ __all__ = [
     "get_worker",
     "register_worker",
     "update_worker",
-    "verify_priority_groups",
     "verify_skill",
 ]
 
@@ -244,20 +243,3 @@ async def verify_skill(
     await audit.record(conn, operator_id, "worker.skill_verified", "worker", worker_id, {"skill": skill})
     return await get_worker(conn, worker_id)
 
-
-_SET_GROUPS = """
-UPDATE workers SET priority_groups = $2, priority_verified_by = $3, priority_verified_at = now(),
-       updated_at = now()
-WHERE user_id = $1 RETURNING 1
-"""
-
-
-async def verify_priority_groups(
-    conn: asyncpg.Connection[Any], operator_id: UUID, worker_id: UUID, groups: list[str]
-) -> WorkerView:
-    """Record the priority groups an operator verified from documents."""
-    if await conn.fetchval(_SET_GROUPS, worker_id, sorted(set(groups)), operator_id) is None:
-        raise NotFound("劳动者不存在", "no such worker")
-    await audit.record(conn, operator_id, "worker.priority_verified", "worker", worker_id,
-                       {"groups": sorted(set(groups))})
-    return await get_worker(conn, worker_id)

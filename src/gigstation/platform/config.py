@@ -101,6 +101,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Station planning: demand within this distance of a station counts as served."""
     blacklist_years: int = 3
     """Default length of an arrears blacklist listing (README.md, "Public-service rules")."""
+    priority_evidence_max_days: str = "366"
+    """The longest a priority group's evidence may be recorded as valid, counted from the day
+    the operator sees it: days for every group ("366"), or per group
+    ("366,disability=1826,veteran=1826": the first bare number is the default)."""
     # Running it (docs/deploy.md).
     trusted_proxies: str = ""
     """Addresses or CIDRs of reverse proxies whose forwarded client address and scheme are
@@ -121,6 +125,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("settlement_days must be 1 to 15 (Labour Contract Law art. 72)")
         if not 1 <= self.blacklist_years <= 10:
             raise ValueError("blacklist_years must be 1 to 10")
+        self.priority_max_days("")  # a clear error now rather than at the first verification
         if self.secret_key and len(self.secret_key.encode()) < MIN_SECRET_BYTES:
             raise ValueError(
                 f"GIGSTATION_SECRET_KEY 至少需要 {MIN_SECRET_BYTES} 字节 / "
@@ -134,6 +139,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             parse_networks(self.trusted_proxies)  # a typo must stop the start, not open a hole
         if not 1 <= self.pii_key_version <= 255:
             raise ValueError("GIGSTATION_PII_KEY_VERSION 必须在 1 到 255 之间 / must be 1 to 255")
+
+    def priority_max_days(self, group: str) -> int:
+        """The longest validity (days) an operator may record for ``group``'s evidence."""
+        default, per_group = 366, {}
+        for part in filter(None, (p.strip() for p in self.priority_evidence_max_days.split(","))):
+            name, _, days = part.rpartition("=")
+            if not days.strip().isdigit() or not 1 <= int(days) <= 3660:
+                raise ValueError("GIGSTATION_PRIORITY_EVIDENCE_MAX_DAYS: days must be 1 to 3660, "
+                                 "as 366 or group=days separated by commas")
+            if name:
+                per_group[name.strip()] = int(days)
+            else:
+                default = int(days)
+        return per_group.get(group, default)
 
     def __repr__(self) -> str:
         # Secrets never reach logs, tracebacks or a debugger's display.

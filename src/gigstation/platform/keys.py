@@ -44,6 +44,7 @@ SEALED_COLUMNS: tuple[tuple[str, str, str, str | None], ...] = (
     # table, primary key, ciphertext column, blind-index column (purpose "identity")
     ("workers", "user_id", "id_cipher", "id_index"),
     ("employers", "user_id", "id_cipher", "id_index"),
+    ("employers", "user_id", "rep_cipher", "rep_index"),  # a company's legal representative
 )
 """Every column sealed with the identity key; rotation and the start-up check read these."""
 

@@ -98,7 +98,10 @@ async def seed_demo(settings: Settings, *, n_workers: int = 40, seed: int = 7) -
                     name=name, kind=kind, contact_name=contact, phone=f"1370000{i:04d}",  # type: ignore[arg-type]
                     password=DEMO_PASSWORD, commitment=True,
                     credit_code=demo_credit_code(i + 1) if kind == "company" else None,
-                    id_number=demo_resident_id(date(1980, 5, 17), 31) if kind == "individual" else None)
+                    id_number=demo_resident_id(date(1980, 5, 17), 31) if kind == "individual" else None,
+                    legal_rep_name=f"{contact[0]}法人" if kind == "company" else None,
+                    legal_rep_id_number=demo_resident_id(date(1968, 3, 1 + i), 60 + i)
+                    if kind == "company" else None)
                 employer = await employers.register_employer(conn, cipher, data, password_hash, today)
                 employer_ids.append(employer.id)
             for i in range(n_workers):

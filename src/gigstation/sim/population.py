@@ -8,7 +8,9 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from gigstation.oversight import priority
 from gigstation.people import accounts, employers, workers
+from gigstation.people.workers import PriorityGroup
 from gigstation.platform.auth import PasswordHasher, Principal
 from gigstation.platform.db import transaction
 from gigstation.platform.keys import newest_key_bytes
@@ -77,7 +79,10 @@ async def populate(sim: District) -> None:
                 phone=f"1370{i:07d}", password=PASSWORD, commitment=True,
                 credit_code=demo_credit_code(i + 1) if company else None,
                 id_number=None if company else demo_resident_id(
-                    date(1975 + i % 20, 1 + i % 12, 1 + i % 28), 900 + i % 100, "310101"))
+                    date(1975 + i % 20, 1 + i % 12, 1 + i % 28), 900 + i % 100, "310101"),
+                legal_rep_name="法人代表" if company else None,
+                legal_rep_id_number=demo_resident_id(
+                    date(1965 + i % 20, 1 + i % 12, 1 + i % 28), 800 + i % 100, "310104") if company else None)
             e = await employers.register_employer(conn, cipher, data, password_hash, sim.day)
             if rng.random() < 0.7:
                 await employers.verify_employer(conn, sim.operators[0].user_id, e.id)
@@ -99,9 +104,14 @@ async def populate(sim: District) -> None:
                 if claimed.status == "claimed" and rng.random() < 0.85:  # licence seen
                     await workers.verify_skill(conn, operator_id, w.id, claimed.code)
             if rng.random() < 0.12:
-                groups = rng.sample(["employment_difficulty", "zero_employment_family",
-                                     "veteran", "disability"], 1)
-                await workers.verify_priority_groups(conn, operator_id, w.id, groups)
+                groups: list[PriorityGroup] = rng.sample(
+                    ["employment_difficulty", "zero_employment_family", "veteran", "disability"], 1)
+                seen = sim.day - timedelta(days=30 + i % 200)  # papers seen (no draw: same figures)
+                await priority.record_priority_groups(
+                    conn, operator_id, w.id, [priority.PriorityEntry(
+                        group=groups[0], evidence_type="认定证明", evidence_number=f"QP{i:06d}",
+                        evidence_date=seen, expires_on=sim.day + timedelta(days=180))],
+                    sim.settings.timezone, sim.day)
             arrive = OPEN_MIN + min(int(rng.triangular(0, LAST_ARRIVAL_MIN - OPEN_MIN, 45)),
                                     LAST_ARRIVAL_MIN - OPEN_MIN)
             until = min(arrive + rng.randint(8 * 60, 13 * 60), 21 * 60)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +27,8 @@ class WaitingWorker(msgspec.Struct, frozen=True):
     available_until: datetime
     max_distance_m: int
     by_operator: bool
+    priority_expires_on: dict[str, date] = {}
+    """The last day each priority group's evidence counts (oversight.priority)."""
 
 
 class Board(msgspec.Struct, frozen=True):
@@ -64,6 +66,10 @@ ORDER BY o.starts_at, o.id
 LIMIT $2
 """
 
+_EXPIRIES = """
+SELECT worker_id, grp, expires_on FROM priority_group_evidence
+WHERE worker_id = ANY($1::uuid[]) AND replaced_at IS NULL AND recorded_at <= now() AND expires_at > now()
+"""
 _LIVE_OFFERS = f"""
 SELECT {OFFER_COLUMNS} {OFFER_FROM}
 WHERE f.station_id = $1 AND f.status = 'offered' AND f.expires_at > now()
@@ -77,6 +83,10 @@ async def station_board(
 ) -> Board:
     """Waiting workers (oldest first) and open orders (soonest first)."""
     waiting = [msgspec.convert(dict(r), WaitingWorker) for r in await conn.fetch(_WAITING, station_id, limit)]
+    expiries: dict[UUID, dict[str, date]] = {}
+    for r in await conn.fetch(_EXPIRIES, [w.worker_id for w in waiting]):
+        expiries.setdefault(r["worker_id"], {})[r["grp"]] = r["expires_on"]
+    waiting = [msgspec.structs.replace(w, priority_expires_on=expiries.get(w.worker_id, {})) for w in waiting]
     orders = [order_view(r) for r in await conn.fetch(_OPEN_ORDERS, station_id, limit)]
     live = [offer_view(r) for r in await conn.fetch(_LIVE_OFFERS, station_id, limit)]
     overdue = [] if now is None else await station_overdue(conn, station_id, now, settlement_days)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +11,7 @@ import msgspec
 
 from gigstation.platform import audit
 from gigstation.platform.errors import NotFound
-from gigstation.stations.registry import StationCreate, StationView, get_station
+from gigstation.stations.registry import StationCreate, StationView, get_station, station_region
 
 __all__ = ["OperatorRow", "list_operators", "update_station"]
 
@@ -22,15 +22,18 @@ WHERE id = $1 RETURNING id
 
 
 async def update_station(
-    conn: asyncpg.Connection[Any], actor: UUID, station_id: UUID, data: StationCreate
+    conn: asyncpg.Connection[Any], actor: UUID, station_id: UUID, data: StationCreate,
+    today: date | None = None,
 ) -> StationView:
-    """Replace a station's details (name, address, place, radius, wage region); audited."""
+    """Replace a station's details (name, address, place, radius, wage region); audited. The
+    region must have a known minimum wage, as for a new station."""
     before = await get_station(conn, station_id)
+    await station_region(conn, actor, data, today)
     if await conn.fetchval(_UPDATE, station_id, data.name, data.address, data.lat, data.lon,
                            data.service_radius_m, data.region) is None:
         raise NotFound("驿站不存在", "no such station")
     changed = {k: v for k, v in msgspec.structs.asdict(data).items()
-               if getattr(before, k) != v}
+               if k != "minimum_wage" and getattr(before, k) != v}
     await audit.record(conn, actor, "station.update", "station", station_id, {"changed": sorted(changed)})
     return await get_station(conn, station_id)
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
-from gigstation.platform import audit
+from gigstation.platform import audit, clock
 from gigstation.platform.errors import NotFound
 from gigstation.platform.pagination import Page, PageParams
 from gigstation.platform.types import NO_NUL, Address, Lat, Lon, Title
+from gigstation.stations.wage_rules import StationMinimum, require_known_region
 
 __all__ = [
     "StationCreate",
@@ -22,6 +23,7 @@ __all__ = [
     "list_stations",
     "nearest_station_id",
     "operator_station_ids",
+    "station_region",
 ]
 
 ServiceRadius = msgspec.Meta(ge=10, le=50_000, description="metres")
@@ -34,6 +36,10 @@ class StationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     lon: Lon
     service_radius_m: Annotated[int, ServiceRadius] = 1000
     region: Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=NO_NUL)] = "Shanghai"
+    """The minimum-wage region: one whose minimum is known (``GET /wages/regions``), or a new
+    one together with ``minimum_wage``."""
+    minimum_wage: StationMinimum | None = None
+    """The region's minimum wage with its source, entered with the station (audited)."""
 
 
 class StationView(msgspec.Struct, frozen=True):
@@ -63,10 +69,24 @@ _NEAREST = "SELECT id FROM stations ORDER BY great_circle_m($1, $2, lat, lon), i
 _OPERATOR_STATIONS = "SELECT station_id FROM operator_stations WHERE operator_id = $1"
 
 
+async def station_region(
+    conn: asyncpg.Connection[Any], actor: UUID, data: StationCreate, today: date | None = None,
+) -> None:
+    """No station in a region without a known minimum wage (the one entered with the station
+    is added to the table first, audited)."""
+    on = today or clock.today("Asia/Shanghai")
+    added = await require_known_region(conn, actor, data.region, on, data.minimum_wage)
+    if added is not None:
+        await audit.record(conn, actor, "minimum_wage.add", "minimum_wage", str(added.id),
+                           {**msgspec.to_builtins(data.minimum_wage), "region": data.region,
+                            "with_station": data.name})
+
+
 async def create_station(
-    conn: asyncpg.Connection[Any], actor: UUID, data: StationCreate
+    conn: asyncpg.Connection[Any], actor: UUID, data: StationCreate, today: date | None = None,
 ) -> StationView:
-    """Create a station and audit it."""
+    """Create a station (in a region whose minimum wage is known) and audit it."""
+    await station_region(conn, actor, data, today)
     row = await conn.fetchrow(
         _INSERT, data.name, data.address, data.lat, data.lon, data.service_radius_m, data.region
     )

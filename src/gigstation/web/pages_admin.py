@@ -16,18 +16,23 @@ from gigstation.people import accounts
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
-from gigstation.platform.errors import DomainError
+from gigstation.platform.errors import DomainError, FieldError, Invalid
 from gigstation.platform.pagination import PageParams
-from gigstation.stations import editing, registry
+from gigstation.stations import editing, registry, wage_rules
 from gigstation.web.forms import convert_every_field, convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.pages_operator_review import figures_context
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role
+from gigstation.web.staff_common import parse_fen
 
 __all__ = ["AdminPages"]
 
 STATION_FIELDS = {"name", "address", "lat", "lon", "service_radius_m", "region"}
+NEW_REGION_FIELDS = {"new_region", "min_hourly", "min_monthly", "min_from", "min_source"}
+# The domain's names for the minimum entered with a station -> the form's boxes.
+_MIN_FORM_NAME = {"minimum_wage.hourly_fen": "min_hourly", "minimum_wage.monthly_fen": "min_monthly",
+                  "minimum_wage.effective_from": "min_from", "minimum_wage.source": "min_source"}
 OPERATOR_FIELDS = {"name", "phone", "password", "station_ids"}
 
 
@@ -77,12 +82,37 @@ STATION_WORDS = {
 
 
 def _station_data(values: dict[str, str]) -> registry.StationCreate:
-    """Every field checked at once, each error in plain words next to its field."""
-    return convert_every_field({
-        "name": values["name"], "address": values["address"], "lat": values["lat"] or None,
-        "lon": values["lon"] or None, "service_radius_m": values["service_radius_m"] or "1000",
-        "region": values["region"] or "Shanghai",
-    }, registry.StationCreate, STATION_WORDS)
+    """The form's station; "another region" carries its minimum wage and source."""
+    region = values["region"] or "Shanghai"
+    minimum = None
+    if region == "__new__":
+        region = values.get("new_region", "").strip()
+        if not region:
+            raise Invalid.of_field("new_region", "请填写地区名称", "give the region's name")
+        minimum = {"hourly_fen": parse_fen(values.get("min_hourly", ""), "min_hourly"),
+                   "monthly_fen": parse_fen(values.get("min_monthly", ""), "min_monthly"),
+                   "effective_from": values.get("min_from") or None, "source": values.get("min_source", "")}
+    try:
+        # Every field checked at once, each error in plain words next to its field.
+        return convert_every_field({
+            "name": values["name"], "address": values["address"], "lat": values["lat"] or None,
+            "lon": values["lon"] or None, "service_radius_m": values["service_radius_m"] or "1000",
+            "region": region, "minimum_wage": minimum,
+        }, registry.StationCreate, STATION_WORDS)
+    except Invalid as exc:
+        exc.errors = [FieldError(_MIN_FORM_NAME.get(e.field, e.field), e.reason, e.reason_en) for e in exc.errors]
+        raise
+
+
+def _station_errors(exc: DomainError, lang: str) -> list[dict[str, str]]:
+    exc.errors = [FieldError(_MIN_FORM_NAME.get(e.field, e.field), e.reason, e.reason_en) for e in exc.errors]
+    return field_errors(exc, lang, STATION_FIELDS | NEW_REGION_FIELDS)
+
+
+async def _regions(rt: Runtime) -> list[wage_rules.KnownRegion]:
+    """The regions a station may use: those whose minimum wage is known today."""
+    async with transaction(rt.pool) as conn:
+        return await wage_rules.known_regions(conn, clock.today(rt.settings.timezone))
 
 
 class AdminPages(Controller):
@@ -105,22 +135,22 @@ class AdminPages(Controller):
 
     @get("/stations/new", name="admin.station.new")
     async def new_station(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:
-        return await render(request, rt, "admin/station_form.html", station=None,
+        return await render(request, rt, "admin/station_form.html", station=None, regions=await _regions(rt),
                             form={"service_radius_m": "1000", "region": "Shanghai"}, errors=[])
 
     @post("/stations", name="admin.station.create")
     async def create_station(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
         who = _admin(request)
         form = await request.form()
-        values = {k: form_text(form, k) for k in STATION_FIELDS}
+        values = {k: form_text(form, k) for k in STATION_FIELDS | NEW_REGION_FIELDS}
         try:
             data = _station_data(values)
             async with transaction(rt.pool) as conn:
-                await registry.create_station(conn, who.user_id, data)
+                await registry.create_station(conn, who.user_id, data, clock.today(rt.settings.timezone))
         except DomainError as exc:
             return await render(request, rt, "admin/station_form.html", status_code=422, station=None,
-                                form=values, errors=field_errors(exc, lang_of(dict(request.cookies)),
-                                                                 STATION_FIELDS))
+                                form=values, regions=await _regions(rt),
+                                errors=_station_errors(exc, lang_of(dict(request.cookies))))
         return Redirect("/admin?done=station", status_code=303)
 
     @get("/stations/{station_id:uuid}", name="admin.station")
@@ -130,7 +160,7 @@ class AdminPages(Controller):
             context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
         form = {k: str(getattr(station, k)) for k in STATION_FIELDS}
         return await render(request, rt, "admin/station.html", station=station, form=form, errors=[],
-                            **context)
+                            regions=await _regions(rt), **context)
 
     @post("/stations/{station_id:uuid}", name="admin.station.update")
     async def update_station(
@@ -138,18 +168,18 @@ class AdminPages(Controller):
     ) -> Response[Any] | Template:
         who = _admin(request)
         form = await request.form()
-        values = {k: form_text(form, k) for k in STATION_FIELDS}
+        values = {k: form_text(form, k) for k in STATION_FIELDS | NEW_REGION_FIELDS}
         try:
             data = _station_data(values)
             async with transaction(rt.pool) as conn:
-                await editing.update_station(conn, who.user_id, station_id, data)
+                await editing.update_station(conn, who.user_id, station_id, data, clock.today(rt.settings.timezone))
         except DomainError as exc:
             async with transaction(rt.pool) as conn:
                 station = await registry.get_station(conn, station_id)
                 context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
             return await render(request, rt, "admin/station.html", status_code=422, station=station,
-                                form=values, errors=field_errors(exc, lang_of(dict(request.cookies)),
-                                                                 STATION_FIELDS), **context)
+                                form=values, regions=await _regions(rt),
+                                errors=_station_errors(exc, lang_of(dict(request.cookies))), **context)
         return Redirect("/admin?done=saved", status_code=303)
 
     @get("/operators", name="admin.operators")

@@ -14,7 +14,7 @@ from gigstation.oversight import blacklist, overdue
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
-from gigstation.platform.errors import DomainError
+from gigstation.platform.errors import DomainError, FieldError
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.render import field_errors, render
@@ -22,7 +22,7 @@ from gigstation.web.session import current_user, page_role
 
 __all__ = ["AdminArrearsPages"]
 
-LIST_FIELDS = ("employer_id", "reason", "evidence", "ends_on")
+LIST_FIELDS = ("employer_id", "reason", "evidence", "ends_on", "legal_rep_name", "legal_rep_id_number")
 
 
 def _admin(request: Request[Any, Any, Any]) -> Principal:
@@ -55,22 +55,31 @@ class AdminArrearsPages(Controller):
         async with transaction(rt.pool) as conn:
             entries = await blacklist.list_entries(conn, today, include_past=True)
             choices = await blacklist.employer_choices(conn)
+            attempts = await blacklist.list_attempts(conn, 100)
         default_end = blacklist.years_later(today, rt.settings.blacklist_years)
         return await render(request, rt, "admin/blacklist.html", status_code=status_code, entries=entries,
-                            choices=choices, form=values or {}, default_end=default_end, today=today,
+                            choices=choices, attempts=attempts, form=values or {}, default_end=default_end,
+                            today=today,
                             done=done, errors=errors or [])
 
     @post("/blacklist", name="admin.blacklist.add")
     async def add(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
         form = await request.form()
         values = {k: form_text(form, k) for k in LIST_FIELDS}
+        body: dict[str, Any] = {k: v for k, v in values.items()
+                                if k in ("employer_id", "reason", "evidence") or (k == "ends_on" and v)}
+        if values["legal_rep_id_number"]:  # a company registered before the representative was asked for
+            body["legal_rep"] = {"name": values["legal_rep_name"], "id_number": values["legal_rep_id_number"]}
         try:
-            data = convert_form({k: v for k, v in values.items() if v or k != "ends_on"},
-                                blacklist.BlacklistCreate)
+            data = convert_form(body, blacklist.BlacklistCreate)
             async with transaction(rt.pool) as conn:
-                await blacklist.put_on_blacklist(conn, _admin(request), data,
-                                                 clock.today(rt.settings.timezone), rt.settings.blacklist_years)
+                await blacklist.put_on_blacklist(conn, _admin(request), data, clock.today(rt.settings.timezone),
+                                                 rt.settings.blacklist_years, rt.cipher)
         except DomainError as exc:
+            for e in exc.errors:
+                if e.field in ("legal_rep", "id_number"):
+                    exc.errors = [FieldError("legal_rep_id_number", e.reason, e.reason_en)]
+            values["legal_rep_id_number"] = ""  # an ID number is never echoed back into the page
             return await self._page(request, rt, values=values, status_code=422,
                                     errors=field_errors(exc, lang_of(dict(request.cookies)), set(LIST_FIELDS)))
         return Redirect("/admin/blacklist?done=listed", status_code=303)

@@ -15,6 +15,7 @@ from gigstation.api.runtime import Runtime
 from gigstation.oversight import employment, performance, satisfaction
 from gigstation.oversight.exports import CONTENT_TYPES
 from gigstation.oversight.exports import render as render_file
+from gigstation.oversight.reports import check_report_day
 from gigstation.platform import clock
 from gigstation.platform.db import transaction
 from gigstation.platform.errors import DomainError, Invalid
@@ -40,6 +41,7 @@ def period(rt: Runtime, date_from: str | None, date_to: str | None) -> tuple[dat
     """The range typed on the page (default: the last 7 days up to today), checked."""
     today = clock.today(rt.settings.timezone)
     end = _day("to", date_to, today)
+    check_report_day(end, "to")  # before the default below: 0001-01-01 minus 6 days overflows
     start = _day("from", date_from, end - timedelta(days=6))
     performance.check_period(start, end)
     return start, end

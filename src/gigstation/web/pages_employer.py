@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
-from gigstation.oversight import satisfaction, wages
+from gigstation.oversight import blacklist, satisfaction
 from gigstation.people import employers
 from gigstation.people.identity import InvalidIdentity, validate_credit_code, validate_identity
 from gigstation.platform import clock, throttle
@@ -26,7 +26,7 @@ from gigstation.platform.db import transaction
 from gigstation.platform.errors import Conflict, DomainError, FieldError, Invalid, NotFound
 from gigstation.platform.geo import distance_m
 from gigstation.platform.pagination import PageParams
-from gigstation.stations import registry
+from gigstation.stations import registry, wage_rules
 from gigstation.web.forms import convert_every_field, convert_form, form_text, plain_identity
 from gigstation.web.i18n import lang_of
 from gigstation.web.render import field_errors, render
@@ -38,9 +38,9 @@ from gigstation.work import assignments, blocks, crew, orders, pay, ratings
 __all__ = ["EmployerPages", "EmployerRegisterPages", "order_page"]
 
 REGISTER_FIELDS = {"name", "kind", "contact_name", "phone", "password", "commitment", "credit_code",
-                   "id_number"}
+                   "id_number", "legal_rep_name", "legal_rep_id_number"}
 ORDER_FIELDS = {"title", "skill", "headcount", "day", "starts", "ends", "station", "address", "pay",
-                "pay_unit", "description", "site_lat", "site_lon"}
+                "pay_unit", "description", "site_lat", "site_lon", "pieces_per_hour"}
 # A phone's location farther than this from the chosen station is not the workplace of an
 # order that station staffs (a wrong station, or a location taken elsewhere).
 SITE_RADIUS_M = 30_000
@@ -111,6 +111,8 @@ EMPLOYER_WORDS = {  # in the form's order, top to bottom
     "kind": ("请选择单位或个人", "choose company or individual"),
     "name": ("请填写单位名称（个人填自己的姓名）", "give the company's name (an individual: your own name)"),
     "credit_code": ("请填写营业执照上的18位统一社会信用代码", "give the 18-character credit code on the licence"),
+    "legal_rep_name": ("请填写营业执照上的法定代表人姓名", "give the legal representative's name from the licence"),
+    "legal_rep_id_number": ("请填写法定代表人的18位身份证号", "give the legal representative's 18-character ID number"),
     "id_number": ("请填写18位身份证号", "give the 18-character resident ID number"),
     "contact_name": ("请填写联系人姓名", "give the contact person's name"),
     "phone": ("手机号应为11位数字，以1开头", "a mobile number has 11 digits and starts with 1"),
@@ -129,6 +131,14 @@ def _employer_findings(data: dict[str, Any]) -> list[FieldError]:
             validate_identity("resident_id", data["id_number"], clock.today("Asia/Shanghai"))
     except InvalidIdentity as exc:
         found.append(plain_identity(exc.field, exc.reason_zh, exc.reason_en))
+    if data.get("kind") == "company" and data.get("legal_rep_id_number"):
+        try:
+            validate_identity("resident_id", data["legal_rep_id_number"], clock.today("Asia/Shanghai"))
+        except InvalidIdentity as exc:
+            found.append(plain_identity("legal_rep_id_number", exc.reason_zh, exc.reason_en))
+    if data.get("kind") == "company":
+        found.extend(FieldError(name, *EMPLOYER_WORDS[name])
+                     for name in ("legal_rep_name", "legal_rep_id_number") if not data.get(name))
     if data.get("kind") == "company" and not data.get("credit_code"):
         found.append(FieldError("credit_code", *EMPLOYER_WORDS["credit_code"]))
     if data.get("kind") == "individual" and not data.get("id_number"):
@@ -163,19 +173,28 @@ class EmployerRegisterPages(Controller):
             data["id_number"] = values["id_number"] or None
         else:
             data["credit_code"] = values["credit_code"] or None
+            data["legal_rep_name"] = values["legal_rep_name"] or None
+            data["legal_rep_id_number"] = values["legal_rep_id_number"] or None
+        today = clock.today(rt.settings.timezone)
         try:
             create = convert_every_field(data, employers.EmployerCreate, EMPLOYER_WORDS,
                                          extra=_employer_findings(data))
             async with pooled(rt.pool) as conn:  # before argon2: refusals cost no hashing
                 await throttle.before_registration(conn, rt.settings, client_address(request))
+            # A listed company or person is refused; the attempt is kept (its own commit).
+            async with transaction(rt.pool) as conn:
+                refusal = await blacklist.screen_registration(conn, rt.cipher, create, today)
+            if refusal is not None:
+                raise refusal
             password_hash = await rt.hasher.hash(create.password)
             async with transaction(rt.pool) as conn:
                 employer = await employers.register_employer(
-                    conn, rt.cipher, create, password_hash, clock.today(rt.settings.timezone))
+                    conn, rt.cipher, create, password_hash, today)
         except DomainError as exc:
             # The password stays in its box: one wrong field must not cost typing it again.
             values["password"] = data["password"]
-            return await render(request, rt, "employer/register.html", status_code=422, form=values,
+            return await render(request, rt, "employer/register.html",
+                                status_code=403 if exc.code == "blacklisted" else 422, form=values,
                                 registered=exc.code == "duplicate",
                                 commitment=employers.COMMITMENT_TEXT,
                                 commitment_version=employers.COMMITMENT_VERSION,
@@ -194,6 +213,28 @@ class EmployerPages(Controller):
             me = await employers.get_employer(conn, who.user_id)
             mine = await orders.list_orders(conn, who, PageParams(limit=50))
         return await render(request, rt, "employer/home.html", me=me, orders=mine.items, done=done)
+
+    @post("/legal-representative", name="employer.legal_rep")
+    async def legal_rep(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
+        """A company registered before the legal representative was asked for adds it (once)."""
+        who = _employer(request)
+        form = await request.form()
+        try:
+            data = convert_form({"name": form_text(form, "rep_name"), "id_number": form_text(form, "rep_id_number")},
+                                employers.LegalRepresentative)
+            async with transaction(rt.pool) as conn:
+                await employers.set_legal_representative(conn, rt.cipher, who.user_id, who.user_id, data,
+                                                         clock.today(rt.settings.timezone))
+        except DomainError as exc:
+            names = {"name": "rep_name", "id_number": "rep_id_number", "legal_rep_id_number": "rep_id_number"}
+            errors = [{**e, "field": names.get(e["field"], e["field"])}
+                      for e in field_errors(exc, lang_of(dict(request.cookies)), None)]
+            async with transaction(rt.pool) as conn:
+                me = await employers.get_employer(conn, who.user_id)
+                mine = await orders.list_orders(conn, who, PageParams(limit=50))
+            return await render(request, rt, "employer/home.html", status_code=422, me=me, orders=mine.items,
+                                done="", rep_errors=errors)
+        return Redirect("/employer?done=legal_rep", status_code=303)
 
     @post("/phone-sharing", name="employer.phone_sharing")
     async def phone_sharing(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any]:
@@ -216,12 +257,14 @@ class EmployerPages(Controller):
             skills = common + others
             page = await registry.list_stations(conn, PageParams(limit=500))
             stations = []
-            for s in page.items:  # the office's wage table (oversight.wages), as the server checks it
-                wage = await wages.minimum_in_force(conn, s.region, today)
+            for s in page.items:  # the office's wage table (stations.wage_rules), as the server checks it
+                wage = await wage_rules.minimum_in_force(conn, s.region, today)
                 stations.append({"id": s.id, "name": s.name, "region": s.region, "lat": s.lat, "lon": s.lon,
+                                 "region_name": wage_rules.region_zh(s.region) if lang_of(dict(request.cookies)) == "zh"
+                                 else s.region,
                                  "min_fen": wage.hourly_fen if wage else 0,
                                  "min_from": wage.effective_from if wage else None})
-            guidance = {k.code: await wages.guidance_in_force(conn, rt.settings.region, k.code, today)
+            guidance = {k.code: await wage_rules.guidance_in_force(conn, rt.settings.region, k.code, today)
                         for k in skills}
             try:  # a blacklisted employer is told why before filling the form in
                 await orders.check_may_post(conn, _employer(request).user_id, today)
@@ -290,6 +333,9 @@ class EmployerPages(Controller):
                 "description": values["description"],
                 # Without the phone's location the station's position only stands in.
                 "located": bool(values["site_lat"] and values["site_lon"]),
+                "pieces_per_hour": (parse_int(values["pieces_per_hour"], "pieces_per_hour", "请填写每小时件数",
+                                              "give the pieces an hour")
+                                    if values["pay_unit"] == "piece" and values["pieces_per_hour"] else None),
             }, orders.OrderCreate)
             return await orders.create_order(conn, who.user_id, data, now, zone, "Shanghai")
 

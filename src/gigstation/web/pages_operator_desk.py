@@ -3,6 +3,7 @@ offer for them (no smartphone), verify certificates and priority groups."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -11,12 +12,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
+from gigstation.oversight import priority
 from gigstation.people import accounts, lookup, workers
 from gigstation.platform import clock
 from gigstation.platform.db import transaction
-from gigstation.platform.errors import DomainError, Invalid
+from gigstation.platform.errors import DomainError, FieldError, Invalid
 from gigstation.stations import checkins
-from gigstation.web.forms import form_text
+from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.pages_operator import operator
 from gigstation.web.render import field_errors, render
@@ -58,11 +60,13 @@ class DeskPages(Controller):
         self, request: Request[Any, Any, Any], rt: Runtime, station_id: UUID, *, q: str = "",
         worker_id: UUID | None = None, done: str = "", errors: list[dict[str, str]] | None = None,
         status_code: int = 200, reset: accounts.ResetCode | None = None,
+        priority_form: dict[str, dict[str, str]] | None = None,
     ) -> Template:
         who = operator(request)
         lang = lang_of(dict(request.cookies))
         errors = list(errors or [])
         person = None
+        records: list[priority.PriorityRecord] = []
         async with transaction(rt.pool) as conn:
             station = await station_in_scope(conn, who, station_id)
             stations = await my_stations(conn, who)
@@ -73,6 +77,7 @@ class DeskPages(Controller):
                     person = await desk.desk_person(conn, station_id, worker_id,
                                                     clock.today(rt.settings.timezone),
                                                     since=clock.day_start(rt.settings.timezone))
+                    records = await priority.priority_records(conn, worker_id, clock.now())
             except DomainError as exc:
                 errors += field_errors(exc, lang, {"q"})
                 status_code = 404 if status_code == 200 else status_code
@@ -85,15 +90,17 @@ class DeskPages(Controller):
             stations=stations, person=person, q=q, errors=errors, done=en if lang == "en" else zh,
             until_choices=untils, default_until=untils[1][0] if len(untils) > 1 else untils[0][0],
             distance_choices=DISTANCE_CHOICES, priority_groups=workers.PRIORITY_GROUPS, now=clock.now(),
-            reset=reset)
+            reset=reset, records=records, priority_form=priority_form or {})
 
     async def _fail(
         self, request: Request[Any, Any, Any], rt: Runtime, station_id: UUID, worker_id: UUID,
         exc: DomainError, known: set[str] | None = None,
+        priority_form: dict[str, dict[str, str]] | None = None,
     ) -> Template:
         errors = field_errors(exc, lang_of(dict(request.cookies)), known or set())
         return await self._page(request, rt, station_id, worker_id=worker_id, errors=errors,
-                                status_code=409 if exc.__class__.__name__ == "Conflict" else 422)
+                                status_code=409 if exc.__class__.__name__ == "Conflict" else 422,
+                                priority_form=priority_form)
 
     @post("/checkin", name="operator.desk.checkin")
     async def check_in(
@@ -187,13 +194,54 @@ class DeskPages(Controller):
     async def verify_priority(
         self, request: Request[Any, Any, Any], station_id: UUID, worker_id: UUID, rt: Runtime
     ) -> Response[Any] | Template:
+        """Record the groups ticked, each with the papers seen (oversight.priority's rules)."""
         who = operator(request)
         form = await request.form()
-        groups = [g for g in form.getall("groups", []) if g in workers.PRIORITY_GROUPS]
+        ticked = [g for g in form.getall("groups", []) if g in workers.PRIORITY_GROUPS]
+        filled = {g: {k: form_text(form, f"{g}.{k}") for k in ("type", "number", "note", "date", "expires")}
+                  | {"on": "1" if g in ticked else ""} for g in workers.PRIORITY_GROUPS}
+        zone = rt.settings.timezone
         try:
+            # A ticked group with its boxes left empty keeps its current papers (the service
+            # refuses it when there are none in force).
+            entries: list[str | priority.PriorityEntry] = [
+                _entry(g, filled[g]) if any(filled[g][k] for k in ("type", "number", "note", "date", "expires"))
+                else g for g in ticked]
             async with transaction(rt.pool) as conn:
                 await station_in_scope(conn, who, station_id)
-                await workers.verify_priority_groups(conn, who.user_id, worker_id, groups)
+                await priority.record_priority_groups(conn, who.user_id, worker_id, entries, zone,
+                                                      clock.today(zone), rt.settings.priority_max_days)
         except DomainError as exc:
-            return await self._fail(request, rt, station_id, worker_id, exc)
+            exc.errors = [FieldError(_group_of(e.field, ticked), e.reason, e.reason_en) for e in exc.errors]
+            return await self._fail(request, rt, station_id, worker_id, exc,
+                                    set(workers.PRIORITY_GROUPS), priority_form=filled)
         return _back(station_id, worker_id, "priority")
+
+
+def _entry(group: str, f: dict[str, str]) -> priority.PriorityEntry:
+    """One group's evidence from the desk form (an empty date is caught as a field error)."""
+    def day(text: str, field: str) -> date | None:
+        try:
+            return date.fromisoformat(text) if text else None
+        except ValueError:
+            raise Invalid.of_field(group, "日期格式不对", f"{field}: not a date") from None
+
+    seen = day(f["date"], "evidence date")
+    if not f["type"] or seen is None:
+        raise Invalid.of_field(group, "请填写证明类型和证明日期", "give the document and its date")
+    expires = day(f["expires"], "expiry")
+    try:
+        return convert_form({"group": group, "evidence_type": f["type"], "evidence_date": seen.isoformat(),
+                             "expires_on": expires.isoformat() if expires else None,
+                             "evidence_number": f["number"] or None, "evidence_note": f["note"] or None},
+                            priority.PriorityEntry)
+    except Invalid as exc:
+        raise Invalid.of_field(group, exc.errors[0].reason, exc.errors[0].reason_en) from exc
+
+
+def _group_of(field: str, ticked: list[str]) -> str:
+    """``groups[i].expires_on`` (the service's name) -> the group's box on the page."""
+    if field.startswith("groups[") and "]" in field:
+        i = int(field[7:field.index("]")])
+        return ticked[i] if i < len(ticked) else ""
+    return field

@@ -34,7 +34,7 @@ __all__ = ["OperatorReviewPages", "figures_context"]
 async def figures_context(rt: Runtime, conn: Any, station_id: UUID, lang: str) -> dict[str, Any]:
     """Today's figures as numbers, three bar charts and the map."""
     zone = rt.settings.timezone
-    figures = await station_figures(conn, station_id, clock.today(zone), zone)
+    figures = await station_figures(conn, station_id, clock.today(zone), zone, clock.now())
     hours = [f"{h}" for h in range(24)]
     return {
         "figures": figures,

@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from gigstation.oversight.wages import minimum_in_force
 from gigstation.platform import audit, reference
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, Forbidden, Invalid
+from gigstation.stations.wage_rules import minimum_in_force
 from gigstation.work.assignments import (
     Assignment,
     announce,
@@ -34,6 +34,7 @@ from gigstation.work.assignments import (
     state_conflict,
     visible_assignment,
 )
+from gigstation.work.minors import is_minor_on
 
 __all__ = ["CodeBody", "JobAgreement", "PersonalCode", "agreement", "pay_due", "personal_code",
            "record_arrival", "record_departure", "worker_code"]
@@ -90,6 +91,10 @@ class JobAgreement(msgspec.Struct, frozen=True):
     piece rates, which depend on the pieces done."""
     status: str
     rules: list[str]
+    worker_minor: bool = False
+    """The worker was aged 16-17 on the job's date (work.minors): the employer is told."""
+    pieces_per_hour: int | None = None
+    """A piece rate's pieces an hour as the employer stated them when posting."""
 
 
 def personal_code(secret: bytes, assignment_id: UUID) -> str:
@@ -189,6 +194,7 @@ async def record_departure(
 _DETAIL = """
 SELECT a.created_at, a.arrived_at, a.departed_at, o.skill, o.description, o.address, o.lat,
        o.lon, st.name AS station_name, st.region, w.id_masked AS worker_id_masked,
+       w.adult_from, o.pieces_per_hour,
        e.id_masked AS employer_id_masked, e.credit_code, e.verified_at IS NOT NULL AS verified
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN workers w ON w.user_id = a.worker_id
 JOIN employers e ON e.user_id = o.employer_id LEFT JOIN stations st ON st.id = o.station_id
@@ -210,6 +216,12 @@ RULES = [
     "wages may be reported to the station; employers seriously in arrears are blacklisted "
     "(Regulations on Guaranteeing Payment of Wages to Migrant Workers).",
 ]
+
+
+MINOR_RULE = (
+    "劳动者为未成年工（16–17岁）：不得安排夜班（22:00–06:00）和禁忌从事的劳动（《劳动法》第五十八、六十四条，"
+    "《未成年工特殊保护规定》）。 The worker is aged 16-17: no night work (22:00-06:00) and no work "
+    "forbidden to minors (Labour Law arts. 58, 64; 未成年工特殊保护规定).")
 
 
 async def agreement(
@@ -242,7 +254,8 @@ async def agreement(
         departed_at=d["departed_at"], hours_of_record=worked,
         pay_due_cents=pay_due(a.pay_cents, a.pay_unit, worked if worked is not None else
                               (a.ends_at - a.starts_at).total_seconds() / 3600),
-        status=a.status, rules=RULES)
+        status=a.status, rules=RULES + ([MINOR_RULE] if is_minor_on(d["adult_from"], on) else []),
+        worker_minor=is_minor_on(d["adult_from"], on), pieces_per_hour=d["pieces_per_hour"])
 
 
 def pay_due(pay_cents: int, pay_unit: str, hours: float) -> int | None:

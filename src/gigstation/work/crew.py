@@ -13,6 +13,7 @@ import msgspec
 from gigstation.platform.auth import Principal
 from gigstation.work import hours
 from gigstation.work.credit import CreditRecord, credit_record
+from gigstation.work.minors import is_minor_on
 from gigstation.work.orders import get_order
 
 __all__ = ["CrewMember", "order_crew"]
@@ -29,12 +30,14 @@ class CrewMember(msgspec.Struct, frozen=True):
     week: hours.WeekHours
     """The worker's hours with this employer in the order's week; ``over_daily_average``
     is the employer's warning under Labour Contract Law art. 68."""
+    minor: bool = False
+    """Aged 16-17 on the job's date (work.minors): no night work, no prohibited job type."""
 
 
 _CREW = """
 SELECT a.id AS assignment_id, a.worker_id, u.name AS worker_name, a.status, a.arrived_at,
-       a.departed_at
-FROM assignments a JOIN users u ON u.id = a.worker_id
+       a.departed_at, w.adult_from
+FROM assignments a JOIN users u ON u.id = a.worker_id JOIN workers w ON w.user_id = a.worker_id
 WHERE a.order_id = $1 ORDER BY a.created_at, a.id
 """
 
@@ -54,6 +57,7 @@ async def order_crew(
                    r["arrived_at"], r["departed_at"],
                    await credit_record(conn, r["worker_id"], "worker"),
                    hours.week_summary(worked.get((r["worker_id"], order.employer_id), []),
-                                      order.starts_at, tz))
+                                      order.starts_at, tz),
+                   minor=is_minor_on(r["adult_from"], order.starts_at.astimezone(tz).date()))
         for r in rows
     ]

@@ -32,6 +32,7 @@ from gigstation.platform import audit, events
 from gigstation.platform.config import Settings
 from gigstation.platform.db import connection
 from gigstation.platform.errors import Conflict, NotFound
+from gigstation.work import minors
 from gigstation.work.offers import expire_due_offers
 from gigstation.work.safeguards import forbidden_pairs
 
@@ -49,10 +50,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Labour Law art. 64: no grade-IV physical labour or hazardous work for workers aged 16-17.
-MINOR_EXCLUDED_SKILLS = frozenset(
-    {"construction_helper", "loading", "forklift", "driver", "electrician", "welding", "security"}
-)
+# Job types prohibited to workers aged 16-17, with their sources: data/labour-rules.json
+# (work.minors). Dropped from a minor's skills; minors.minor_pairs also forbids night work.
+MINOR_EXCLUDED_SKILLS = minors.rules().prohibited
 
 
 class OfferBrief(msgspec.Struct, frozen=True):
@@ -234,8 +234,12 @@ async def take_snapshot(
         pair = solver.Pair(worker_id=str(r["worker_id"]), order_id=str(r["order_id"]))
         if pair.worker_id in present_w and pair.order_id in present_o:
             (pinned if r["kind"] == "pin" else forbidden).append(pair)
-    # Blocks and the part-time weekly limit (work.safeguards) rule pairs out, pins included.
+    # Blocks and the part-time weekly limit (work.safeguards) rule pairs out, pins included;
+    # so do the rules for minors (work.minors: night work, prohibited job types).
     ruled_out = await forbidden_pairs(conn, sorted(present_w), orders, settings.timezone)
+    ruled_out += minors.minor_pairs(
+        [(str(r.worker_id), r.adult_from) for r in waiting if str(r.worker_id) in present_w],
+        orders, settings.timezone)
     forbidden += ruled_out
     if ruled_out:
         ruled = frozenset(ruled_out)

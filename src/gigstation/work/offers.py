@@ -26,7 +26,7 @@ import msgspec
 
 from gigstation.platform import audit, events
 from gigstation.platform.errors import Conflict, NotFound
-from gigstation.work import safeguards
+from gigstation.work import minors, safeguards
 from gigstation.work.credit import CreditRecord
 from gigstation.work.orders import GUIDANCE_COLUMNS, GUIDANCE_JOIN
 
@@ -197,6 +197,7 @@ async def accept_offer(
     # Blocks and the 24-hour week, checked under the worker's row lock (work.safeguards).
     await safeguards.check_accept(conn, worker_id, order["employer_id"], order["starts_at"],
                                   order["ends_at"], zone)
+    await minors.check_accept(conn, worker_id, offer.order_id, zone)  # night work, job types
     try:
         async with conn.transaction():  # a savepoint: the constraint error stays catchable
             row = await conn.fetchrow(_INSERT_ASSIGNMENT, offer_id, offer.order_id, worker_id,

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from gigstation.oversight import wages
 from gigstation.platform import audit, events, reference
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from gigstation.platform.pagination import Page, PageParams
 from gigstation.platform.types import NO_NUL, Address, Lat, Lon, PayUnit, Title, rule_violation
+from gigstation.stations import wage_rules
 from gigstation.stations.registry import operator_station_ids
 
 __all__ = [
@@ -36,6 +36,7 @@ MAX_LENGTH = timedelta(hours=12)
 PAST_GRACE = timedelta(minutes=10)
 PIECE_PAY_FLOOR_CENTS = 100
 """The least a piece may pay (1 yuan); also a CHECK on orders (migration 0004)."""
+MAX_PIECES_PER_HOUR = 10_000
 
 OrderStatus = Literal["open", "full", "cancelled", "closed"]
 
@@ -55,8 +56,17 @@ class OrderCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     located: bool = True
     """False when lat/lon only stand in for the workplace (the order page without the phone's
     location uses the station's): workers are then sent by the address, not the position."""
+    pieces_per_hour: Annotated[int, msgspec.Meta(ge=1, le=MAX_PIECES_PER_HOUR)] | None = None
+    """A piece rate's pieces an hour, as the employer states them: piece pay x this is the
+    hourly figure the minimum wage and the guidance are compared with. Piece rates only."""
 
     def __post_init__(self) -> None:
+        if self.pay_unit == "piece" and self.pieces_per_hour is None:
+            raise rule_violation("pieces_per_hour", "计件工资须填写预计每小时完成的件数",
+                                 "a piece rate needs the pieces an hour the work is expected to take")
+        if self.pay_unit != "piece" and self.pieces_per_hour is not None:
+            raise rule_violation("pieces_per_hour", "只有计件工资填写每小时件数",
+                                 "pieces per hour go with a piece rate only")
         if reference.skill(self.skill) is None:
             raise rule_violation("skill", f"未知工种 {self.skill!r}", f"unknown skill {self.skill!r}")
         for name in ("starts_at", "ends_at"):
@@ -97,6 +107,9 @@ class OrderView(msgspec.Struct, frozen=True):
     guidance_median_fen: int | None = None
     guidance_high_fen: int | None = None
     located: bool = True
+    pieces_per_hour: int | None = None
+    hourly_equivalent_fen: int | None = None
+    """The pay as an hourly figure (day rate over the hours; piece rate x pieces an hour)."""
 
 
 GUIDANCE_COLUMNS = """o.below_guidance, g.pay_unit AS guidance_unit, g.low_fen AS guidance_low_fen,
@@ -105,25 +118,44 @@ GUIDANCE_JOIN = "LEFT JOIN wage_guidance g ON g.id = o.guidance_id"
 _COLUMNS = f"""
 o.id, o.employer_id, u.name AS employer_name, e.verified_at IS NOT NULL AS employer_verified,
 o.station_id, o.title, o.description, o.skill, o.headcount, o.filled, o.starts_at, o.ends_at,
-o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at, o.located, {GUIDANCE_COLUMNS}
+o.lat, o.lon, o.address, o.pay_cents, o.pay_unit, o.status, o.created_at, o.located, {GUIDANCE_COLUMNS},
+o.pieces_per_hour
 """
 _FROM = f"""FROM orders o JOIN employers e ON e.user_id = o.employer_id JOIN users u ON u.id = o.employer_id
 {GUIDANCE_JOIN}"""
 _GET = f"SELECT {_COLUMNS} {_FROM} WHERE o.id = $1"
 _INSERT = """
 INSERT INTO orders (employer_id, station_id, title, description, skill, headcount, starts_at,
-                    ends_at, lat, lon, address, pay_cents, pay_unit, located)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id
+                    ends_at, lat, lon, address, pay_cents, pay_unit, located, pieces_per_hour)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id
 """
 _EMPLOYER_STANDING = "SELECT blacklisted_until FROM employers WHERE user_id = $1"
+# A listing covers a person, not an account (oversight.blacklist): another account with the
+# listed credit code, or of the listed person (own ID or as a company's legal representative).
+_LISTED_PERSON = """
+SELECT b.ends_on FROM employers me
+JOIN employer_blacklist b ON b.lifted_at IS NULL AND b.ends_on >= $2
+JOIN employers e ON e.user_id = b.employer_id
+WHERE me.user_id = $1 AND e.user_id <> me.user_id
+  AND (e.credit_code = me.credit_code
+       OR coalesce(me.rep_index, me.id_index) IN (e.rep_index, e.id_index))
+ORDER BY b.ends_on DESC LIMIT 1
+"""
 
 
 async def check_may_post(conn: asyncpg.Connection[Any], employer_id: UUID, today: date) -> None:
-    """Forbidden while the employer is on the arrears blacklist (the order form says so too)."""
+    """Forbidden while the employer, its credit code or its person (legal representative or
+    the individual) is on the arrears blacklist (the order form says so too)."""
     blacklisted_until = await conn.fetchval(_EMPLOYER_STANDING, employer_id)
     if blacklisted_until is not None and blacklisted_until >= today:
         raise Forbidden(f"因欠薪被列入失信名单，{blacklisted_until} 前不能发布用工",
                         f"listed for unpaid wages; cannot post orders until {blacklisted_until}",
+                        code="blacklisted")
+    through = await conn.fetchval(_LISTED_PERSON, employer_id, today)
+    if through is not None:
+        raise Forbidden(f"本单位的统一社会信用代码或法定代表人（或本人）因欠薪被列入失信名单，{through} 前不能发布用工",
+                        f"this account's credit code or person (legal representative, or the "
+                        f"individual) is on the arrears blacklist until {through}: no posting",
                         code="blacklisted")
 
 
@@ -135,43 +167,50 @@ ORDER BY great_circle_m($1, $2, lat, lon), id LIMIT 1
 
 
 def order_view(row: asyncpg.Record) -> OrderView:
-    ref = reference.skill(row["skill"])
-    return msgspec.convert({**dict(row), "skill_zh": ref.zh if ref else row["skill"]}, OrderView)
+    """An order row as the API shows it (rows from other modules' queries may lack the piece
+    columns: then no hourly figure is shown for a piece rate)."""
+    r = dict(row)
+    ref = reference.skill(r["skill"])
+    hours = (r["ends_at"] - r["starts_at"]).total_seconds() / 3600
+    pieces = r.get("pieces_per_hour")
+    hourly = None
+    if r["pay_unit"] != "piece" or pieces is not None:
+        hourly = round(wage_rules.hourly_equivalent(r["pay_cents"], r["pay_unit"], hours, pieces))
+    return msgspec.convert({**r, "skill_zh": ref.zh if ref else r["skill"],
+                            "hourly_equivalent_fen": hourly}, OrderView)
 
 
-# Region names as the Chinese messages say them (the wage rules are keyed by English name).
-REGION_ZH = {"Shanghai": "上海市", "Beijing": "北京市", "Tianjin": "天津市", "Chongqing": "重庆市",
-             "Guangdong": "广东省", "Jiangsu": "江苏省", "Zhejiang": "浙江省"}
+REGION_ZH = wage_rules.REGION_ZH
 
 
 def check_minimum_wage(
-    data: OrderCreate, region: str, zone: str, rules_file: str | None = None,
-    *, in_force: reference.MinimumWage | Literal["file"] | None = "file",
+    data: OrderCreate, region: str, minimum: reference.MinimumWage | None
 ) -> None:
-    """Refuse pay below the local hourly minimum (day pay is spread over the order's hours).
-
-    ``in_force`` is the minimum from the office's table (oversight.wages); left at "file",
-    the shipped file is read."""
-    on = data.starts_at.astimezone(ZoneInfo(zone)).date()
-    minimum = reference.minimum_wage(region, on, rules_file) if isinstance(in_force, str) else in_force
+    """Refuse pay whose hourly figure is below the local minimum (stations.wage_rules), and an
+    order where no minimum is known; a piece must also pay at least the floor."""
     if data.pay_unit == "piece" and data.pay_cents < PIECE_PAY_FLOOR_CENTS:
         raise Invalid.of_field(
             "pay_cents", f"计件工资每件不得低于 {PIECE_PAY_FLOOR_CENTS / 100:.2f} 元",
             f"piece pay must be at least CNY {PIECE_PAY_FLOOR_CENTS / 100:.2f} a piece")
-    if minimum is None or data.pay_unit == "piece":
-        # Piece rates cannot be compared per hour; they are shown with the wage guidance.
-        return
     hours = (data.ends_at - data.starts_at).total_seconds() / 3600
-    hourly = data.pay_cents if data.pay_unit == "hour" else data.pay_cents / hours
-    if hourly < minimum.hourly_fen:
-        yuan = minimum.hourly_fen / 100
-        raise Invalid.of_field(
-            "pay_cents",
-            f"时薪低于{REGION_ZH.get(region, '本地区')}最低工资标准 {yuan:.2f} 元/小时"
-            f"（{minimum.effective_from} 起执行）",
-            f"hourly pay is below the {region} minimum wage of CNY {yuan:.2f} per hour "
-            f"(in force from {minimum.effective_from})",
-        )
+    wage_rules.check_minimum_wage(data.pay_cents, data.pay_unit, hours, data.pieces_per_hour,
+                                  region, minimum)
+
+
+_FLAG = "UPDATE orders SET guidance_id = $2, below_guidance = $3 WHERE id = $1"
+
+
+async def flag_order(
+    conn: asyncpg.Connection[Any], order_id: UUID, data: OrderCreate, region: str, on: date
+) -> None:
+    """Record on a new order the guidance it was compared with and whether it fell below
+    (a piece rate as its hourly figure)."""
+    hours = (data.ends_at - data.starts_at).total_seconds() / 3600
+    entry, below = wage_rules.below_low(
+        await wage_rules.guidance_in_force(conn, region, data.skill, on), data.pay_cents,
+        data.pay_unit, hours, data.pieces_per_hour)
+    if entry is not None:
+        await conn.execute(_FLAG, order_id, entry.id, below)
 
 
 async def create_order(
@@ -204,17 +243,16 @@ async def create_order(
                                f"more than {km:g} km from every station")],
             code="too_far_from_station")
     on = data.starts_at.astimezone(ZoneInfo(zone)).date()
-    check_minimum_wage(data, region, zone, rules_file,
-                       in_force=await wages.minimum_in_force(conn, region, on, rules_file))
+    check_minimum_wage(data, region, await wage_rules.minimum_in_force(conn, region, on, rules_file))
     order_id = await conn.fetchval(
         _INSERT, employer_id, station_id, data.title, data.description, data.skill,
         data.headcount, data.starts_at, data.ends_at, data.lat, data.lon, data.address,
-        data.pay_cents, data.pay_unit, data.located,
+        data.pay_cents, data.pay_unit, data.located, data.pieces_per_hour,
     )
-    await wages.flag_order(conn, order_id, data.skill, region, on, data.pay_cents, data.pay_unit,
-                           (data.ends_at - data.starts_at).total_seconds() / 3600)
+    await flag_order(conn, order_id, data, region, on)
     await audit.record(conn, employer_id, "order.create", "order", order_id,
-                       {"headcount": data.headcount, "pay_cents": data.pay_cents})
+                       {"headcount": data.headcount, "pay_cents": data.pay_cents,
+                        "pay_unit": data.pay_unit, "pieces_per_hour": data.pieces_per_hour})
     return await _fetch(conn, order_id)
 
 

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post, put
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import PUBLIC, client_address, roles
+from gigstation.oversight import blacklist
 from gigstation.people import employers
 from gigstation.platform import auth, clock, throttle
 from gigstation.platform.auth import Principal
@@ -41,10 +42,15 @@ class EmployerController(Controller):
     async def register(
         self, request: Request[Any, Any, Any], data: employers.EmployerCreate, rt: Runtime
     ) -> Response[EmployerRegistered]:
+        today = clock.today(rt.settings.timezone)
         async with connection(rt.pool) as conn:  # before argon2: refusals cost no hashing
             await throttle.before_registration(conn, rt.settings, client_address(request))
+        # A listed company or person is refused, and the attempt is kept (its own commit).
+        async with transaction(rt.pool) as conn:
+            refusal = await blacklist.screen_registration(conn, rt.cipher, data, today)
+        if refusal is not None:
+            raise refusal
         password_hash = await rt.hasher.hash(data.password)
-        today = clock.today(rt.settings.timezone)
 
         async def make(conn: Any) -> EmployerRegistered:
             employer = await employers.register_employer(conn, rt.cipher, data, password_hash, today)
@@ -65,6 +71,16 @@ class EmployerController(Controller):
     ) -> employers.EmployerView:
         async with transaction(rt.pool) as conn:
             return await employers.set_phone_sharing(conn, request.user.user_id, data)
+
+    @put("/me/legal-representative", guards=[roles("employer")],
+         summary="补登法定代表人 / Add the company's legal representative (once)")
+    async def legal_representative(
+        self, request: Request[Principal, Any, Any], data: employers.LegalRepresentative, rt: Runtime
+    ) -> employers.EmployerView:
+        me = request.user.user_id
+        async with transaction(rt.pool) as conn:
+            return await employers.set_legal_representative(
+                conn, rt.cipher, me, me, data, clock.today(rt.settings.timezone))
 
     @post("/{employer_id:uuid}/verify", guards=[roles("operator", "admin")], status_code=200,
           summary="核验用工主体 / Verify an employer")

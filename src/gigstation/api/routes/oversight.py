@@ -154,6 +154,8 @@ class PriorityEvidenceController(Controller):
 
     @get("/", guards=[roles("operator", "admin")],
          summary="重点群体及证明 / Priority groups with evidence and expiry")
-    async def records(self, worker_id: UUID, rt: Runtime) -> list[priority.PriorityRecord]:
+    async def records(
+        self, worker_id: UUID, rt: Runtime, include_history: bool = False
+    ) -> list[priority.PriorityRecord]:
         async with transaction(rt.pool) as conn:
-            return await priority.priority_records(conn, worker_id, clock.now())
+            return await priority.priority_records(conn, worker_id, clock.now(), include_history)

@@ -13,7 +13,7 @@ from gigstation.api.routes.stations import Limit, Offset, page_params, require_s
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
 from gigstation.oversight import complaints as cases
-from gigstation.oversight import reports
+from gigstation.oversight import reports, snapshots
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
@@ -24,20 +24,12 @@ from gigstation.work import assignments, complaints, ratings
 __all__ = ["ReliabilityController", "StationReportController"]
 
 
-# Reports exist for days the service can have run; the calendar's ends (0001-01-01,
-# 9999-12-31) would overflow the day's bounds.
-EARLIEST_REPORT = date(2000, 1, 1)
-LATEST_REPORT = date(2099, 12, 31)
-
-
 def _parse_date(text: str) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
         raise Invalid.of_field("date", "日期格式应为 YYYY-MM-DD", "must be a date, YYYY-MM-DD") from None
-    if not EARLIEST_REPORT <= day <= LATEST_REPORT:
-        raise Invalid.of_field("date", f"日期须在 {EARLIEST_REPORT} 到 {LATEST_REPORT} 之间",
-                               f"must be between {EARLIEST_REPORT} and {LATEST_REPORT}")
+    reports.check_report_day(day)  # the calendar's ends would overflow the day's bounds
     return day
 
 
@@ -46,7 +38,8 @@ class StationReportController(Controller):
     tags = ("reports",)
     guards = (roles("operator", "admin"),)
 
-    @get("/report", summary="驿站日报 / The station's day in figures")
+    @get("/report", summary="驿站日报 / The station's day in figures",
+         description="A day that is over is answered from its frozen figures (frozen_at).")
     async def report(
         self, request: Request[Principal, Any, Any], station_id: UUID, rt: Runtime,
         day: Annotated[str | None, QueryParameter(name="date", description="YYYY-MM-DD, local",
@@ -56,7 +49,7 @@ class StationReportController(Controller):
         on = clock.today(zone) if day is None else _parse_date(day)
         async with transaction(rt.read_pool) as conn:  # the replica when there is one
             await require_station_access(conn, request.user, station_id)
-            return await reports.station_report(conn, station_id, on, zone)
+            return await snapshots.day_report(conn, station_id, on, zone, clock.now())
 
     @get("/complaints", summary="待处理投诉 / Open wage disputes and contested no-shows")
     async def complaints(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import Parameter
 
 from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
@@ -57,6 +58,12 @@ class WageController(Controller):
         return await create(request, rt, wages.GuidanceEntry, lambda conn: wages.supersede_guidance(
             conn, request.user.user_id, entry_id, data))
 
+    @get("/regions", guards=[_ANYONE],
+         summary="已知最低工资的地区 / Regions whose minimum wage is known (what a station may use)")
+    async def regions(self, rt: Runtime) -> list[wages.KnownRegion]:
+        async with transaction(rt.pool) as conn:
+            return await wages.known_regions(conn, clock.today(rt.settings.timezone))
+
     @get("/minimums", guards=[_ANYONE], summary="最低工资标准 / Minimum wages")
     async def minimums(
         self, rt: Runtime, region: str | None = None, include_superseded: bool = False
@@ -100,7 +107,14 @@ class BlacklistController(Controller):
     ) -> Response[blacklist.BlacklistEntry]:
         s = rt.settings
         return await create(request, rt, blacklist.BlacklistEntry, lambda conn: blacklist.put_on_blacklist(
-            conn, request.user, data, clock.today(s.timezone), s.blacklist_years))
+            conn, request.user, data, clock.today(s.timezone), s.blacklist_years, rt.cipher))
+
+    @get("/attempts", summary="失信主体重新注册的尝试 / Registrations refused by the blacklist")
+    async def attempts(
+        self, rt: Runtime, limit: Annotated[int, Parameter(ge=1, le=500, description="1-500")] = 200,
+    ) -> list[blacklist.BlacklistAttempt]:
+        async with transaction(rt.pool) as conn:
+            return await blacklist.list_attempts(conn, limit)
 
     @post("/{entry_id:int}/lift", status_code=200, summary="移出失信名单 / Lift a listing")
     async def lift(

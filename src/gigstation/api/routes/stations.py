@@ -56,8 +56,9 @@ class StationController(Controller):
     async def create_station(
         self, request: Request[Principal, Any, Any], data: stations.StationCreate, rt: Runtime
     ) -> Response[stations.StationView]:
+        today = clock.today(rt.settings.timezone)
         return await create(request, rt, stations.StationView,
-                            lambda conn: stations.create_station(conn, request.user.user_id, data))
+                            lambda conn: stations.create_station(conn, request.user.user_id, data, today))
 
     @get("/", opt=PUBLIC, summary="驿站列表（可按距离排序）/ List stations, nearest first")
     async def list_stations(

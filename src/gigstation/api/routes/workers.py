@@ -91,5 +91,5 @@ class WorkerController(Controller):
     ) -> workers.WorkerView:
         async with transaction(rt.pool) as conn:
             return await priority.record_priority_groups(
-                conn, request.user.user_id, worker_id, list(data.groups), rt.settings.timezone
-            )
+                conn, request.user.user_id, worker_id, list(data.groups), rt.settings.timezone,
+                clock.today(rt.settings.timezone), rt.settings.priority_max_days)

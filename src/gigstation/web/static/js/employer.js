@@ -1,4 +1,5 @@
-/* Employer pages. The order form names the local minimum wage and refuses pay below it
+/* Employer pages. The order form names the local minimum wage and refuses pay whose hourly
+   figure (a day rate over the hours, a piece rate times the pieces an hour) is below it
    before submitting (the server refuses it too: that is the real rule). The order page
    refreshes "who is coming" when the event stream says the order changed. */
 (function () {
@@ -20,6 +21,12 @@
         (document.documentElement.lang === "en" ? "hour" : "小时");
     };
     if (station) { station.addEventListener("change", showFigure); }
+    // Pieces an hour matter only for a piece rate: the box shows when "piece" is chosen.
+    var piecesBox = document.getElementById("pieces-box");
+    var unitNow = function () { return (form.querySelector("input[name=pay_unit]:checked") || {}).value || "hour"; };
+    var showPieces = function () { if (piecesBox) { piecesBox.hidden = unitNow() !== "piece"; } };
+    form.querySelectorAll("input[name=pay_unit]").forEach(function (r) { r.addEventListener("change", showPieces); });
+    showPieces();
     // The workplace from the phone's location, when the employer stands there (browsers give
     // a location only over HTTPS; without one the station's position stands in).
     var locate = document.getElementById("site-locate");
@@ -51,10 +58,15 @@
     form.addEventListener("submit", function (event) {
       var opt = chosen();
       var minFen = opt ? parseInt(opt.getAttribute("data-min-fen"), 10) || 0 : 0;
-      var unit = (form.querySelector("input[name=pay_unit]:checked") || {}).value || "hour";
+      var unit = unitNow();
       var yuan = parseFloat((form.elements.pay.value || "").replace("¥", ""));
-      if (!minFen || isNaN(yuan) || unit === "piece") { return; }
+      if (!minFen || isNaN(yuan)) { return; }
       var hourlyFen = Math.round(yuan * 100);
+      if (unit === "piece") {
+        var pieces = parseInt(form.elements.pieces_per_hour.value, 10);
+        if (!(pieces > 0)) { return; }  // the server names the missing field
+        hourlyFen = hourlyFen * pieces;
+      }
       if (unit === "day") {
         var span = minutes(form.elements.ends.value) - minutes(form.elements.starts.value);
         if (span <= 0) { span += 24 * 60; }
@@ -64,6 +76,7 @@
       if (hourlyFen >= minFen) { return; }
       event.preventDefault();
       var message = form.getAttribute("data-msg-below")
+        .replace("{hourly}", (hourlyFen / 100).toFixed(2))
         .replace("{region}", opt.getAttribute("data-region"))
         .replace("{min}", (minFen / 100).toFixed(2));
       var box = document.getElementById("client-errors");
