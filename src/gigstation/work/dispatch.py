@@ -234,8 +234,9 @@ async def take_snapshot(
         pair = solver.Pair(worker_id=str(r["worker_id"]), order_id=str(r["order_id"]))
         if pair.worker_id in present_w and pair.order_id in present_o:
             (pinned if r["kind"] == "pin" else forbidden).append(pair)
-    # Blocks and the part-time weekly limit (work.safeguards) rule pairs out, pins included.
-    ruled_out = await forbidden_pairs(conn, sorted(present_w), orders, settings.timezone)
+    # Blocks and the part-time limits (work.safeguards) rule pairs out, pins included.
+    ruled_out = await forbidden_pairs(conn, sorted(present_w), orders, settings.timezone,
+                                      settings.daily_hours_cap)
     forbidden += ruled_out
     if ruled_out:
         ruled = frozenset(ruled_out)
