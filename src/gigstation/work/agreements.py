@@ -330,9 +330,8 @@ async def _insert(
     reason: str, reconstructed: bool, actor: UUID | None,
 ) -> bool:
     text = agreement_text(terms, version, reason, reconstructed)
-    row_id = await conn.fetchval(_INSERT, assignment_id, version, text,
-                                 msgspec.json.encode(terms).decode(), _sha256(text), reason,
-                                 reconstructed, actor)
+    row_id = await conn.fetchval(_INSERT, assignment_id, version, text, msgspec.to_builtins(terms),
+                                 _sha256(text), reason, reconstructed, actor)
     return row_id is not None
 
 

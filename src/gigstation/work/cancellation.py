@@ -62,6 +62,12 @@ async def cancel_order(
     withdrawn = await withdraw_offers(conn, reason, order_id=order_id)
     cancelled = [] if keep_accepted else await conn.fetch(_CANCEL_NOT_STARTED, order_id, now)
     kept = await conn.fetch(_KEPT, order_id)
+    if keep_accepted:  # the blacklist: tell the workers whose accepted work stands
+        await events.emit_many(conn, [
+            (r["worker_id"], order.station_id, "order.employer_listed",
+             {"order_id": order_id, "assignment_id": r["id"], "title": order.title})
+            for r in kept if r["status"] == "active"
+        ])
     open_places = locked["status"] == "open" and locked["filled"] < locked["headcount"]
     if not (open_places or withdrawn or cancelled):
         if keep_accepted:
@@ -76,12 +82,6 @@ async def cancel_order(
          {"order_id": order_id, "assignment_id": r["id"], "title": order.title, "reason": reason})
         for r in cancelled
     ])
-    if keep_accepted:
-        await events.emit_many(conn, [
-            (r["worker_id"], order.station_id, "order.employer_listed",
-             {"order_id": order_id, "assignment_id": r["id"], "title": order.title})
-            for r in kept if r["status"] == "active"
-        ])
     await audit.record(conn, who.user_id, "order.cancel", "order", order_id,
                        {"offers_withdrawn": withdrawn, "assignments_cancelled": len(cancelled),
                         "assignments_kept": len(kept), "status": status, "reason": reason})
