@@ -96,10 +96,12 @@ async def test_pay_goes_overdue_once_the_clock_passes_the_period(db: asyncpg.Con
     # A departure recorded later than the plan moves the clock (through the hours ledger:
     # the assignment's times follow it and nothing else).
     aid = await db.fetchval("SELECT id FROM assignments WHERE worker_id = $1", unpaid)
+    await db.execute("UPDATE assignments SET status = 'active' WHERE id = $1", aid)  # arrival precedes completion
     await db.execute("INSERT INTO hours_events (assignment_id, kind, at, arrived_at, proof) "
                      "VALUES ($1, 'arrival', $2, $2, 'phone_code')", aid, ended - timedelta(hours=4))
+    await db.execute("UPDATE assignments SET status = 'completed' WHERE id = $1", aid)
     await db.execute("INSERT INTO hours_events (assignment_id, kind, at, departed_at, confirm_by, proof) "
-                     "VALUES ($1, 'departure', $2, $2, $2 + interval '3 days', 'phone_code')",
+                     "VALUES ($1, 'departure', $2, $2, $2::timestamptz + interval '3 days', 'phone_code')",
                      aid, ended + timedelta(hours=2))
     assert await station_overdue(db, station, due, 15) == []
     later = await district_overdue(db, due + timedelta(days=3), 15)
