@@ -189,7 +189,8 @@ async def create_order(
             detail=f"单次用工不能超过{day_cap_h:g}小时：非全日制用工与同一用工主体任意24小时内最多{day_cap_h:g}小时",
             detail_en=f"an order may last at most {day_cap_h:g} hours: part-time work is at most "
                       f"{day_cap_h:g} hours in any 24 hours with one employer",
-            errors=[FieldError("ends_at", f"最长{day_cap_h:g}小时", f"at most {day_cap_h:g} hours after the start")],
+            errors=[FieldError("ends_at", f"单次用工最长{day_cap_h:g}小时（非全日制用工每天的上限）",
+                               f"at most {day_cap_h:g} hours after the start (the part-time day's cap)")],
             code="daily_hours_exceeded")
     if data.starts_at < now - PAST_GRACE:
         raise Invalid.of_field("starts_at", "开始时间已过", "starts_at is in the past")
