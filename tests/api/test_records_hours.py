@@ -84,6 +84,8 @@ async def test_one_look_at_the_code_cannot_record_both_ends(
                                      json={"hours": "planned", "note": "现场负责人证实干满了"})
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["hours_state"] == "resolved" and resolved.json()["hours_of_record"] == 4.0
+    printable = await api.client.get(f"{API}/assignments/{aid}/agreement.html", headers=bearer(job.operator))
+    assert "劳动者提出异议" in printable.text and "驿站核定工时" in printable.text and "我干到了下午五点" in printable.text
     ledger = (await assignment(api, wt, aid))["hours_events"]
     assert [(e["kind"], e["proof"]) for e in ledger] == [
         ("arrival", "phone_code"), ("departure", "phone_code"), ("contest", "worker"), ("resolve", "operator")]

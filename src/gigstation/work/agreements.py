@@ -32,7 +32,13 @@ from gigstation.platform import audit, events, reference
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Forbidden, Invalid, NotFound
 from gigstation.platform.types import NO_NUL
-from gigstation.work.assignments import Assignment, fetch_assignment, visible_assignment
+from gigstation.work.assignments import (
+    Assignment,
+    HoursEvent,
+    PaymentEntry,
+    fetch_assignment,
+    visible_assignment,
+)
 from gigstation.work.hours import DEFAULT_RULES, HoursRules
 
 __all__ = [
@@ -150,6 +156,10 @@ class JobAgreement(msgspec.Struct, frozen=True):
     pay_due_cents: int | None
     """Hourly pay x hours of record; the day rate; none for piece rates."""
     paid_cents: int | None
+    hours_events: list[HoursEvent] = []
+    """The hours ledger (work.timesheet), oldest first."""
+    payments: list[PaymentEntry] = []
+    """The pay ledger (work.pay), oldest first."""
 
 
 class AgreementCorrection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -395,7 +405,8 @@ def _job_agreement(
         hours_rules=t.hours_rules, rules=t.rules, settlement_days=settlement_days,
         status=a.status, arrived_at=a.arrived_at, departed_at=a.departed_at,
         hours_state=a.hours_state, hours_of_record=a.hours_of_record,
-        pay_due_cents=pay_due(t.pay_cents, t.pay_unit, a.hours_of_record), paid_cents=a.paid_cents)
+        pay_due_cents=pay_due(t.pay_cents, t.pay_unit, a.hours_of_record), paid_cents=a.paid_cents,
+        hours_events=a.hours_events, payments=a.payments)
 
 
 _LOCK = "SELECT 1 FROM assignments WHERE id = $1 FOR UPDATE"

@@ -42,6 +42,13 @@ _HOURS = {"planned": "未登记，按约定工时 planned hours", "arrived": "�
           "contested": "有异议，驿站核实中 contested", "resolved": "驿站已核定 decided by the station"}
 
 
+_EVENTS = {"arrival": "到岗 arrival", "departure": "离岗 departure", "confirm": "劳动者确认工时 confirmed",
+           "contest": "劳动者提出异议 contested", "resolve": "驿站核定工时 decided"}
+_PROOFS = {"phone_code": "扫劳动者手机码 phone code", "desk_slip": "到岗单 desk slip", "worker": "本人 the worker",
+           "desk": "驿站窗口代办 at the desk", "operator": "驿站专员 operator",
+           "legacy": "升级前登记 before the ledger"}
+
+
 def render_agreement(doc: agreements.JobAgreement, zone: str) -> str:
     """The stored agreement text verbatim with its hash and versions, and the record since
     beside it (escaped by Jinja), times in the station's zone."""
@@ -53,6 +60,7 @@ def render_agreement(doc: agreements.JobAgreement, zone: str) -> str:
     return _env().get_template("agreements/agreement.html").render(
         doc=doc, local=local, arrived_at=local(doc.arrived_at), departed_at=local(doc.departed_at),
         status=_STATES.get(doc.status, doc.status), hours_state=_HOURS.get(doc.hours_state, doc.hours_state),
+        events=_EVENTS, proofs=_PROOFS,
         due=None if doc.pay_due_cents is None else f"{doc.pay_due_cents / 100:.2f}",
         paid=None if doc.paid_cents is None else f"{doc.paid_cents / 100:.2f}")
 
