@@ -41,15 +41,18 @@ async def run(pool: asyncpg.Pool[Any], settings: Settings, station: uuid.UUID) -
         day_start=datetime.combine(day.date(), datetime.min.time(), tzinfo=TZ), today=day.date())
 
 
-def free_slots(order_start: datetime, order_end: datetime, n: int, length: timedelta) -> list[datetime]:
-    """``n`` starts of ``length``-long slots in the order's week that miss the order."""
+def free_slots(order_start: datetime, order_end: datetime, n: int, length: timedelta,
+               period: timedelta) -> list[datetime]:
+    """``n`` starts of ``length``-long slots, one every ``period``, in the order's week and at
+    least 24 hours from the order (so no 24 hours hold both a slot and the order: these tests
+    are about the week, not the day's cap)."""
     ws = hours.week_start(order_start, TZ)
     out: list[datetime] = []
     t = ws
     while len(out) < n:
-        if t + length <= order_start - timedelta(hours=1) or t >= order_end + timedelta(hours=1):
+        if t + length <= order_start - timedelta(hours=24) or t >= order_end + timedelta(hours=24):
             out.append(t)
-        t += length + timedelta(hours=1)
+        t += period
         assert t < ws + timedelta(days=7), "the week is too full"
     return out
 
@@ -77,15 +80,16 @@ async def test_the_job_that_would_pass_24_hours_is_never_offered(
     start = now() + timedelta(hours=2)
     order = await seed.order(db, employer, station, headcount=3, start=start, hours=4)
     tired, at_edge, fresh = await seed.workers(db, 3, station)
-    # 21 hours with this employer this week: 4 more would make 25.
+    day, half = timedelta(hours=24), timedelta(hours=12)
+    # 21 hours with this employer this week (7 a day): 4 more would make 25.
     await worked(db, station, employer, tired, free_slots(start, start + timedelta(hours=4), 3,
-                                                          timedelta(hours=7)), timedelta(hours=7))
-    # 20 hours: 4 more is exactly 24, which the law allows.
+                                                          timedelta(hours=7), day), timedelta(hours=7))
+    # 20 hours (4 every 12, never more than 8 in 24): 4 more is exactly 24, which the law allows.
     await worked(db, station, employer, at_edge, free_slots(start, start + timedelta(hours=4), 5,
-                                                            timedelta(hours=4)), timedelta(hours=4))
+                                                            timedelta(hours=4), half), timedelta(hours=4))
     # Hours with another employer do not count.
     await worked(db, station, other, fresh, free_slots(start, start + timedelta(hours=4), 3,
-                                                       timedelta(hours=7)), timedelta(hours=7))
+                                                       timedelta(hours=7), day), timedelta(hours=7))
     result = await run(pool, settings, station)
     offered = {o.worker_id for o in result.offers}
     assert offered == {at_edge, fresh}
@@ -176,10 +180,19 @@ def test_a_job_across_sunday_midnight_counts_in_each_week_by_its_hours() -> None
     assert hours.would_exceed_week(following, (monday - timedelta(hours=1), monday + timedelta(hours=4)), TZ)
 
 
-def test_daily_average_warning_over_days_worked() -> None:
+def test_the_week_summary_averages_over_six_working_days_and_shows_the_longest_24_hours() -> None:
     monday = datetime(2026, 11, 30, 8, tzinfo=TZ)
     four_each = [(monday + timedelta(days=d), monday + timedelta(days=d, hours=4)) for d in range(3)]
-    assert not hours.week_summary(four_each, monday, TZ).over_daily_average
-    five = [*four_each, (monday + timedelta(days=3), monday + timedelta(days=3, hours=5))]
-    summary = hours.week_summary(five, monday, TZ)
-    assert summary.over_daily_average and summary.days_worked == 4 and summary.hours == 17
+    summary = hours.week_summary(four_each, monday, TZ)
+    assert summary.average_per_day == 2.0 and summary.most_in_24h == 4.0 and not summary.over_daily_average
+    # 24 hours in the week is the art. 68 average of 4 over its six working days, not above it.
+    full = [(monday + timedelta(days=d), monday + timedelta(days=d, hours=4)) for d in range(6)]
+    summary = hours.week_summary(full, monday, TZ)
+    assert summary.hours == 24 and summary.average_per_day == 4.0 and not summary.over_daily_average
+    # Two shifts either side of midnight: 8 hours in one calendar day each, 16 in 24 hours.
+    evening = monday.replace(hour=16)
+    late = [(evening, evening + timedelta(hours=8)), (evening + timedelta(hours=8), evening + timedelta(hours=16))]
+    assert hours.week_summary(late, monday, TZ).most_in_24h == 16.0
+    assert hours.would_exceed_day(late[:1], late[1], 8.0)
+    assert not hours.would_exceed_day(late[:1], (late[1][0] + timedelta(hours=16), late[1][1] + timedelta(hours=16)),
+                                      8.0)

@@ -33,14 +33,16 @@ async def test_blacklisted_employer_cannot_post_and_its_orders_close(
     assert r.status_code == 201, r.text
     entry = r.json()
     today = date.fromisoformat(entry["listed_at"][:10])
-    assert entry["orders_closed"] == 2
+    # Listing closes live offers and open places; accepted work stands, its worker is told.
+    assert entry["orders_closed"] == 1
     assert date.fromisoformat(entry["ends_on"]) >= today.replace(year=today.year + 3) - timedelta(days=1)
-    statuses = {r["status"] for r in await db.fetch("SELECT status FROM orders")}
-    assert statuses == {"cancelled"}
+    statuses = {r["id"]: r["status"] for r in await db.fetch("SELECT id, status FROM orders")}
+    assert statuses == {uuid.UUID(job.order["id"]): "full", uuid.UUID(second["id"]): "cancelled"}
     assert await db.fetchval("SELECT status FROM offers WHERE order_id = $1", uuid.UUID(second["id"])) == "withdrawn"
-    assert await db.fetchval("SELECT status FROM assignments") == "cancelled"
+    assert await db.fetchval("SELECT status FROM assignments") == "active"
     kinds = {r["kind"] for r in await db.fetch("SELECT kind FROM events")}
-    assert {"offer.withdrawn", "assignment.cancelled", "employer.blacklisted"} <= kinds
+    assert {"offer.withdrawn", "order.employer_listed", "employer.blacklisted"} <= kinds
+    assert "assignment.cancelled" not in kinds
     # The employer cannot post, with the reason in both languages.
     refused = await api.client.post(f"{API}/orders", headers=bearer(job.employer_token),
                                     json=api.order_body())
@@ -91,9 +93,16 @@ async def test_pay_goes_overdue_once_the_clock_passes_the_period(db: asyncpg.Con
     assert await station_overdue(db, station, due - timedelta(seconds=1), 15) == []
     (item,) = await station_overdue(db, station, due, 15)
     assert item.worker_id == unpaid and item.days_overdue == 0 and item.due_at == due
-    # A departure recorded later than the plan moves the clock.
-    await db.execute("UPDATE assignments SET arrived_at = $2, departed_at = $3 WHERE worker_id = $1",
-                     unpaid, ended - timedelta(hours=4), ended + timedelta(hours=2))
+    # A departure recorded later than the plan moves the clock (through the hours ledger:
+    # the assignment's times follow it and nothing else).
+    aid = await db.fetchval("SELECT id FROM assignments WHERE worker_id = $1", unpaid)
+    await db.execute("UPDATE assignments SET status = 'active' WHERE id = $1", aid)  # arrival precedes completion
+    await db.execute("INSERT INTO hours_events (assignment_id, kind, at, arrived_at, proof) "
+                     "VALUES ($1, 'arrival', $2, $2, 'phone_code')", aid, ended - timedelta(hours=4))
+    await db.execute("UPDATE assignments SET status = 'completed' WHERE id = $1", aid)
+    await db.execute("INSERT INTO hours_events (assignment_id, kind, at, departed_at, confirm_by, proof) "
+                     "VALUES ($1, 'departure', $2, $2, $2::timestamptz + interval '3 days', 'phone_code')",
+                     aid, ended + timedelta(hours=2))
     assert await station_overdue(db, station, due, 15) == []
     later = await district_overdue(db, due + timedelta(days=3), 15)
     assert [(i.worker_id, i.days_overdue) for i in later.items] == [(unpaid, 2)]

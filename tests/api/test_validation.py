@@ -249,7 +249,7 @@ async def test_pay_at_the_minimum_is_accepted(api: Api, employer: str) -> None:
 
 async def test_order_limits_at_their_edges_are_accepted(api: Api, employer: str) -> None:
     edges = [{"headcount": 1}, {"headcount": 200},
-             _times(timedelta(hours=35, minutes=50), timedelta(hours=12)),
+             _times(timedelta(hours=35, minutes=50), timedelta(hours=8)),  # the day's cap
              _times(timedelta(minutes=-5), timedelta(hours=2))]
     for over in edges:
         r = await api.client.post(f"{API}/orders", headers=bearer(employer), json=api.order_body(**over))

@@ -156,16 +156,21 @@ async def test_station_rating_rules(api: Api, db: asyncpg.Connection[Any]) -> No
 async def test_pay_clock_sql_and_python_agree(db: asyncpg.Connection[Any]) -> None:
     ends = at(14)
     cases = [
-        (status, confirmed, when)
+        (status, confirmed, when, overturned)
         for status in ("active", "completed", "no_show", "cancelled")
         for confirmed in (None, at(15, 0, plus(3)), at(15, 0, plus(20)))
         for when in (at(13, 0, plus(15)), due_at(ends, 15), at(15, 0, plus(15)), at(15, 0, plus(25)))
+        for overturned in (False, True)
     ]
     sql = f"SELECT {overdue_sql('a', '$4::int', '$5::timestamptz')} FROM (SELECT $1::text AS status, " \
-          "$2::timestamptz AS ends_at, $3::timestamptz AS pay_confirmed_at, NULL::timestamptz AS departed_at) a"
-    for status, confirmed, when in cases:
-        expected = is_overdue(status, ends, confirmed, when, 15)
-        assert await db.fetchval(sql, status, ends, confirmed, 15, when) is expected, (status, confirmed, when)
+          "$2::timestamptz AS ends_at, $3::timestamptz AS pay_confirmed_at, NULL::timestamptz AS departed_at, " \
+          "$6::bool AS no_show_overturned) a"
+    for status, confirmed, when, overturned in cases:
+        expected = is_overdue(status, ends, confirmed, when, 15, no_show_overturned=overturned)
+        assert await db.fetchval(sql, status, ends, confirmed, 15, when, overturned) is expected, (
+            status, confirmed, when, overturned)
+    # A no-show an operator overturned was work done: its pay runs on the clock.
+    assert is_overdue("no_show", ends, None, at(15, 0, plus(25)), 15, no_show_overturned=True)
     assert is_overdue("completed", ends, None, at(15, 0, plus(15)), 15)
     assert is_overdue("completed", ends, None, due_at(ends, 15), 15)
     assert not is_overdue("completed", ends, None, due_at(ends, 15) - timedelta(seconds=1), 15)

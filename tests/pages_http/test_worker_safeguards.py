@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
 from tests.api.conftest import API, Api, bearer
+from tests.api.records import schedule
 from tests.api.test_assignments import dispatch, staffed, young_id
 from tests.api.test_safeguards_wages import LOADING_HOURLY
 from tests.pages_http.forms import sign_in
@@ -42,6 +44,9 @@ async def test_code_agreement_station_rating_and_block(api: Api, db: asyncpg.Con
     worker, token = job.workers[0]
     aid = job.assignments[0]["id"]
     csrf = await sign_in(api.client, worker["phone"], "worker-pass")
+    home = await api.client.get("/worker")
+    assert _CODE.search(home.text) is None and "起显示" in home.text  # two hours early: no code yet
+    await schedule(db, job.order["id"], timedelta(minutes=10))
     home = await api.client.get("/worker")
     code = (await api.client.get(f"{API}/assignments/{aid}/code", headers=bearer(token))).json()
     found = _CODE.search(home.text)

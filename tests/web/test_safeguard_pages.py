@@ -6,6 +6,7 @@ and station planning. The ``web`` fixture fails on console errors or requests of
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from tests.web.conftest import (
     post_order,
     shot,
     sign_in,
+    sql,
     work_started,
 )
 from tests.web.test_worker_pages import _api, check_in
@@ -40,9 +42,10 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     server = web.server
     post_order(server, seed, "仓库装卸", headcount=1)
     post_order(server, seed, "搬家帮手", headcount=1)
-    check_in(server, seed, seed.workers[0].phone)
+    w0 = check_in(server, seed, seed.workers[0].phone)
     w1 = check_in(server, seed, seed.workers[1].phone)
     run = dispatch(server, seed)
+    offer0 = next(o for o in run["offers"] if o["worker_id"] == str(seed.workers[0].id))
     offer1 = next(o for o in run["offers"] if o["worker_id"] == str(seed.workers[1].id))
     assignment = _api(server, w1, f"/offers/{offer1['id']}/accept")
     # Worker 0 waits with an offer: the employer's record is on the card.
@@ -83,14 +86,35 @@ def test_worker_sees_record_code_agreement_and_rates(web: Browser, seed: Seed, w
     expect(employer.get_by_role("status").get_by_text("已登记到岗")).to_be_visible()
     _clean(employer, width, "safeguard-employer-crew")
     # At the end of the day the employer's camera reads the worker's QR code: the page it
-    # opens names the worker, has the code filled in, and records departure in one tap.
-    employer.goto(f"/employer/scan/{assignment['id']}?code={short}")
+    # opens names the worker, has the code filled in, and records departure in one tap. A
+    # departure needs 30 minutes on site, so worker 0's arrival is set an hour back in the
+    # ledger (an insert: the ledger refuses changes), and their phone shows the departure code.
+    other = _api(server, w0, f"/offers/{offer0['id']}/accept")
+    employer_id = sql(server, "SELECT employer_id FROM orders WHERE id = $1", UUID(other["order_id"]))[0][0]
+    sql(server, "UPDATE assignments SET starts_at = now() - interval '2 hours' WHERE id = $1", UUID(other["id"]))
+    sql(server, "INSERT INTO hours_events (assignment_id, kind, at, arrived_at, proof, recorded_by) "
+        "VALUES ($1, 'arrival', now() - interval '1 hour', now() - interval '1 hour', 'phone_code', $2)",
+        UUID(other["id"]), employer_id)
+    phone = web.page(width)
+    sign_in(phone, seed.workers[0].phone)
+    phone.goto("/worker")
+    expect(phone.get_by_role("heading", name="我的离岗码")).to_be_visible()
+    leaving = phone.locator(".code-big").inner_text().strip()
+    _clean(phone, width, "safeguard-worker-departure-code")
+    employer.goto(f"/employer/scan/{other['id']}?code={leaving}")
     expect(employer.get_by_role("heading", name="登记离岗")).to_be_visible()
-    assert employer.locator("input[name=code]").input_value() == short
+    assert employer.locator("input[name=code]").input_value() == leaving
     _clean(employer, width, "safeguard-employer-scan")
     employer.get_by_role("button", name="确认离岗").click()
     employer.wait_for_url("**done=departure")
     expect(employer.get_by_role("status").get_by_text("已登记离岗")).to_be_visible()
+    # The worker checks the recorded hours on the jobs page: confirm, or ask the station.
+    phone.goto("/worker/jobs")
+    expect(phone.get_by_text("请核对老板登记的工时")).to_be_visible()
+    _clean(phone, width, "safeguard-worker-hours-check")
+    phone.get_by_role("button", name="对，工时没错").click()
+    phone.wait_for_url("**done=hours_confirmed")
+    expect(phone.get_by_role("status").get_by_text("已确认工时")).to_be_visible()
     # After the job: a one-tap rating of the station, and "no more work from this employer".
     token = api_token(server, seed.employer.phone)
     work_started(server, assignment["order_id"])

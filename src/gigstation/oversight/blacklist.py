@@ -6,9 +6,11 @@ which keep an employer on the list for 3 years (``Settings.blacklist_years``).
 
 An administrator lists an employer with a reason, evidence and an end date, and can lift
 the listing early. While listed (``employers.blacklisted_until`` on or after today, which
-``work.orders.create_order`` checks) the employer cannot post, and listing closes its open
-orders through the same path an order cancellation takes, so every worker holding an offer
-or an assignment is told. Each step is one transaction with an audit row.
+``work.orders.create_order`` checks) the employer cannot post, and listing closes its orders'
+live offers and open places through the order cancellation (``work.cancellation``, with
+``keep_accepted``): accepted work, started or finished, is never touched, so unpaid work stays
+on the overdue list and open to complaints; its workers are told the employer was listed.
+Each step is one transaction with an audit row.
 
 A listing covers a person, not an account: the listed company's credit code and its legal
 representative's ID (for an individual employer, their own ID), compared through the keyed
@@ -36,11 +38,12 @@ from gigstation.people.employers import (
     person_keys,
     set_legal_representative,
 )
-from gigstation.platform import audit, events
+from gigstation.platform import audit, clock, events
 from gigstation.platform.auth import Principal
 from gigstation.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from gigstation.platform.pii import PiiCipher
 from gigstation.platform.types import NO_NUL
+from gigstation.work.cancellation import cancel_order
 
 __all__ = ["BlacklistAttempt", "BlacklistCreate", "BlacklistEntry", "EmployerChoice", "LiftBody",
            "employer_choices", "lift", "list_attempts", "list_entries", "put_on_blacklist",
@@ -131,9 +134,9 @@ async def put_on_blacklist(
     conn: asyncpg.Connection[Any], admin: Principal, data: BlacklistCreate, today: date,
     years: int = 3, cipher: PiiCipher | None = None,
 ) -> BlacklistEntry:
-    """List an employer in arrears; its open and full orders are cancelled (workers told).
-    The listing covers its credit code and its legal representative (``cipher`` seals one
-    entered now)."""
+    """List an employer in arrears; its orders' offers and open places are closed (accepted
+    work stands; its workers are told). The listing covers its credit code and its legal
+    representative (``cipher`` seals one entered now)."""
     ends_on = data.ends_on or years_later(today, years)
     if ends_on <= today:
         raise Invalid.of_field("ends_on", "截止日期须晚于今天", "must be after today")
@@ -150,13 +153,11 @@ async def put_on_blacklist(
     if entry_id is None:
         raise NotFound("用工主体不存在", "no such employer")
     await conn.execute(_STANDING, data.employer_id, ends_on)
-    # Imported here: orders builds on oversight.wages; the blacklist builds on orders.
-    from gigstation.work.orders import cancel_order
-
     closed = 0
     for row in await conn.fetch(_OPEN_ORDERS, data.employer_id):
-        await cancel_order(conn, admin, row["id"])
-        closed += 1
+        order = await cancel_order(conn, admin, row["id"], clock.now(), keep_accepted=True,
+                                   reason="employer_blacklisted")
+        closed += order.status in ("cancelled", "closed")
     await events.emit(conn, "employer.blacklisted", {"ends_on": ends_on.isoformat(),
                                                      "reason": data.reason},
                       user_id=data.employer_id)

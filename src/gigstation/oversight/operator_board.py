@@ -1,7 +1,7 @@
 """The operator's desk view of a station: the live board with the facts a busy operator
 needs at a glance, and the result of a dispatch run in plain words.
 
-Built on stations/board.py (the same board the JSON API returns), adding waited minutes,
+Built on work/board.py (the same board the JSON API returns), adding waited minutes,
 priority flags (verified groups, aged 50 or more, minor), who each live offer went to
 and its seconds left, and each order's places not yet covered by a live offer.
 """
@@ -17,7 +17,7 @@ import msgspec
 
 from gigstation.platform import reference
 from gigstation.platform.errors import NotFound
-from gigstation.stations.board import station_board
+from gigstation.work.board import station_board
 from gigstation.work.offers import OfferView
 from gigstation.work.orders import OrderView
 

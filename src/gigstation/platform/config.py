@@ -101,6 +101,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Station planning: demand within this distance of a station counts as served."""
     blacklist_years: int = 3
     """Default length of an arrears blacklist listing (README.md, "Public-service rules")."""
+    # Hours of record and the part-time limits (README.md, "Public-service rules").
+    arrival_margin_min: int = 30
+    """Arrival can be recorded at most this many minutes before the planned start."""
+    min_work_min: int = 30
+    """Departure can be recorded no sooner than this many minutes after the arrival."""
+    hours_confirm_window_h: int = 72
+    """Recorded hours become the hours of record when the worker confirms them, or this many
+    hours after the departure was recorded if the worker has not contested them."""
+    daily_hours_cap: float = 8.0
+    """At most this many hours with one employer in any 24 hours (default: the 8-hour day
+    of Labour Law art. 36); an order may not be longer."""
     priority_evidence_max_days: str = "366"
     """The longest a priority group's evidence may be recorded as valid, counted from the day
     the operator sees it: days for every group ("366"), or per group
@@ -125,6 +136,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("settlement_days must be 1 to 15 (Labour Contract Law art. 72)")
         if not 1 <= self.blacklist_years <= 10:
             raise ValueError("blacklist_years must be 1 to 10")
+        if not 0 <= self.arrival_margin_min <= 180:
+            raise ValueError("arrival_margin_min must be 0 to 180")
+        if not 5 <= self.min_work_min <= 240:
+            raise ValueError("min_work_min must be 5 to 240")
+        if not 1 <= self.hours_confirm_window_h <= 360:
+            raise ValueError("hours_confirm_window_h must be 1 to 360 (15 days, LCL art. 72)")
+        if not 1 <= self.daily_hours_cap <= 12:
+            raise ValueError("daily_hours_cap must be 1 to 12")
         self.priority_max_days("")  # a clear error now rather than at the first verification
         if self.secret_key and len(self.secret_key.encode()) < MIN_SECRET_BYTES:
             raise ValueError(

@@ -18,6 +18,7 @@ NO_SHOW_AT = """
 UPDATE assignments a SET status = 'no_show', no_show_at = $2
 FROM orders o
 WHERE a.id = $1 AND o.id = a.order_id AND a.status = 'active' AND o.starts_at <= $2
+  AND a.arrived_at IS NULL
 RETURNING a.id
 """
 STATIONS_DUE = """

@@ -41,10 +41,23 @@ from gigstation.sim.model import (
 )
 from gigstation.sim.population import populate
 from gigstation.stations import checkins
-from gigstation.work import assignments, dispatch, no_shows, orders, pay, ratings
+from gigstation.work import (
+    assignments,
+    cancellation,
+    complaints,
+    dispatch,
+    no_shows,
+    orders,
+    pay,
+    ratings,
+    timesheet,
+)
+from gigstation.work.hours import HoursRules
 from gigstation.work.offers import accept_offer, decline_offer, withdraw_offers
 
 __all__ = ["Simulation"]
+
+_STANDS = "SELECT status IN ('active', 'completed') FROM assignments WHERE id = $1"
 
 
 class Simulation:
@@ -70,6 +83,7 @@ class Simulation:
         self.by_worker_id: dict[UUID, SimWorker] = {}
         self.plans: list[PlannedOrder] = []
         self.order_plans: dict[UUID, PlannedOrder] = {}
+        self.order_station: dict[UUID, UUID | None] = {}
         self.dirty: set[UUID] = set()
         self.touched = False  # rows were written with the database clock since the last re-stamp
         self.ends: set[int] = set()  # minutes at which a posted order ends
@@ -82,6 +96,9 @@ class Simulation:
         self.conflicts: Counter[str] = Counter()
         self.ratings = 0
         self.contests = 0
+        self.rules = HoursRules.of(settings)
+        self.hours_confirmed = 0
+        self.hours_contested = 0
 
     def at(self, minute: int) -> datetime:
         return self.midnight + timedelta(minutes=minute)
@@ -200,8 +217,9 @@ class Simulation:
             starts_at=self.at(plan.start), ends_at=self.at(plan.end), lat=plan.lat, lon=plan.lon,
             address=f"青浦区{skill.zh}用工点", pay_cents=plan.pay_cents, pay_unit=plan.pay_unit),  # type: ignore[arg-type]
             self.at(m), self.settings.timezone, self.settings.region,
-            reach_m=self.settings.dispatch_reach_m)
+            reach_m=self.settings.dispatch_reach_m, day_cap_h=self.settings.daily_hours_cap)
         self.order_plans[o.id] = plan
+        self.order_station[o.id] = o.station_id
         plan.order_id = o.id
         self.ends.add(plan.end)
         if o.station_id is not None:
@@ -210,10 +228,15 @@ class Simulation:
             self.agenda.add(plan.cancel_at, "cancel", plan.employer, o.id)
 
     async def _do_cancel(self, conn: asyncpg.Connection[Any], m: int, employer: int, order_id: UUID) -> None:
-        o = await orders.cancel_order(conn, Principal(self.employer_ids[employer], "employer"), order_id)
-        self.cancelled.add(order_id)  # its assignments were cancelled with it
+        o = await cancellation.cancel_order(conn, Principal(self.employer_ids[employer], "employer"),
+                                            order_id, self.at(m))
+        self.cancelled.add(order_id)  # work that had not started was cancelled with it
         if o.station_id is not None:
             self.dirty.add(o.station_id)
+
+    async def _still_on(self, conn: asyncpg.Connection[Any], assignment_id: UUID) -> bool:
+        """Whether the job stands (a cancelled order cancels only work that had not started)."""
+        return bool(await conn.fetchval(_STANDS, assignment_id))
 
     async def _do_decline(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, offer_id: UUID) -> None:
         offer = await decline_offer(conn, w.id, offer_id)
@@ -221,7 +244,7 @@ class Simulation:
 
     async def _do_accept(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, offer_id: UUID) -> None:
         try:
-            a = await accept_offer(conn, w.id, offer_id)
+            a = await accept_offer(conn, w.id, offer_id, self.settings.timezone, rules=self.rules)
         except Conflict:
             self.dirty.add(self.station_ids[w.station])
             raise
@@ -234,13 +257,68 @@ class Simulation:
             self.agenda.add(max(m, start) + 30, "no_show", w, plan, a.id, r.random() < 0.35)
             return
         self.agenda.add(max(m, plan.end) + r.randint(0, 15), "complete", w, plan, a.id, r.random())
+        self._plan_hours(m, w, plan, a.id)
         # Back to the station for a second job if the day allows it.
         if w.until - plan.end >= 150 and r.random() < 0.5:
             self.agenda.add(plan.end + r.randint(20, 50), "arrive", w)
 
+    def _plan_hours(self, m: int, w: SimWorker, plan: PlannedOrder, assignment_id: UUID) -> None:
+        """Arrival and departure scanned on site, then the worker's answer to the hours."""
+        r = random.Random(f"{self.p.seed}:hours:{w.idx}:{w.jobs}")
+        arrive = max(m + 1, plan.start - r.randint(0, 20))
+        depart = max(plan.end + r.randint(0, 10), arrive + self.rules.min_work_min + 1)
+        self.agenda.add(arrive, "scan", w, plan, assignment_id, "arrival")
+        self.agenda.add(depart, "scan", w, plan, assignment_id, "departure")
+        answer = "contest" if r.random() < 0.03 else "confirm"
+        self.agenda.add(depart + r.randint(5, 120), "hours_answer", w, plan, assignment_id, answer)
+
+    async def _do_scan(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, plan: PlannedOrder,
+                       assignment_id: UUID, event: timesheet.Event) -> None:
+        """The employer scans the code: the worker's phone, or a desk slip for a person without one."""
+        if not await self._still_on(conn, assignment_id):
+            return
+        now = self.at(m)
+        secret = self.settings.token_secret()
+        if w.self_checkin:
+            shown = await timesheet.worker_code(conn, Principal(w.id, "worker"), assignment_id, secret, now,
+                                                self.rules)
+            code = shown.code
+        else:
+            slip = await timesheet.issue_desk_slip(conn, self._desk(plan), assignment_id, now, self.rules)
+            code = next(c.code for c in slip.codes if c.event == event)
+        employer = Principal(self.employer_ids[plan.employer], "employer")
+        await timesheet.record_scan(conn, employer, assignment_id, event, timesheet.CodeBody(code), secret, now,
+                                    self.rules, self.settings.timezone)
+
+    async def _do_hours_answer(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, plan: PlannedOrder,
+                               assignment_id: UUID, answer: str) -> None:
+        """The worker confirms the recorded hours (the desk for a person without a phone), or
+        contests them and the station settles the contest with the recorded times."""
+        if not await self._still_on(conn, assignment_id):
+            return
+        who = Principal(w.id, "worker") if w.self_checkin else self._desk(plan)
+        if answer == "confirm":
+            await timesheet.confirm_hours(conn, who, assignment_id, self.at(m))
+            self.hours_confirmed += 1
+            return
+        await timesheet.contest_hours(conn, who, assignment_id,
+                                      assignments.ReasonBody("离岗时间登记早了"), self.at(m))
+        self.hours_contested += 1
+        self.agenda.add(m + 30, "hours_resolve", plan, assignment_id)
+
+    async def _do_hours_resolve(self, conn: asyncpg.Connection[Any], m: int, plan: PlannedOrder,
+                                assignment_id: UUID) -> None:
+        await complaints.resolve(conn, self._desk(plan), assignment_id,
+                                 assignments.ResolveBody(note="核对现场记录，维持登记工时"), self.at(m))
+
+    def _desk(self, plan: PlannedOrder) -> Principal:
+        """An operator of the station the order went to."""
+        station_id = self.order_station.get(plan.order_id) if plan.order_id else None
+        return self.operators[self.station_ids.index(station_id) if station_id in self.station_ids else 0]
+
     async def _do_no_show(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, plan: PlannedOrder,
                           assignment_id: UUID, contest: bool) -> None:
-        if plan.order_id in self.cancelled:
+        if not await self._still_on(conn, assignment_id):
             return
         # no_shows.mark_no_show with the simulated clock (its guard reads the database's).
         employer = self.employer_ids[plan.employer]
@@ -258,8 +336,8 @@ class Simulation:
 
     async def _do_complete(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, plan: PlannedOrder,
                            assignment_id: UUID, roll: float) -> None:
-        if plan.order_id in self.cancelled:
-            return  # the employer cancelled the order: there is no work to confirm
+        if not await self._still_on(conn, assignment_id):
+            return  # the employer cancelled the order before this work started
         employer = Principal(self.employer_ids[plan.employer], "employer")
         hours = (plan.end - plan.start) / 60
         await assignments.complete(conn, employer, assignment_id, assignments.CompleteBody(hours), self.at(m))

@@ -122,6 +122,9 @@ class SimResult(msgspec.Struct, frozen=True):
     accept_conflicts: dict[str, int]
     ratings: int
     contests: int
+    hours_confirmed: int = 0
+    """Recorded hours the worker (or the desk for them) confirmed."""
+    hours_contested: int = 0
 
 
 @dataclass

@@ -79,6 +79,7 @@ def format_report(result: SimResult) -> str:
     lines += [
         "",
         f"ratings given {result.ratings}, no-shows contested {result.contests}; "
+        f"hours confirmed {result.hours_confirmed}, contested {result.hours_contested}; "
         f"refused actions: {conflicts}",
         f"dispatch runs {t.dispatch_runs} (offers {t.offers_made}, largest run {t.largest_run_workers} "
         f"workers x {t.largest_run_orders} orders); dispatch p50 {t.dispatch_p50_ms} ms, "

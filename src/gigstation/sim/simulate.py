@@ -105,4 +105,5 @@ async def run_simulation(settings: Settings, params: SimParams) -> SimResult:
         largest_run_workers=largest[0], largest_run_orders=largest[1],
         setup_s=round(t1 - t0, 2), day_s=round(t2 - t1, 2), total_s=round(t3 - t0, 2))
     return SimResult(sim.day, params, sim.station_names, per, total, timings,
-                     dict(sorted(sim.conflicts.items())), sim.ratings, sim.contests)
+                     dict(sorted(sim.conflicts.items())), sim.ratings, sim.contests,
+                     sim.hours_confirmed, sim.hours_contested)

@@ -33,7 +33,7 @@ from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role, signed_in_redirect
 from gigstation.web.staff_common import local_clock, parse_fen, parse_int
 from gigstation.web.worker_forms import COMMON_SKILLS, sorted_skills
-from gigstation.work import assignments, blocks, crew, orders, pay, ratings
+from gigstation.work import assignments, blocks, cancellation, crew, orders, pay, ratings
 
 __all__ = ["EmployerPages", "EmployerRegisterPages", "order_page"]
 
@@ -73,7 +73,7 @@ async def order_page(
     async with transaction(rt.pool) as conn:
         order = await orders.get_order(conn, who, order_id)
         page = await assignments.list_assignments(conn, who, PageParams(limit=500))
-        members = await crew.order_crew(conn, who, order_id, rt.settings.timezone)
+        members = await crew.order_crew(conn, who, order_id, rt.settings.timezone, rt.settings.daily_hours_cap)
         blocked = {b.blocked_id for b in await blocks.list_blocks(conn, who)}
         station_rating = await satisfaction.employer_rating_state(conn, who.user_id, order_id, clock.now())
     coming = [a for a in page.items if a.order_id == order_id]
@@ -272,7 +272,8 @@ class EmployerPages(Controller):
                 refusal = field_errors(exc, lang_of(dict(request.cookies)), set())
         return await render(request, rt, "employer/order_form.html", status_code=status_code,
                             stations=stations, skills=skills, common_skills=common, other_skills=others,
-                            form=values, guidance=guidance, refusal=refusal, errors=errors or [])
+                            form=values, guidance=guidance, refusal=refusal, errors=errors or [],
+                            day_cap_h=rt.settings.daily_hours_cap)
 
     @get("/orders/new", name="employer.order.new")
     async def new_order(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:
@@ -337,7 +338,8 @@ class EmployerPages(Controller):
                                               "give the pieces an hour")
                                     if values["pay_unit"] == "piece" and values["pieces_per_hour"] else None),
             }, orders.OrderCreate)
-            return await orders.create_order(conn, who.user_id, data, now, zone, "Shanghai")
+            return await orders.create_order(conn, who.user_id, data, now, zone, "Shanghai",
+                                             day_cap_h=rt.settings.daily_hours_cap)
 
     @get("/orders/{order_id:uuid}", name="employer.order")
     async def order(
@@ -361,7 +363,7 @@ class EmployerPages(Controller):
         who = _employer(request)
         try:
             async with transaction(rt.pool) as conn:
-                await orders.cancel_order(conn, who, order_id)
+                await cancellation.cancel_order(conn, who, order_id, clock.now())
         except DomainError as exc:
             return await self._order_page(request, rt, order_id, "employer/order.html", status_code=409,
                                           errors=field_errors(exc, lang_of(dict(request.cookies)), set()))

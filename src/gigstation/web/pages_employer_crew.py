@@ -1,7 +1,7 @@
-"""The employer at the work site: arrival and departure by scanning the worker's arrival QR
-code (the phone's camera opens ``/employer/scan/...`` with the code filled in) or typing its
-short form (work.agreements, the same service as the API's), and blocking a worker
-(work.blocks)."""
+"""The employer at the work site: arrival and departure by scanning the worker's QR code (the
+phone's camera opens ``/employer/scan/...`` with the code filled in), typing its short form or
+the code on a desk slip (work.timesheet, the same service as the API's), and blocking a
+worker (work.blocks)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from gigstation.web.i18n import lang_of
 from gigstation.web.pages_employer import order_page
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role
-from gigstation.work import agreements, assignments, blocks
+from gigstation.work import assignments, blocks, timesheet
+from gigstation.work.hours import HoursRules
 
 __all__ = ["EmployerCrewPages"]
 
 _CREW = "/orders/{order_id:uuid}/crew/{assignment_id:uuid}"
-_ARRIVED = "SELECT arrived_at IS NOT NULL FROM assignments WHERE id = $1"
 
 
 def _employer(request: Request[Any, Any, Any]) -> Principal:
@@ -51,9 +51,9 @@ class EmployerCrewPages(Controller):
         arrival (or departure, once arrived). Nothing is recorded by opening the page."""
         async with transaction(rt.pool) as conn:
             a = await assignments.own_assignment(conn, _employer(request), assignment_id, "employer")
-            arrived = await conn.fetchval(_ARRIVED, assignment_id)
         return await render(request, rt, "employer/scan.html", a=a, code=code[:12],
-                            step="departure" if arrived else "arrival")
+                            step="departure" if a.arrived_at else "arrival",
+                            rules=HoursRules.of(rt.settings))
 
     @post(_CREW + "/arrival", name="employer.crew.arrival")
     async def arrival(self, request: Request[Any, Any, Any], order_id: UUID, assignment_id: UUID,
@@ -68,12 +68,13 @@ class EmployerCrewPages(Controller):
     async def _scan(self, request: Request[Any, Any, Any], rt: Runtime, order_id: UUID,
                     assignment_id: UUID, step: str) -> Response[Any] | Template:
         form = await request.form()
-        record = agreements.record_arrival if step == "arrival" else agreements.record_departure
+        s = rt.settings
         try:
-            data = convert_form({"code": form_text(form, "code")}, agreements.CodeBody)
+            data = convert_form({"code": form_text(form, "code")}, timesheet.CodeBody)
             async with transaction(rt.pool) as conn:
-                await record(conn, _employer(request), assignment_id, data, rt.settings.token_secret(),
-                             clock.now())
+                await timesheet.record_scan(conn, _employer(request), assignment_id,
+                                            "arrival" if step == "arrival" else "departure", data,
+                                            s.token_secret(), clock.now(), HoursRules.of(s), s.timezone)
         except DomainError as exc:
             return await self._problem(request, rt, order_id, exc)
         return Redirect(f"/employer/orders/{order_id}?done={step}", status_code=303)

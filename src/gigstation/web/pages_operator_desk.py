@@ -26,6 +26,7 @@ from gigstation.web.session import page_role
 from gigstation.web.staff_common import my_stations, station_in_scope
 from gigstation.web.worker_forms import until_choices, until_to_datetime
 from gigstation.work import desk
+from gigstation.work.hours import HoursRules
 
 __all__ = ["DeskPages"]
 
@@ -152,7 +153,8 @@ class DeskPages(Controller):
         try:
             async with transaction(rt.pool) as conn:
                 if answer == "accept":
-                    await desk.accept_for_worker(conn, who.user_id, offer_id)
+                    await desk.accept_for_worker(conn, who.user_id, offer_id, rt.settings.timezone,
+                                                 HoursRules.of(rt.settings))
                 elif answer == "decline":
                     await desk.decline_for_worker(conn, who.user_id, offer_id)
                 else:

@@ -90,7 +90,8 @@ class OperatorReviewPages(Controller):
         who = operator(request)
         form = await request.form()
         body = assignments.ResolveBody(note=form_text(form, "note")[:500],
-                                       no_show_overturned=form_text(form, "overturn") == "1")
+                                       no_show_overturned=form_text(form, "overturn") == "1",
+                                       hours="planned" if form_text(form, "hours") == "planned" else "recorded")
         try:
             async with transaction(rt.pool) as conn:
                 await station_in_scope(conn, who, station_id)

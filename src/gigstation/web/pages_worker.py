@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
@@ -25,7 +24,6 @@ from gigstation.stations import registry as stations
 from gigstation.web.forms import convert_every_field, convert_form, form_text, plain_identity
 from gigstation.web.i18n import lang_of
 from gigstation.web.pages_office import worker_notices
-from gigstation.web.qr import qr_svg, scan_url
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role, safe_next, signed_in_redirect
 from gigstation.web.worker_forms import (
@@ -36,7 +34,8 @@ from gigstation.web.worker_forms import (
     until_choices,
     until_to_datetime,
 )
-from gigstation.work import agreements, credit, offers
+from gigstation.work import credit, offers, timesheet
+from gigstation.work.hours import HoursRules
 from gigstation.work.worker_day import open_checkin, todays_jobs
 
 __all__ = ["WorkerPages"]
@@ -93,21 +92,13 @@ class WorkerPages(Controller):
             checkin = await open_checkin(conn, who.user_id)
             station = await stations.get_station(conn, checkin.station_id) if checkin else None
             jobs = await todays_jobs(conn, who.user_id, now)
-            codes = {job.id: await agreements.worker_code(conn, who, job.id, rt.settings.token_secret())
-                     for job in jobs if job.status == "active"}
+            rules = HoursRules.of(rt.settings)  # the code the employer scans (work.timesheet)
+            codes = {job.id: await timesheet.worker_code(conn, who, job.id, rt.settings.token_secret(), now, rules)
+                     for job in jobs if job.status in ("active", "completed")}
             live = await credit.with_employer_records(conn, await offers.list_live_offers(conn, who.user_id))
             notices = await worker_notices(rt, conn, who.user_id)
         return await render(request, rt, "worker/home.html", checkin=checkin, station=station,
                             jobs=jobs, codes=codes, offers=live, now=now, notices=notices)
-
-    @get("/jobs/{assignment_id:uuid}/code.svg", name="worker.code_qr", guards=[page_role("worker")],
-         media_type="image/svg+xml", cache_control=CacheControlHeader(private=True, max_age=3600))
-    async def code_qr(self, request: Request[Any, Any, Any], assignment_id: UUID, rt: Runtime) -> bytes:
-        """The arrival code as a QR code: the employer's phone camera opens the employer's
-        confirm page with the code filled in (or the employer types the short form)."""
-        async with transaction(rt.pool) as conn:
-            code = await agreements.worker_code(conn, _me(request), assignment_id, rt.settings.token_secret())
-        return qr_svg(scan_url(rt, assignment_id, code.short), scale=6)
 
     @get("/offers", name="worker.offers", guards=[page_role("worker")])
     async def offer_cards(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:

@@ -1,4 +1,5 @@
-"""The worker's answers and records: accept or decline an offer, my jobs, pay and ratings."""
+"""The worker's answers and records: accept or decline an offer, my jobs, the code the employer
+scans, the hours to confirm or contest, pay and ratings."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
@@ -16,9 +18,11 @@ from gigstation.platform.db import transaction
 from gigstation.platform.errors import DomainError, NotFound
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of, translator
+from gigstation.web.qr import qr_svg, scan_url
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import current_user, page_role
-from gigstation.work import assignments, blocks, offers, pay, ratings
+from gigstation.work import assignments, blocks, offers, pay, ratings, timesheet
+from gigstation.work.hours import HoursRules
 from gigstation.work.worker_day import job_history
 
 __all__ = ["WorkerJobPages"]
@@ -56,7 +60,8 @@ class WorkerJobPages(Controller):
     async def accept(self, request: Request[Any, Any, Any], offer_id: UUID, rt: Runtime) -> Response[Any] | Template:
         try:
             async with transaction(rt.pool) as conn:
-                await offers.accept_offer(conn, _me(request).user_id, offer_id)
+                await offers.accept_offer(conn, _me(request).user_id, offer_id, rt.settings.timezone,
+                                          rules=HoursRules.of(rt.settings))
         except DomainError as exc:
             return await self._offer_problem(request, rt, exc)
         return Redirect("/worker?accepted=1", status_code=303)
@@ -105,6 +110,50 @@ class WorkerJobPages(Controller):
         heading = t("确认收到工资？", "Confirm you were paid?") if kind == "confirm-pay" \
             else t("报告没收到工资？", "Report unpaid wages?")
         return await render(request, rt, "worker/confirm_job.html", job=job, kind=kind, heading=heading)
+
+    @get(_JOB + "/code", name="worker.code")
+    async def code(self, request: Request[Any, Any, Any], assignment_id: UUID, rt: Runtime) -> Template:
+        """The code the employer scans, as a fragment the today page fetches again every 20 s
+        (it changes every minute; work.timesheet)."""
+        async with transaction(rt.pool) as conn:
+            code = await timesheet.worker_code(conn, _me(request), assignment_id, rt.settings.token_secret(),
+                                               clock.now(), HoursRules.of(rt.settings))
+        return await render(request, rt, "worker/_code.html", code=code)
+
+    @get(_JOB + "/code.svg", name="worker.code_qr", media_type="image/svg+xml",
+         cache_control=CacheControlHeader(no_store=True))
+    async def code_qr(self, request: Request[Any, Any, Any], assignment_id: UUID, rt: Runtime) -> bytes:
+        """The current code as a QR code: the employer's phone camera opens the employer's
+        confirm page with the code filled in (or the employer types the short form)."""
+        async with transaction(rt.pool) as conn:
+            code = await timesheet.worker_code(conn, _me(request), assignment_id, rt.settings.token_secret(),
+                                               clock.now(), HoursRules.of(rt.settings))
+        return qr_svg(scan_url(rt, assignment_id, code.short or "-"), scale=6)
+
+    @post(_JOB + "/hours/confirm", name="worker.job.hours_confirm")
+    async def confirm_hours(self, request: Request[Any, Any, Any], assignment_id: UUID,
+                            rt: Runtime) -> Response[Any] | Template:
+        """对，工时没错: the recorded arrival and departure become the hours of record."""
+        try:
+            async with transaction(rt.pool) as conn:
+                await timesheet.confirm_hours(conn, _me(request), assignment_id, clock.now())
+        except DomainError as exc:
+            return await self._problem(request, rt, exc)
+        return Redirect("/worker/jobs?done=hours_confirmed", status_code=303)
+
+    @post(_JOB + "/hours/contest", name="worker.job.hours_contest")
+    async def contest_hours(self, request: Request[Any, Any, Any], assignment_id: UUID,
+                            rt: Runtime) -> Response[Any] | Template:
+        """工时不对: a complaint the station settles; the planned hours stand meanwhile."""
+        form = await request.form()
+        reason = form_text(form, "reason") or "登记的到岗或离岗时间不对 / the recorded times are wrong"
+        try:
+            data = convert_form({"reason": reason[:500]}, assignments.ReasonBody)
+            async with transaction(rt.pool) as conn:
+                await timesheet.contest_hours(conn, _me(request), assignment_id, data, clock.now())
+        except DomainError as exc:
+            return await self._problem(request, rt, exc)
+        return Redirect("/worker/jobs?done=hours_contested", status_code=303)
 
     @post(_JOB + "/confirm-pay", name="worker.job.confirm_pay")
     async def confirm_pay(self, request: Request[Any, Any, Any], assignment_id: UUID,

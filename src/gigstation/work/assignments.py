@@ -1,7 +1,8 @@
 """Work and pay: an assignment from the accepted offer to the money in the worker's hand.
 
 This module holds the assignment's structs, its visibility rules and completion; pay lives
-in ``work.pay``, no-shows in ``work.no_shows`` and complaints in ``work.complaints``.
+in ``work.pay``, hours of record in ``work.timesheet``, no-shows in ``work.no_shows``,
+complaints in ``work.complaints`` and cancellation in ``work.cancellation``.
 
 The life of an assignment (every arrow is one conditional ``UPDATE ... WHERE <state>
 RETURNING``, so two concurrent requests cannot both move it; the loser re-reads the row
@@ -11,7 +12,11 @@ and gets either the same answer, when its request asked for what already happene
     active --complete (employer)--> completed --paid (employer)--> paid --confirm-pay (worker)
        |                                 \\--dispute (worker, wage complaint)
        |  \\--dispute (worker, once the order has ended and the employer has not completed it)
-       \\--no-show (employer, after the order's start)--> no_show --contest (worker)
+       |--no-show (employer, after the start, never after an arrival)--> no_show --contest (worker)
+       \\--cancelled (the order is cancelled before this work started)
+
+Work that started (its start passed, or its arrival was recorded) is never cancelled and a
+recorded arrival is never a no-show (a CHECK in migration 0013 holds the second).
 
 A dispute and a contest land on the station's complaints list until an operator resolves
 them. Every change writes an audit row and an event for the worker, the employer and the
@@ -37,11 +42,16 @@ from gigstation.stations.registry import operator_station_ids
 
 __all__ = [
     "COLUMNS",
+    "HOURS_OF_RECORD",
+    "HOURS_STATE",
     "JOINS",
+    "LAPSED",
     "Assignment",
     "AssignmentStatus",
     "Complaint",
     "CompleteBody",
+    "HoursEvent",
+    "HoursState",
     "PaidBody",
     "PaymentEntry",
     "ReasonBody",
@@ -59,12 +69,15 @@ __all__ = [
 ]
 
 AssignmentStatus = Literal["active", "completed", "no_show", "cancelled"]
+HoursState = Literal["planned", "arrived", "recorded", "confirmed", "contested", "resolved"]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 Note = Annotated[str, msgspec.Meta(max_length=500)]
 
 
 class CompleteBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     hours: Annotated[float, msgspec.Meta(ge=0.25, le=24)] | None = None
+    """The employer's own note of the hours, kept as their statement. It is not the hours
+    of record: those are the scans the worker confirmed, else the planned hours."""
 
 
 class PaidBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -82,6 +95,11 @@ class ResolveBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     note: Note = ""
     no_show_overturned: bool = False
     """Uphold the worker's contest: the no-show stops counting against them."""
+    hours: Literal["recorded", "planned", "decided"] = "recorded"
+    """A contest of the hours: keep the times the employer recorded, take the agreement's
+    planned times, or the times decided here (``arrived_at``, ``departed_at``)."""
+    arrived_at: datetime | None = None
+    departed_at: datetime | None = None
 
 
 class PaymentEntry(msgspec.Struct, frozen=True):
@@ -91,6 +109,23 @@ class PaymentEntry(msgspec.Struct, frozen=True):
     kind: Literal["payment", "correction"]
     recorded_at: datetime
     reason: str | None = None
+
+
+class HoursEvent(msgspec.Struct, frozen=True):
+    """One record of the hours ledger (work.timesheet), never changed afterwards."""
+
+    kind: Literal["arrival", "departure", "confirm", "contest", "resolve"]
+    at: datetime
+    proof: str
+    """phone_code / desk_slip (scans), worker / desk (the worker's answer, or the operator's
+    for them), operator (a resolution), legacy (scanned before the ledger existed)."""
+    recorded_by: UUID | None
+    recorded_at: datetime
+    arrived_at: datetime | None = None
+    departed_at: datetime | None = None
+    confirm_by: datetime | None = None
+    on_behalf_of: UUID | None = None
+    note: str = ""
 
 
 class Assignment(msgspec.Struct, frozen=True):
@@ -125,12 +160,23 @@ class Assignment(msgspec.Struct, frozen=True):
     resolution_note: str | None = None
     payments: list[PaymentEntry] = []
     """Every amount the employer recorded, oldest first; ``paid_cents`` is the latest."""
+    arrived_at: datetime | None = None
+    departed_at: datetime | None = None
+    hours_state: HoursState = "planned"
+    """Where the hours ledger stands; ``recorded`` past ``hours_confirm_by`` reads
+    ``confirmed`` (the worker did not contest in time)."""
+    hours_confirm_by: datetime | None = None
+    hours_confirmed_at: datetime | None = None
+    hours_of_record: float = 0.0
+    """Confirmed (or decided) hours, else the planned hours: what pay is due for."""
+    hours_events: list[HoursEvent] = []
+    """The hours ledger, oldest first."""
 
 
 class Complaint(msgspec.Struct, frozen=True):
-    """An open wage dispute or contested no-show on an operator's board."""
+    """An open wage dispute, contested no-show or contest of the hours on an operator's board."""
 
-    kind: Literal["wage_dispute", "no_show_contest"]
+    kind: Literal["wage_dispute", "no_show_contest", "hours_contest"]
     opened_at: datetime
     reason: str
     assignment: Assignment
@@ -138,17 +184,31 @@ class Complaint(msgspec.Struct, frozen=True):
     """A wage dispute's case: open, answered or escalated (oversight.complaints)."""
 
 
-COLUMNS = """
+# The hours ledger's standing as every reader sees it: recorded hours the worker did not
+# contest within the window stand as confirmed (at the end of the window).
+LAPSED = "(a.hours_state = 'recorded' AND a.hours_confirm_by <= now())"
+HOURS_STATE = f"CASE WHEN {LAPSED} THEN 'confirmed' ELSE a.hours_state END"
+HOURS_OF_RECORD = f"""round((extract(epoch FROM CASE WHEN a.hours_state IN ('confirmed', 'resolved') OR {LAPSED}
+    THEN a.departed_at - a.arrived_at ELSE a.ends_at - a.starts_at END) / 3600)::numeric, 2)::float8"""
+COLUMNS = f"""
 a.id, a.offer_id, a.order_id, a.worker_id, wu.name AS worker_name, o.employer_id,
 eu.name AS employer_name, o.station_id, o.title, o.pay_cents, o.pay_unit, a.starts_at, a.ends_at,
 a.status, a.created_at, a.completed_at, a.hours::float8 AS hours, a.paid_cents, a.paid_at,
 a.pay_confirmed_at, a.disputed_at, a.dispute_reason, a.dispute_resolved_at, a.no_show_at,
 a.no_show_contested_at, a.contest_reason, a.contest_resolved_at, a.no_show_overturned,
-a.resolution_note,
+a.resolution_note, a.arrived_at, a.departed_at, {HOURS_STATE} AS hours_state, a.hours_confirm_by,
+CASE WHEN {LAPSED} THEN a.hours_confirm_by ELSE a.hours_confirmed_at END AS hours_confirmed_at,
+{HOURS_OF_RECORD} AS hours_of_record,
 (SELECT coalesce(json_agg(json_build_object('amount_cents', p.amount_cents, 'kind', p.kind,
                                             'reason', p.reason, 'recorded_at', p.recorded_at)
                           ORDER BY p.seq), '[]')::text
- FROM payments p WHERE p.assignment_id = a.id) AS payments_json
+ FROM payments p WHERE p.assignment_id = a.id) AS payments_json,
+(SELECT coalesce(json_agg(json_build_object(
+            'kind', h.kind, 'at', h.at, 'proof', h.proof, 'recorded_by', h.recorded_by,
+            'recorded_at', h.recorded_at, 'arrived_at', h.arrived_at, 'departed_at', h.departed_at,
+            'confirm_by', h.confirm_by, 'on_behalf_of', h.on_behalf_of, 'note', h.note)
+          ORDER BY h.seq), '[]')::text
+ FROM hours_events h WHERE h.assignment_id = a.id) AS hours_json
 """
 JOINS = """
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN users wu ON wu.id = a.worker_id
@@ -160,6 +220,7 @@ _GET = f"SELECT {COLUMNS} {JOINS} WHERE a.id = $1"
 def view(row: asyncpg.Record) -> Assignment:
     data = dict(row)
     data["payments"] = msgspec.json.decode(data.pop("payments_json"))
+    data["hours_events"] = msgspec.json.decode(data.pop("hours_json"))
     return msgspec.convert(data, Assignment)
 
 

@@ -6,7 +6,7 @@ the order's crew (``work.crew``). The figures are those of ``work.ratings.reliab
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -14,10 +14,11 @@ import msgspec
 
 from gigstation.work import ratings
 
-if TYPE_CHECKING:
-    from gigstation.work.offers import OfferView
-
 __all__ = ["CreditRecord", "credit_record", "with_employer_records"]
+
+# Offers (work.offers) carry ``employer_id`` and ``employer_record``; this module stays below
+# them, so it names no offer type (offers imports CreditRecord from here, not the reverse).
+S = TypeVar("S", bound=msgspec.Struct)
 
 
 class CreditRecord(msgspec.Struct, frozen=True):
@@ -40,17 +41,16 @@ async def credit_record(
                         r.reliability)
 
 
-async def with_employer_records(
-    conn: asyncpg.Connection[Any], offers: list[OfferView]
-) -> list[OfferView]:
+async def with_employer_records(conn: asyncpg.Connection[Any], offers: list[S]) -> list[S]:
     """The offers with each employer's record filled in (one look-up per employer)."""
     records: dict[UUID, CreditRecord] = {}
     out = []
     for offer in offers:
-        if offer.employer_id is None:
+        employer_id: UUID | None = getattr(offer, "employer_id", None)
+        if employer_id is None:
             out.append(offer)
             continue
-        if offer.employer_id not in records:
-            records[offer.employer_id] = await credit_record(conn, offer.employer_id, "employer")
-        out.append(msgspec.structs.replace(offer, employer_record=records[offer.employer_id]))
+        if employer_id not in records:
+            records[employer_id] = await credit_record(conn, employer_id, "employer")
+        out.append(msgspec.structs.replace(offer, employer_record=records[employer_id]))
     return out

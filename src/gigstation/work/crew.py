@@ -12,6 +12,7 @@ import msgspec
 
 from gigstation.platform.auth import Principal
 from gigstation.work import hours
+from gigstation.work.assignments import HOURS_STATE
 from gigstation.work.credit import CreditRecord, credit_record
 from gigstation.work.minors import is_minor_on
 from gigstation.work.orders import get_order
@@ -28,22 +29,26 @@ class CrewMember(msgspec.Struct, frozen=True):
     departed_at: datetime | None
     record: CreditRecord
     week: hours.WeekHours
-    """The worker's hours with this employer in the order's week; ``over_daily_average``
-    is the employer's warning under Labour Contract Law art. 68."""
+    """The worker's hours with this employer in the order's week (the larger of planned and
+    recorded hours per job), against the weekly limit and the day's cap."""
+    hours_state: str = "planned"
+    """Where the hours stand: recorded times wait for the worker's answer (work.timesheet)."""
+    hours_confirm_by: datetime | None = None
     minor: bool = False
     """Aged 16-17 on the job's date (work.minors): no night work, no prohibited job type."""
 
 
-_CREW = """
+_CREW = f"""
 SELECT a.id AS assignment_id, a.worker_id, u.name AS worker_name, a.status, a.arrived_at,
-       a.departed_at, w.adult_from
+       a.departed_at, {HOURS_STATE} AS hours_state, a.hours_confirm_by, w.adult_from
 FROM assignments a JOIN users u ON u.id = a.worker_id JOIN workers w ON w.user_id = a.worker_id
 WHERE a.order_id = $1 ORDER BY a.created_at, a.id
 """
 
 
 async def order_crew(
-    conn: asyncpg.Connection[Any], who: Principal, order_id: UUID, zone: str
+    conn: asyncpg.Connection[Any], who: Principal, order_id: UUID, zone: str,
+    day_cap_h: float = hours.DEFAULT_RULES.day_cap_h,
 ) -> list[CrewMember]:
     """The order's assignments with each worker's record and week of hours."""
     order = await get_order(conn, who, order_id)
@@ -57,7 +62,8 @@ async def order_crew(
                    r["arrived_at"], r["departed_at"],
                    await credit_record(conn, r["worker_id"], "worker"),
                    hours.week_summary(worked.get((r["worker_id"], order.employer_id), []),
-                                      order.starts_at, tz),
+                                      order.starts_at, tz, day_cap_h),
+                   r["hours_state"], r["hours_confirm_by"],
                    minor=is_minor_on(r["adult_from"], order.starts_at.astimezone(tz).date()))
         for r in rows
     ]

@@ -19,6 +19,7 @@ from gigstation.platform import audit
 from gigstation.platform.errors import NotFound
 from gigstation.stations.checkins import CheckinView
 from gigstation.stations.registry import operator_station_ids
+from gigstation.work.hours import DEFAULT_RULES, HoursRules
 from gigstation.work.offers import (
     AssignmentView,
     OfferView,
@@ -53,11 +54,12 @@ async def desk_offer_worker(conn: asyncpg.Connection[Any], operator_id: UUID, of
 
 
 async def accept_for_worker(
-    conn: asyncpg.Connection[Any], operator_id: UUID, offer_id: UUID
+    conn: asyncpg.Connection[Any], operator_id: UUID, offer_id: UUID, zone: str = "Asia/Shanghai",
+    rules: HoursRules = DEFAULT_RULES,
 ) -> AssignmentView:
     """Accept on the worker's behalf (they said yes at the desk)."""
     worker_id = await desk_offer_worker(conn, operator_id, offer_id)
-    return await accept_offer(conn, worker_id, offer_id, actor=operator_id)
+    return await accept_offer(conn, worker_id, offer_id, zone, actor=operator_id, rules=rules)
 
 
 async def decline_for_worker(

@@ -234,9 +234,10 @@ async def take_snapshot(
         pair = solver.Pair(worker_id=str(r["worker_id"]), order_id=str(r["order_id"]))
         if pair.worker_id in present_w and pair.order_id in present_o:
             (pinned if r["kind"] == "pin" else forbidden).append(pair)
-    # Blocks and the part-time weekly limit (work.safeguards) rule pairs out, pins included;
+    # Blocks and the part-time limits (work.safeguards) rule pairs out, pins included;
     # so do the rules for minors (work.minors: night work, prohibited job types).
-    ruled_out = await forbidden_pairs(conn, sorted(present_w), orders, settings.timezone)
+    ruled_out = await forbidden_pairs(conn, sorted(present_w), orders, settings.timezone,
+                                      settings.daily_hours_cap)
     ruled_out += minors.minor_pairs(
         [(str(r.worker_id), r.adult_from) for r in waiting if str(r.worker_id) in present_w],
         orders, settings.timezone)

@@ -1,48 +1,96 @@
-"""Part-time working hours with one employer (Labour Contract Law art. 68).
+"""Part-time working hours with one employer (Labour Contract Law art. 68) and the rules for
+recording them.
 
 Non-full-time work (非全日制用工) is "on average no more than 4 hours a day and no more than
-24 hours a week with the same employer". gigstation reads that as:
+24 hours a week with the same employer". gigstation enforces it as a labour inspector reads
+a timesheet:
 
 * the **week** runs Monday 00:00 to the next Monday 00:00 in the station's time zone
   (``Settings.timezone``); a job crossing Sunday midnight counts in both weeks by the hours
-  that fall in each;
-* a worker's **hours with an employer** are the hours of record of each active or
-  completed assignment on that employer's orders: from arrival to departure when the
-  employer recorded them (``work.agreements``), else the order's planned start and end;
-* the **24-hour week** is a hard limit: dispatch never offers, and accept refuses, a job
-  that would take the total past 24 hours in any week it touches;
-* the **4-hour daily average** is averaged over the days of that week on which the worker
-  worked for the employer; passing it warns the employer (an event, and a field on the
-  order's crew) but does not refuse the job: the law's average cannot be judged from one
-  day, and refusing would push workers off a day they chose to work.
+  that fall in each. **24 hours a week** with one employer is a hard limit;
+* the **4-hour daily average** is over the six working days of that week (Labour Law
+  art. 38 guarantees one rest day; 24 = 4 x 6), so the weekly limit is that average;
+* **one day** is capped separately, since an average allows a long day: at most
+  ``day_cap_h`` hours (a setting, default 8: the standard working day of Labour Law art. 36
+  and the State Council's Provisions on Working Hours art. 3) with one employer in **any 24
+  hours**. A rolling window, not a calendar day, so two shifts either side of midnight
+  cannot make a 16-hour day; an order longer than the cap is refused at posting;
+* a job's hours for these limits are the **larger** of the planned hours and the hours
+  recorded on site (``work.timesheet``): planned hours count until hours are recorded, and
+  recording fewer hours never makes room for more work.
+
+Dispatch never offers, and accept refuses, a job that would break either limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from gigstation.platform.config import Settings
+
 __all__ = [
     "DAILY_AVERAGE_LIMIT_H",
+    "DEFAULT_RULES",
     "WEEKLY_LIMIT_H",
+    "HoursRules",
+    "LimitBreach",
     "WeekHours",
     "intervals_by_pair",
+    "limit_breach",
+    "most_in_24h",
     "week_hours",
     "week_start",
     "week_summary",
+    "would_exceed_day",
     "would_exceed_week",
 ]
 
 WEEKLY_LIMIT_H = 24.0
 DAILY_AVERAGE_LIMIT_H = 4.0
+WORKING_DAYS_PER_WEEK = 6
 _EPS = 1e-9
+_DAY = timedelta(hours=24)
 
 Interval = tuple[datetime, datetime]
+LimitBreach = Literal["weekly_hours_exceeded", "daily_hours_exceeded"]
+
+
+class HoursRules(msgspec.Struct, frozen=True):
+    """The settings that decide how hours are recorded and limited (README, public-service
+    rules); stored in each agreement as the rules in force when it was made."""
+
+    day_cap_h: float = 8.0
+    arrival_margin_min: int = 30
+    min_work_min: int = 30
+    confirm_window_h: int = 72
+    weekly_limit_h: float = WEEKLY_LIMIT_H
+
+    @classmethod
+    def of(cls, settings: Settings) -> HoursRules:
+        """The rules the settings give."""
+        return cls(day_cap_h=settings.daily_hours_cap, arrival_margin_min=settings.arrival_margin_min,
+                   min_work_min=settings.min_work_min, confirm_window_h=settings.hours_confirm_window_h)
+
+    @property
+    def arrival_margin(self) -> timedelta:
+        return timedelta(minutes=self.arrival_margin_min)
+
+    @property
+    def min_work(self) -> timedelta:
+        return timedelta(minutes=self.min_work_min)
+
+    @property
+    def confirm_window(self) -> timedelta:
+        return timedelta(hours=self.confirm_window_h)
+
+
+DEFAULT_RULES = HoursRules()
 
 
 class WeekHours(msgspec.Struct, frozen=True):
@@ -52,9 +100,13 @@ class WeekHours(msgspec.Struct, frozen=True):
     hours: float
     days_worked: int
     average_per_day: float
+    """Over the six working days of the week (see the module docstring)."""
     weekly_limit_h: float = WEEKLY_LIMIT_H
     daily_average_limit_h: float = DAILY_AVERAGE_LIMIT_H
     over_daily_average: bool = False
+    most_in_24h: float = 0.0
+    """The most hours in any 24 hours of the week with this employer."""
+    day_cap_h: float = DEFAULT_RULES.day_cap_h
 
 
 def week_start(t: datetime, tz: tzinfo) -> datetime:
@@ -88,8 +140,46 @@ def would_exceed_week(existing: Sequence[Interval], new: Interval, tz: tzinfo) -
     return False
 
 
-def week_summary(intervals: Sequence[Interval], at: datetime, tz: tzinfo) -> WeekHours:
-    """Hours, days worked and the daily average in the week holding ``at``."""
+def _windows(intervals: Sequence[Interval]) -> Iterable[tuple[datetime, datetime]]:
+    # The hours inside a sliding 24-hour window change slope only where the window's start or
+    # end meets an interval's start or end; the maximum is at a window that starts where an
+    # interval starts or ends where one ends.
+    for s, e in intervals:
+        yield s, s + _DAY
+        yield e - _DAY, e
+
+
+def most_in_24h(intervals: Sequence[Interval], touching: Interval | None = None) -> float:
+    """The most hours of ``intervals`` inside any 24 hours (only windows meeting ``touching``
+    when given)."""
+    best = 0.0
+    for lo, hi in _windows(intervals):
+        if touching is not None and (hi <= touching[0] or lo >= touching[1]):
+            continue
+        best = max(best, _overlap_h(intervals, lo, hi))
+    return best
+
+
+def would_exceed_day(existing: Sequence[Interval], new: Interval, cap_h: float) -> bool:
+    """Whether adding ``new`` puts more than ``cap_h`` hours into some 24 hours."""
+    return most_in_24h([*existing, new], new) > cap_h + _EPS
+
+
+def limit_breach(
+    existing: Sequence[Interval], new: Interval, tz: tzinfo, cap_h: float
+) -> LimitBreach | None:
+    """Which part-time limit adding ``new`` would break, if any (the day's first)."""
+    if would_exceed_day(existing, new, cap_h):
+        return "daily_hours_exceeded"
+    if would_exceed_week(existing, new, tz):
+        return "weekly_hours_exceeded"
+    return None
+
+
+def week_summary(
+    intervals: Sequence[Interval], at: datetime, tz: tzinfo, day_cap_h: float = DEFAULT_RULES.day_cap_h
+) -> WeekHours:
+    """Hours, days worked, the daily average and the longest 24 hours in the week of ``at``."""
     ws = week_start(at, tz)
     hours = week_hours(intervals, ws)
     days = set()
@@ -98,14 +188,22 @@ def week_summary(intervals: Sequence[Interval], at: datetime, tz: tzinfo) -> Wee
         if _overlap_h(intervals, lo, datetime.combine(lo.date() + timedelta(days=1), time(),
                                                       tzinfo=tz)) > 0:
             days.add(day)
-    average = hours / len(days) if days else 0.0
+    in_week = [(max(s, ws), min(e, ws + timedelta(days=7))) for s, e in intervals
+               if e > ws and s < ws + timedelta(days=7)]
+    average = hours / WORKING_DAYS_PER_WEEK
     return WeekHours(ws, round(hours, 2), len(days), round(average, 2),
-                     over_daily_average=average > DAILY_AVERAGE_LIMIT_H + _EPS)
+                     over_daily_average=average > DAILY_AVERAGE_LIMIT_H + _EPS,
+                     most_in_24h=round(most_in_24h(in_week), 2), day_cap_h=day_cap_h)
 
 
+# Each job counts with the longer of its planned interval and the interval recorded on site
+# (arrival to departure, or the times an operator decided after a contest).
 _INTERVALS = """
-SELECT a.worker_id, o.employer_id, coalesce(a.arrived_at, a.starts_at) AS s,
-       coalesce(a.departed_at, a.ends_at) AS e
+SELECT a.worker_id, o.employer_id,
+       CASE WHEN a.departed_at - a.arrived_at > a.ends_at - a.starts_at THEN a.arrived_at
+            ELSE a.starts_at END AS s,
+       CASE WHEN a.departed_at - a.arrived_at > a.ends_at - a.starts_at THEN a.departed_at
+            ELSE a.ends_at END AS e
 FROM assignments a JOIN orders o ON o.id = a.order_id
 WHERE a.worker_id = ANY($1::uuid[]) AND o.employer_id = ANY($2::uuid[])
   AND a.status IN ('active', 'completed') AND a.ends_at > $3 AND a.starts_at < $4
@@ -117,7 +215,7 @@ async def intervals_by_pair(
     conn: asyncpg.Connection[Any], workers: Sequence[UUID], employers: Sequence[UUID],
     lo: datetime, hi: datetime, exclude: Sequence[UUID] = (),
 ) -> dict[tuple[UUID, UUID], list[Interval]]:
-    """Hours of record per (worker, employer) of assignments touching [lo, hi)."""
+    """The hours counted for the limits, per (worker, employer), of jobs touching [lo, hi)."""
     out: dict[tuple[UUID, UUID], list[Interval]] = {}
     # A day's margin: recorded arrival and departure may differ from the plan.
     rows = await conn.fetch(_INTERVALS, list(workers), list(employers), lo - timedelta(days=1),

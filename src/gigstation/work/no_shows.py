@@ -1,4 +1,9 @@
-"""No-shows: the employer records that a worker did not come; the worker may contest it."""
+"""No-shows: the employer records that a worker did not come; the worker may contest it.
+
+A no-show needs the order's start to have passed and no recorded arrival: a worker whose
+arrival was scanned came (a CHECK in migration 0013 holds it too), and a no-show would stop
+the pay clock on work that was done.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ _NO_SHOW = """
 UPDATE assignments a SET status = 'no_show', no_show_at = now()
 FROM orders o
 WHERE a.id = $1 AND o.id = a.order_id AND a.status = 'active' AND o.starts_at <= now()
+  AND a.arrived_at IS NULL
 RETURNING a.id
 """
 
@@ -35,12 +41,16 @@ RETURNING a.id
 async def mark_no_show(
     conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID
 ) -> Assignment:
-    """The employer records that the worker did not come (only once the order started)."""
+    """The employer records that the worker did not come (once the order started, never
+    after an arrival was recorded)."""
     await own_assignment(conn, who, assignment_id, "employer")
     if await conn.fetchval(_NO_SHOW, assignment_id) is None:
         a = await fetch_assignment(conn, assignment_id)
         if a.status == "no_show":
             return a
+        if a.arrived_at is not None:
+            raise Conflict("已登记到岗，不能记录为未到岗", "arrival was recorded: the worker came",
+                           code="arrived")
         if a.status == "active":
             raise Conflict("用工尚未开始，不能记录未到岗", "the order has not started yet",
                            code="not_started")

@@ -26,8 +26,9 @@ import msgspec
 
 from gigstation.platform import audit, events
 from gigstation.platform.errors import Conflict, NotFound
-from gigstation.work import minors, safeguards
+from gigstation.work import agreements, minors, safeguards
 from gigstation.work.credit import CreditRecord
+from gigstation.work.hours import DEFAULT_RULES, HoursRules
 from gigstation.work.orders import GUIDANCE_COLUMNS, GUIDANCE_JOIN
 
 __all__ = [
@@ -171,12 +172,13 @@ WHERE worker_id = $1 AND status = 'waiting' RETURNING station_id
 
 async def accept_offer(
     conn: asyncpg.Connection[Any], worker_id: UUID, offer_id: UUID, zone: str = "Asia/Shanghai",
-    *, actor: UUID | None = None
+    *, actor: UUID | None = None, rules: HoursRules = DEFAULT_RULES,
 ) -> AssignmentView:
     """Take the slot (see the module docstring); a retry returns the same assignment.
 
     ``actor`` is who pressed the button when it is not the worker (an operator at the
-    desk); the audit row names them, and the worker in its details.
+    desk); the audit row names them, and the worker in its details. ``rules`` are the hours
+    rules in force (the day's cap; the agreement stored here states them all).
     """
     offer = await _own_offer(conn, worker_id, offer_id)
     await conn.execute(_LOCK_WORKER, worker_id)
@@ -194,9 +196,9 @@ async def accept_offer(
     if order is None:
         raise Conflict("该订单已满员或已取消", "the order is already full or no longer open",
                        code="order_full")
-    # Blocks and the 24-hour week, checked under the worker's row lock (work.safeguards).
+    # Blocks and the part-time limits, checked under the worker's row lock (work.safeguards).
     await safeguards.check_accept(conn, worker_id, order["employer_id"], order["starts_at"],
-                                  order["ends_at"], zone)
+                                  order["ends_at"], zone, rules.day_cap_h)
     await minors.check_accept(conn, worker_id, offer.order_id, zone)  # night work, job types
     try:
         async with conn.transaction():  # a savepoint: the constraint error stays catchable
@@ -207,7 +209,8 @@ async def accept_offer(
         raise Conflict("您已接受了时间冲突的另一份工作", "you already hold a job at an overlapping time",
                        code="overlapping_assignment") from exc
     assignment = assignment_view(row)
-    await safeguards.warn_daily_average(conn, worker_id, order["employer_id"], order["starts_at"], zone)
+    # The agreement is stored as made, now, in this transaction (work.agreements).
+    await agreements.store_agreement(conn, assignment.id, rules, zone, actor or worker_id)
     # The worker leaves the waiting room, and their other offers go back to the pool.
     await conn.execute(_LEAVE_ROOM, worker_id)
     others = await withdraw_offers(conn, "worker_accepted_other", worker_id=worker_id)

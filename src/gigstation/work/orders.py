@@ -1,4 +1,5 @@
-"""Same-day orders posted by employers: validation, minimum wage, access, cancellation."""
+"""Same-day orders posted by employers: validation, minimum wage, access (cancellation is
+``work.cancellation``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from gigstation.platform import audit, events, reference
+from gigstation.platform import audit, reference
 from gigstation.platform.auth import Principal
-from gigstation.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from gigstation.platform.errors import FieldError, Forbidden, Invalid, NotFound
 from gigstation.platform.pagination import Page, PageParams
 from gigstation.platform.types import NO_NUL, Address, Lat, Lon, PayUnit, Title, rule_violation
 from gigstation.stations import wage_rules
@@ -22,7 +23,6 @@ __all__ = [
     "PIECE_PAY_FLOOR_CENTS",
     "OrderCreate",
     "OrderView",
-    "cancel_order",
     "check_may_post",
     "create_order",
     "get_order",
@@ -222,9 +222,19 @@ async def create_order(
     default_region: str,
     rules_file: str | None = None,
     reach_m: float | None = None,
+    day_cap_h: float | None = None,
 ) -> OrderView:
     """Post an order: it goes to the nearest station's board. With ``reach_m`` (the
-    dispatch reach), an order farther than that from every station is refused."""
+    dispatch reach), an order farther than that from every station is refused; with
+    ``day_cap_h`` (the part-time day's cap, ``work.hours``), an order longer than that."""
+    if day_cap_h is not None and (data.ends_at - data.starts_at).total_seconds() > day_cap_h * 3600 + 1e-6:
+        raise Invalid(
+            detail=f"单次用工不能超过{day_cap_h:g}小时：非全日制用工与同一用工主体任意24小时内最多{day_cap_h:g}小时",
+            detail_en=f"an order may last at most {day_cap_h:g} hours: part-time work is at most "
+                      f"{day_cap_h:g} hours in any 24 hours with one employer",
+            errors=[FieldError("ends_at", f"单次用工最长{day_cap_h:g}小时（非全日制用工每天的上限）",
+                               f"at most {day_cap_h:g} hours after the start (the part-time day's cap)")],
+            code="daily_hours_exceeded")
     if data.starts_at < now - PAST_GRACE:
         raise Invalid.of_field("starts_at", "开始时间已过", "starts_at is in the past")
     if data.starts_at > now + MAX_LEAD:
@@ -309,34 +319,3 @@ async def list_orders(
     else:
         rows = await conn.fetch(query, who.user_id, status, page.limit + 1, page.offset)
     return Page.of([order_view(r) for r in rows], page)
-
-
-_CANCEL_ASSIGNMENTS = """
-UPDATE assignments SET status = 'cancelled' WHERE order_id = $1 AND status = 'active'
-RETURNING worker_id
-"""
-_CANCEL = """
-UPDATE orders SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2
-WHERE id = $1 AND status IN ('open', 'full') RETURNING id
-"""
-
-
-async def cancel_order(conn: asyncpg.Connection[Any], who: Principal, order_id: UUID) -> OrderView:
-    """Cancel an open or full order (the conditional UPDATE makes a race harmless)."""
-    order = await get_order(conn, who, order_id)
-    if await conn.fetchval(_CANCEL, order_id, who.user_id) is None:
-        raise Conflict(f"订单状态为 {order.status}，不能取消",
-                       f"an order in status {order.status} cannot be cancelled",
-                       code="order_not_cancellable")
-    # Imported here: offers builds on orders' tables, not the other way round.
-    from gigstation.work.offers import withdraw_offers
-
-    withdrawn = await withdraw_offers(conn, "order_cancelled", order_id=order_id)
-    workers = [r["worker_id"] for r in await conn.fetch(_CANCEL_ASSIGNMENTS, order_id)]
-    await events.emit_many(conn, [
-        (w, order.station_id, "assignment.cancelled", {"order_id": order_id, "title": order.title})
-        for w in workers
-    ])
-    await audit.record(conn, who.user_id, "order.cancel", "order", order_id,
-                       {"offers_withdrawn": withdrawn, "assignments_cancelled": len(workers)})
-    return await _fetch(conn, order_id)

@@ -101,11 +101,15 @@ async def confirm_pay(
 
 # A wage complaint is possible once the work is done and the pay not yet confirmed, and
 # also when the order has ended but the employer never marked it completed: withholding
-# the completion must not be a way to withhold the wage.
+# the completion must not be a way to withhold the wage. Any work that was done counts,
+# whatever happened to its order since: a recorded arrival, or a no-show overturned on the
+# worker's contest.
 _DISPUTE = """
 UPDATE assignments SET disputed_at = now(), dispute_reason = $2
 WHERE id = $1 AND disputed_at IS NULL AND pay_confirmed_at IS NULL
-  AND (status = 'completed' OR (status = 'active' AND ends_at <= now()))
+  AND (status = 'completed'
+       OR (ends_at <= now() AND (status = 'active' OR arrived_at IS NOT NULL
+                                 OR (status = 'no_show' AND no_show_overturned))))
 RETURNING id
 """
 
@@ -125,7 +129,7 @@ async def dispute(
         if a.pay_confirmed_at is not None:
             raise Conflict("已确认收款，不能再投诉", "the pay was already confirmed",
                            code="pay_confirmed")
-        if a.status == "active":
+        if a.status == "active" or a.arrived_at is not None or a.no_show_overturned:
             raise Conflict("工作尚未结束，不能投诉工资", "the work has not ended yet",
                            code="not_ended")
         raise state_conflict(a, "投诉工资", "disputed")

@@ -1,4 +1,5 @@
-"""The safeguards dispatch and accept apply: blocks and the part-time weekly limit.
+"""The safeguards dispatch and accept apply: blocks and the part-time limits (24 hours a week,
+``day_cap_h`` in any 24 hours, with one employer: ``work.hours``).
 
 Dispatch adds every (worker, order) pair they rule out to the solver's ``forbidden`` list,
 so the matcher itself stays unaware of them; accept re-checks the same rules under the
@@ -17,11 +18,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from gigstation import solver
-from gigstation.platform import events
 from gigstation.platform.errors import Conflict
 from gigstation.work import blocks, hours
 
-__all__ = ["check_accept", "forbidden_pairs", "warn_daily_average"]
+__all__ = ["check_accept", "forbidden_pairs"]
 
 _ORDER_EMPLOYERS = "SELECT id, employer_id FROM orders WHERE id = ANY($1::uuid[])"
 _BLOCKS_OF = """
@@ -32,9 +32,9 @@ WHERE blocker_id = ANY($1::uuid[]) OR blocked_id = ANY($1::uuid[])
 
 async def forbidden_pairs(
     conn: asyncpg.Connection[Any], workers: Sequence[str], orders: Sequence[solver.Order],
-    zone: str,
+    zone: str, day_cap_h: float = hours.DEFAULT_RULES.day_cap_h,
 ) -> list[solver.Pair]:
-    """Pairs dispatch must not offer: a block either way, or a job past 24 h that week."""
+    """Pairs dispatch must not offer: a block either way, or a job past a part-time limit."""
     if not workers or not orders:
         return []
     tz = ZoneInfo(zone)
@@ -58,47 +58,43 @@ async def forbidden_pairs(
     for w, e in blocked:
         if w in present:
             out.update(solver.Pair(worker_id=str(w), order_id=o.id) for o in by_employer.get(e, []))
+    # An order longer than the day's cap (posted before the cap was lowered) fits nobody.
+    for o in orders:
+        if (o.ends_at - o.starts_at).total_seconds() / 3600 > day_cap_h + 1e-9:
+            out.update(solver.Pair(worker_id=str(w), order_id=o.id) for w in worker_ids)
     for (w, e), intervals in worked.items():
-        # Cheap bound first: all these hours plus the job's cannot pass 24 in any week.
+        # Cheap bound first: all these hours plus the job's cannot pass either limit.
         total = sum((b - a).total_seconds() for a, b in intervals) / 3600
         for o in by_employer.get(e, []):
-            if total + (o.ends_at - o.starts_at).total_seconds() / 3600 <= hours.WEEKLY_LIMIT_H:
+            if total + (o.ends_at - o.starts_at).total_seconds() / 3600 <= day_cap_h:
                 continue
-            if hours.would_exceed_week(intervals, (o.starts_at, o.ends_at), tz):
+            if hours.limit_breach(intervals, (o.starts_at, o.ends_at), tz, day_cap_h):
                 out.add(solver.Pair(worker_id=str(w), order_id=o.id))
     return sorted(out, key=lambda p: (p.worker_id, p.order_id))
 
 
 async def check_accept(
     conn: asyncpg.Connection[Any], worker_id: UUID, employer_id: UUID, starts_at: datetime,
-    ends_at: datetime, zone: str,
+    ends_at: datetime, zone: str, day_cap_h: float = hours.DEFAULT_RULES.day_cap_h,
 ) -> None:
-    """Refuse (409) an accept that a block or the 24-hour week rules out."""
+    """Refuse (409) an accept that a block or a part-time limit rules out."""
     if await blocks.is_blocked(conn, worker_id, employer_id):
         raise Conflict("您与该用工主体之间已屏蔽，不能接受此工作",
                        "you and this employer have blocked each other; the job cannot be taken",
                        code="blocked")
     worked = await hours.intervals_by_pair(conn, [worker_id], [employer_id],
                                            starts_at - timedelta(days=7), ends_at + timedelta(days=7))
-    if hours.would_exceed_week(worked.get((worker_id, employer_id), []), (starts_at, ends_at),
-                               ZoneInfo(zone)):
+    breach = hours.limit_breach(worked.get((worker_id, employer_id), []), (starts_at, ends_at),
+                                ZoneInfo(zone), day_cap_h)
+    if breach == "daily_hours_exceeded":
+        raise Conflict(
+            f"接受后24小时内为同一用工主体工作将超过{day_cap_h:g}小时（非全日制用工，每日工作时间上限）",
+            f"taking this job would pass {day_cap_h:g} hours within 24 hours with one employer "
+            "(part-time work, the daily cap)",
+            code=breach)
+    if breach == "weekly_hours_exceeded":
         raise Conflict(
             "接受后本周为同一用工主体工作将超过24小时（《劳动合同法》第六十八条，非全日制用工）",
             "taking this job would pass 24 hours this week with one employer "
             "(Labour Contract Law art. 68, part-time work)",
-            code="weekly_hours_exceeded")
-
-
-async def warn_daily_average(
-    conn: asyncpg.Connection[Any], worker_id: UUID, employer_id: UUID, at: datetime, zone: str,
-) -> hours.WeekHours:
-    """After an accept: tell the employer when the worker passes 4 hours a day on average."""
-    worked = await hours.intervals_by_pair(conn, [worker_id], [employer_id], at - timedelta(days=8),
-                                           at + timedelta(days=8))
-    summary = hours.week_summary(worked.get((worker_id, employer_id), []), at, ZoneInfo(zone))
-    if summary.over_daily_average:
-        await events.emit(conn, "parttime.daily_average_exceeded",
-                          {"worker_id": worker_id, "week_start": summary.week_start.isoformat(),
-                           "hours": summary.hours, "average_per_day": summary.average_per_day},
-                          user_id=employer_id)
-    return summary
+            code=breach)

@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from gigstation.stations.checkins import CheckinView
+from gigstation.work.assignments import HOURS_OF_RECORD, HOURS_STATE, HoursState
 
 __all__ = ["Job", "job_history", "open_checkin", "pay_status", "todays_jobs"]
 
@@ -43,6 +44,12 @@ class Job(msgspec.Struct, frozen=True):
     pay_confirmed_at: datetime | None
     disputed_at: datetime | None
     rated_stars: int | None
+    arrived_at: datetime | None = None
+    departed_at: datetime | None = None
+    hours_state: HoursState = "planned"
+    hours_confirm_by: datetime | None = None
+    hours_of_record: float = 0.0
+    """Confirmed (or decided) hours, else the planned ones (work.timesheet)."""
 
     @property
     def pay_status(self) -> PayStatus:
@@ -51,11 +58,19 @@ class Job(msgspec.Struct, frozen=True):
 
     @property
     def expected_cents(self) -> int:
-        """The agreed pay for the whole job (hourly pay times the planned hours)."""
+        """The pay due: hourly pay times the hours of record (the planned hours until the
+        worker confirms recorded ones), or the day or piece rate. The employer's own figure
+        at completion (``hours``) does not change it."""
         if self.pay_unit == "hour":
-            hours = self.hours or (self.ends_at - self.starts_at).total_seconds() / 3600
-            return round(self.pay_cents * hours)
+            return int(self.pay_cents * self.hours_of_record + 0.5)
         return self.pay_cents
+
+    @property
+    def recorded_hours(self) -> float | None:
+        """Arrival to departure as scanned, awaiting or past the worker's answer."""
+        if self.arrived_at is None or self.departed_at is None:
+            return None
+        return round((self.departed_at - self.arrived_at).total_seconds() / 3600, 2)
 
 
 def pay_status(job: Job) -> PayStatus:
@@ -76,13 +91,14 @@ SELECT id, worker_id, station_id, status, distance_m, by_operator IS NOT NULL AS
        available_until, max_distance_m, checked_in_at, left_at
 FROM checkins WHERE worker_id = $1 AND status = 'waiting'
 """
-_JOBS = """
+_JOBS = f"""
 SELECT a.id, a.order_id, o.title, o.skill, o.address, o.lat, o.lon, o.located, a.starts_at, a.ends_at,
        o.pay_cents, o.pay_unit, o.employer_id, u.name AS employer_name,
        e.verified_at IS NOT NULL AS employer_verified, e.contact_name, a.status,
        CASE WHEN e.share_phone_with_crew AND a.status = 'active' THEN u.phone END AS employer_phone,
        a.hours::float8 AS hours, a.paid_cents, a.paid_at, a.pay_confirmed_at, a.disputed_at,
-       r.stars AS rated_stars
+       r.stars AS rated_stars, a.arrived_at, a.departed_at, {HOURS_STATE} AS hours_state,
+       a.hours_confirm_by, {HOURS_OF_RECORD} AS hours_of_record
 FROM assignments a
 JOIN orders o ON o.id = a.order_id
 JOIN employers e ON e.user_id = o.employer_id
@@ -90,7 +106,12 @@ JOIN users u ON u.id = o.employer_id
 LEFT JOIN ratings r ON r.assignment_id = a.id AND r.rater_id = a.worker_id
 WHERE a.worker_id = $1
 """
-_TODAY = _JOBS + " AND a.status = 'active' AND a.ends_at > $2 ORDER BY a.starts_at, a.id"
+# Today's jobs: not over yet, or arrived and still to be scanned out (departure can be
+# recorded until 12 hours after the planned end: work.timesheet).
+_TODAY = _JOBS + """ AND ((a.status = 'active' AND a.ends_at > $2)
+      OR (a.status IN ('active', 'completed') AND a.hours_state = 'arrived'
+          AND a.ends_at + interval '12 hours' > $2))
+ORDER BY a.starts_at, a.id"""
 _HISTORY = _JOBS + " ORDER BY a.starts_at DESC, a.id LIMIT $2"
 
 
@@ -101,7 +122,7 @@ async def open_checkin(conn: asyncpg.Connection[Any], worker_id: UUID) -> Checki
 
 
 async def todays_jobs(conn: asyncpg.Connection[Any], worker_id: UUID, now: datetime) -> list[Job]:
-    """Accepted jobs not yet over, soonest first."""
+    """Accepted jobs not yet over (or whose departure is still to be scanned), soonest first."""
     return [msgspec.convert(dict(r), Job) for r in await conn.fetch(_TODAY, worker_id, now)]
 
 

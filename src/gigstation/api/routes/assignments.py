@@ -110,7 +110,7 @@ class AssignmentController(Controller):
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
             return await complaints.resolve(conn, request.user, assignment_id,
-                                             data or assignments.ResolveBody())
+                                            data or assignments.ResolveBody(), clock.now())
 
     @post(_ID + "/rating", guards=[roles("worker", "employer")],
           summary="评价对方 / Rate the other side")

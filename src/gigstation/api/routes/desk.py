@@ -12,6 +12,7 @@ from gigstation.api.security import roles
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.work import desk, offers
+from gigstation.work.hours import HoursRules
 
 __all__ = ["DeskOfferController"]
 
@@ -27,7 +28,8 @@ class DeskOfferController(Controller):
         self, request: Request[Principal, Any, Any], offer_id: UUID, rt: Runtime
     ) -> offers.AssignmentView:
         async with transaction(rt.pool) as conn:
-            return await desk.accept_for_worker(conn, request.user.user_id, offer_id)
+            return await desk.accept_for_worker(conn, request.user.user_id, offer_id, rt.settings.timezone,
+                                                HoursRules.of(rt.settings))
 
     @post("/{offer_id:uuid}/decline-for-worker", status_code=200,
           summary="代劳动者拒绝邀约（窗口办理）/ Decline an offer for a worker at the desk")

@@ -17,6 +17,7 @@ from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.work import credit, dispatch, offers
+from gigstation.work.hours import HoursRules
 
 __all__ = ["DispatchController", "OfferController"]
 
@@ -91,7 +92,7 @@ class OfferController(Controller):
     ) -> offers.AssignmentView:
         async with transaction(rt.pool) as conn:
             return await offers.accept_offer(conn, request.user.user_id, offer_id,
-                                             rt.settings.timezone)
+                                             rt.settings.timezone, rules=HoursRules.of(rt.settings))
 
     @post("/{offer_id:uuid}/decline", status_code=200, summary="拒绝邀约 / Decline an offer")
     async def decline(

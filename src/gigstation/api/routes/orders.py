@@ -15,7 +15,7 @@ from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
 from gigstation.platform.pagination import Page
-from gigstation.work import orders
+from gigstation.work import cancellation, orders
 
 __all__ = ["OrderController"]
 
@@ -32,7 +32,8 @@ class OrderController(Controller):
         return await create(
             request, rt, orders.OrderView,
             lambda conn: orders.create_order(conn, request.user.user_id, data, clock.now(),
-                                             s.timezone, s.region, reach_m=s.dispatch_reach_m),
+                                             s.timezone, s.region, reach_m=s.dispatch_reach_m,
+                                             day_cap_h=s.daily_hours_cap),
         )
 
     @get("/", guards=[roles("employer", "operator", "admin")], summary="订单列表 / List orders")
@@ -57,9 +58,12 @@ class OrderController(Controller):
             return await orders.get_order(conn, request.user, order_id)
 
     @post("/{order_id:uuid}/cancel", guards=[roles("employer", "operator", "admin")],
-          status_code=200, summary="取消订单 / Cancel an order")
+          status_code=200, summary="取消订单 / Cancel an order",
+          description="Withdraws live offers, closes open places and cancels accepted work that has "
+                      "not started. Work that started stays (the order becomes `closed`); a cancel "
+                      "that would close nothing is a 409 `work_started`.")
     async def cancel(
         self, request: Request[Principal, Any, Any], order_id: UUID, rt: Runtime
     ) -> orders.OrderView:
         async with transaction(rt.pool) as conn:
-            return await orders.cancel_order(conn, request.user, order_id)
+            return await cancellation.cancel_order(conn, request.user, order_id, clock.now())

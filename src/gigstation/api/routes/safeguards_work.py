@@ -1,21 +1,25 @@
-"""Safeguards on a job: the agreement, the personal code, arrival and departure, the wage
-complaint case, and an order's crew with each worker's record and hours."""
+"""Safeguards on a job: the stored agreement and its corrections, the worker's code, arrival and
+departure, the worker's confirmation of the hours, the desk slip, the wage complaint case,
+and an order's crew with each worker's record and hours."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
 
+from gigstation.api.creating import create
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
 from gigstation.oversight import complaints
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
-from gigstation.work import agreements, crew
-from gigstation.work.assignments import Assignment
+from gigstation.work import agreements, crew, timesheet
+from gigstation.work.assignments import Assignment, ReasonBody
+from gigstation.work.hours import HoursRules
 
 __all__ = ["JobRecordController", "OrderCrewController"]
 
@@ -27,41 +31,91 @@ class JobRecordController(Controller):
     path = "/assignments"
     tags = ("assignments",)
 
-    @get(_ID + "/agreement", guards=[_PARTIES], summary="用工协议 / The job agreement")
+    @get(_ID + "/agreement", guards=[_PARTIES], summary="用工协议 / The job agreement",
+         description="The agreement's stored text and SHA-256 (the latest version, or `version`), "
+                     "with every version's hash, and the hours and pay recorded since.")
     async def agreement(
-        self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime
+        self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime,
+        version: Annotated[int | None, Parameter(ge=1, le=1000)] = None,
     ) -> agreements.JobAgreement:
         async with transaction(rt.pool) as conn:
-            return await agreements.agreement(conn, request.user, assignment_id,
-                                              rt.settings.timezone, rt.settings.settlement_days)
+            return await agreements.agreement(conn, request.user, assignment_id, rt.settings.timezone,
+                                              rt.settings.settlement_days, version,
+                                              HoursRules.of(rt.settings))
 
-    @get(_ID + "/code", guards=[roles("worker")], summary="我的到岗码 / My personal code")
+    @post(_ID + "/agreement/corrections", guards=[roles("operator", "admin")],
+          summary="更正协议（新版本）/ Correct the agreement (a new version)")
+    async def correct_agreement(
+        self, request: Request[Principal, Any, Any], assignment_id: UUID,
+        data: agreements.AgreementCorrection, rt: Runtime,
+    ) -> Response[agreements.JobAgreement]:
+        s = rt.settings
+        return await create(request, rt, agreements.JobAgreement, lambda conn: agreements.correct_agreement(
+            conn, request.user, assignment_id, data, s.timezone, s.settlement_days, HoursRules.of(s)))
+
+    @get(_ID + "/code", guards=[roles("worker")], summary="我的到岗/离岗码 / My code for the next scan",
+         description="Changes every minute; the code of the next event only (arrival, then departure).")
     async def code(
         self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime
-    ) -> agreements.PersonalCode:
+    ) -> timesheet.PersonalCode:
         async with transaction(rt.pool) as conn:
-            return await agreements.worker_code(conn, request.user, assignment_id,
-                                                rt.settings.token_secret())
+            return await timesheet.worker_code(conn, request.user, assignment_id,
+                                               rt.settings.token_secret(), clock.now(),
+                                               HoursRules.of(rt.settings))
 
     @post(_ID + "/arrival", guards=[roles("employer")], status_code=200,
           summary="扫码登记到岗 / Record arrival by the worker's code")
     async def arrival(
         self, request: Request[Principal, Any, Any], assignment_id: UUID,
-        data: agreements.CodeBody, rt: Runtime,
+        data: timesheet.CodeBody, rt: Runtime,
     ) -> Assignment:
-        async with transaction(rt.pool) as conn:
-            return await agreements.record_arrival(conn, request.user, assignment_id, data,
-                                                   rt.settings.token_secret(), clock.now())
+        return await self._scan(request, assignment_id, "arrival", data, rt)
 
     @post(_ID + "/departure", guards=[roles("employer")], status_code=200,
           summary="扫码登记离岗 / Record departure by the worker's code")
     async def departure(
         self, request: Request[Principal, Any, Any], assignment_id: UUID,
-        data: agreements.CodeBody, rt: Runtime,
+        data: timesheet.CodeBody, rt: Runtime,
+    ) -> Assignment:
+        return await self._scan(request, assignment_id, "departure", data, rt)
+
+    async def _scan(self, request: Request[Principal, Any, Any], assignment_id: UUID,
+                    event: timesheet.Event, data: timesheet.CodeBody, rt: Runtime) -> Assignment:
+        s = rt.settings
+        async with transaction(rt.pool) as conn:
+            return await timesheet.record_scan(conn, request.user, assignment_id, event, data,
+                                               s.token_secret(), clock.now(), HoursRules.of(s), s.timezone)
+
+    @post(_ID + "/hours/confirm", guards=[roles("worker", "operator")], status_code=200,
+          summary="确认工时 / Confirm the recorded hours",
+          description="The worker, or an operator of the job's station for a worker at the desk "
+                      "(audited as the operator, naming the worker).")
+    async def confirm_hours(
+        self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
-            return await agreements.record_departure(conn, request.user, assignment_id, data,
-                                                     rt.settings.token_secret(), clock.now())
+            return await timesheet.confirm_hours(conn, request.user, assignment_id, clock.now())
+
+    @post(_ID + "/hours/contest", guards=[roles("worker", "operator")], status_code=200,
+          summary="对工时提出异议 / Contest the recorded hours",
+          description="Within the confirmation window; the contest is a complaint on the station's list.")
+    async def contest_hours(
+        self, request: Request[Principal, Any, Any], assignment_id: UUID, data: ReasonBody, rt: Runtime
+    ) -> Assignment:
+        async with transaction(rt.pool) as conn:
+            return await timesheet.contest_hours(conn, request.user, assignment_id, data, clock.now())
+
+    @post(_ID + "/desk-slip", guards=[roles("operator")], status_code=200,
+          summary="到岗单（无智能手机）/ Desk slip codes for a worker without a smartphone",
+          description="Fresh single-use arrival and departure codes, valid only in each event's "
+                      "window; a new slip voids the last. Not replayed by Idempotency-Key: the "
+                      "codes are never stored in clear.")
+    async def desk_slip(
+        self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime
+    ) -> timesheet.DeskSlip:
+        async with transaction(rt.pool) as conn:
+            return await timesheet.issue_desk_slip(conn, request.user, assignment_id, clock.now(),
+                                                   HoursRules.of(rt.settings))
 
     @get(_ID + "/complaint", guards=[_PARTIES], summary="工资投诉进程 / The wage complaint case")
     async def complaint(
@@ -99,4 +153,5 @@ class OrderCrewController(Controller):
         self, request: Request[Principal, Any, Any], order_id: UUID, rt: Runtime
     ) -> list[crew.CrewMember]:
         async with transaction(rt.pool) as conn:
-            return await crew.order_crew(conn, request.user, order_id, rt.settings.timezone)
+            return await crew.order_crew(conn, request.user, order_id, rt.settings.timezone,
+                                         rt.settings.daily_hours_cap)

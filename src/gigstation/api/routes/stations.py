@@ -19,7 +19,7 @@ from gigstation.platform.db import transaction
 from gigstation.platform.errors import Invalid, NotFound
 from gigstation.platform.pagination import Page, PageParams
 from gigstation.stations import registry as stations
-from gigstation.stations.board import Board, station_board
+from gigstation.work.board import Board, station_board
 
 __all__ = ["Limit", "Offset", "StationController", "page_params", "require_station_access"]
 

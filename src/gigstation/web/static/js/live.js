@@ -201,6 +201,26 @@
   }
   if (config.left) { window.setInterval(tick, 1000); tick(); }
 
+  // ------------------------------------------------------------ parts that change by the clock
+  // The code the employer scans changes every minute (work.timesheet): such a part names its
+  // fragment (data-poll) and is fetched again every data-every seconds, and on the events
+  // that move the job on (arrival, departure), so the phone never shows a stale code.
+  function poll(el) {
+    window.fetch(el.getAttribute("data-poll"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { if (r.redirected || !r.ok) throw new Error("status " + r.status); return r.text(); })
+      .then(function (html) { el.innerHTML = html; })
+      .catch(function () { /* offline: the next round tries again */ });
+  }
+  document.querySelectorAll("[data-poll]").forEach(function (el) {
+    var every = Math.max(5, parseInt(el.getAttribute("data-every") || "20", 10)) * 1000;
+    window.setInterval(function () { if (!document.hidden) poll(el); }, every);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(el); });
+  });
+  function pollAll() { document.querySelectorAll("[data-poll]").forEach(poll); }
+  if (source) {
+    ["assignment.arrived", "assignment.departed"].forEach(function (kind) { source.addEventListener(kind, pollAll); });
+  }
+
   // ------------------------------------------------------------ 百度: the app, else the web map
   document.querySelectorAll("a[data-app]").forEach(function (link) {
     link.addEventListener("click", function (event) {

@@ -9,9 +9,9 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from gigstation.oversight.overdue import OverdueItem, station_overdue
 from gigstation.work.offers import OFFER_COLUMNS, OFFER_FROM, OfferView, offer_view
 from gigstation.work.orders import GUIDANCE_COLUMNS, GUIDANCE_JOIN, OrderView, order_view
+from gigstation.work.overdue import OverdueItem, station_overdue
 
 __all__ = ["Board", "WaitingWorker", "station_board"]
 
@@ -36,7 +36,7 @@ class Board(msgspec.Struct, frozen=True):
     waiting: list[WaitingWorker]
     open_orders: list[OrderView]
     offers: list[OfferView]
-    # Pay not confirmed within the settlement period (oversight.overdue).
+    # Pay not confirmed within the settlement period (work.overdue).
     overdue: list[OverdueItem] = []
 
 
