@@ -168,8 +168,7 @@ class AgeFacts(msgspec.Struct, frozen=True):
     """What the age rules need, and no more: stored instead of the birth date.
 
     Each is the day from which a rule holds, kept to the year: ``adult_from`` is None for an
-    adult, and for a minor 1 January after the year of their 18th birthday (the birthday
-    itself when it is 1 January). ``priority_age_from`` is 1 January of the year of the 50th
+    adult, and for a minor 1 January after the year of their 18th birthday. ``priority_age_from`` is 1 January of the year of the 50th
     birthday once it is reached, and until then 1 January after that year. So a database dump
     shows the birth year and whether each rule held on the day it was written, never the
     month or day. The exact day is applied by `people.age_rules.refresh_age_facts`, which
@@ -190,7 +189,9 @@ def _anniversary(birth: date, years: int) -> date:
 
 
 def _year_up(day: date) -> date:
-    return day if (day.month, day.day) == (1, 1) else date(day.year + 1, 1, 1)
+    # Always the next 1 January, even for a 1 January birthday: keeping that one day would
+    # tell a dump who was born on it. The daily refresh applies the rule on the day itself.
+    return date(day.year + 1, 1, 1)
 
 
 def age_facts(birth: date, today: date) -> AgeFacts:
