@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
+from gigstation.api.http_policy import StaticAssets
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
 from gigstation.platform.auth import Principal
@@ -28,11 +29,15 @@ from gigstation.work.hours import HoursRules
 __all__ = ["AgreementPageController", "render_agreement"]
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
+# The printable page links its stylesheet by content hash like every page (api.http_policy).
+_ASSETS = StaticAssets(TEMPLATES.parent / "static")
 
 
 @functools.cache
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    env.globals["static_url"] = _ASSETS.url
+    return env
 
 
 _STATES = {"active": "进行中 active", "completed": "已完工 completed", "no_show": "未到岗 no-show",
