@@ -170,10 +170,11 @@ class AgeFacts(msgspec.Struct, frozen=True):
     Each is the day from which a rule holds, kept to the year: ``adult_from`` is None for an
     adult, and for a minor 1 January after the year of their 18th birthday.
     ``priority_age_from`` is 1 January of the year of the 50th birthday once it is reached,
-    and until then 1 January after that year. So a database dump shows the birth year and whether each rule held on the day it was written, never the
-    month or day. The exact day is applied by `people.age_rules.refresh_age_facts`, which
-    opens the sealed number once a day for the people whose birthday falls in the current
-    year; travel-permit holders (no birth date in the number) reach it on 1 January instead.
+    and until then 1 January after that year. So a database dump shows the birth year and
+    whether each rule held on the day it was written, never the month or day. The exact day
+    is applied by `people.age_rules.refresh_age_facts`, which opens the sealed number once a
+    day for the people whose birthday falls in the current year; travel-permit holders (no
+    birth date in the number) reach it on 1 January instead.
     """
 
     adult_from: date | None
