@@ -46,8 +46,9 @@ def test_arrivals_are_counted_from_records_and_steps_come_in_their_time(web: Bro
     shot(page, "issue16-employer-accepted-not-arrived-360")
 
     # The arrival is recorded (the worker's code scanned): the page counts it by itself.
-    sql(server, "UPDATE assignments SET arrived_at = now() WHERE id = $1", assignment_id)
     work_started(server, placed["id"])
+    sql(server, "INSERT INTO hours_events (assignment_id, kind, at, arrived_at, proof) "
+                "VALUES ($1, 'arrival', now(), now(), 'phone_code')", assignment_id)
     expect(page.locator("#arrived-count")).to_have_text("已到 1", timeout=10_000)
     page.reload()
     complete = page.get_by_role("button", name="确认完工 · 王师傅1")
