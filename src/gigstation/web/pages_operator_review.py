@@ -3,6 +3,7 @@ list, and the employers to verify."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.oversight import complaints as case_files
+from gigstation.oversight import outcomes
 from gigstation.oversight.charts import bar_chart
 from gigstation.oversight.figures import station_figures
 from gigstation.oversight.station_map import station_map
@@ -29,6 +31,9 @@ from gigstation.web.staff_common import my_stations, station_in_scope
 from gigstation.work import assignments, complaints
 
 __all__ = ["OperatorReviewPages", "figures_context"]
+
+OUTCOME_DAYS = 90
+"""The operator's figures show priority-group outcomes whose deadline fell in the last 90 days."""
 
 
 async def figures_context(rt: Runtime, conn: Any, station_id: UUID, lang: str) -> dict[str, Any]:
@@ -58,6 +63,10 @@ class OperatorReviewPages(Controller):
             stations = await my_stations(conn, who)
             context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
             context.update(await office_figures(rt, conn, station_id))
+            today = clock.today(rt.settings.timezone)
+            context["outcomes"] = await outcomes.outcome_figures(
+                conn, outcomes.outcome_rules(rt.settings.outcome_months()), rt.settings.timezone, today,
+                today - timedelta(days=OUTCOME_DAYS - 1), today, station_id)
         return await render(request, rt, "operator/figures.html", station=station, stations=stations,
                             **context)
 
