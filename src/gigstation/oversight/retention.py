@@ -87,6 +87,7 @@ _ANONYMISE_WORKERS = """
 UPDATE workers SET id_cipher = '\\x'::bytea,
        id_index = sha256(convert_to('anonymised:' || user_id::text, 'UTF8')),
        id_masked = $2, adult_from = NULL, priority_age_from = NULL, priority_groups = '{}', home_cell_lat = NULL,
+       card_number = NULL,
        home_cell_lon = NULL, updated_at = $3
 WHERE user_id = ANY($1::uuid[])
 """

@@ -145,6 +145,8 @@ class WorkerPages(Controller):
                                        extra=_identity_findings(values, today))
             async with pooled(rt.pool) as conn:  # before argon2: refusals cost no hashing
                 await throttle.before_registration(conn, rt.settings, client_address(request))
+            if data.phone is None or data.password is None:  # the form always sends both boxes
+                raise Invalid.of_field("phone", "请填写手机号", "give a mobile number")
             password_hash = await rt.hasher.hash(data.password)
             async with transaction(rt.pool) as conn:
                 worker = await workers.register_worker(conn, rt.cipher, data, password_hash, today)
