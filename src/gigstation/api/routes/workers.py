@@ -68,8 +68,9 @@ class WorkerController(Controller):
         if staff is None and data.phone is None:
             raise Invalid.of_field("phone", "请填写手机号（没有手机的人请到驿站服务台，由工作人员登记）",
                                    "give a mobile number (people without a phone register at a station's desk)")
-        async with connection(rt.pool) as conn:  # before argon2: refusals cost no hashing
-            await throttle.before_registration(conn, rt.settings, client_address(request))
+        if staff is None:  # the desk registers many people from one address, each audited
+            async with connection(rt.pool) as conn:  # before argon2: refusals cost no hashing
+                await throttle.before_registration(conn, rt.settings, client_address(request))
         password_hash = await rt.hasher.hash(data.password) if data.password is not None else workers.NO_PASSWORD
         today = clock.today(rt.settings.timezone)
 
