@@ -305,15 +305,17 @@ async def person_outcome(
 
 _HAS_GROUP = "SELECT 1 FROM priority_group_evidence WHERE worker_id = $1 AND grp = $2 LIMIT 1"
 _INSERT_FOLLOW_UP = """
-INSERT INTO priority_followups (worker_id, grp, station_id, kind, result, recorded_by)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+INSERT INTO priority_followups (worker_id, grp, station_id, kind, result, recorded_by, recorded_at)
+VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now())) RETURNING id
 """
 
 
 async def record_follow_up(
     conn: asyncpg.Connection[Any], who: Principal, worker_id: UUID, data: FollowUpCreate,
+    at: datetime | None = None,
 ) -> FollowUpView:
-    """Add a follow-up with its result (never changed afterwards; audited)."""
+    """Add a follow-up with its result (never changed afterwards; audited). ``at``: when it
+    happened (default now; the simulator's clock)."""
     if await conn.fetchval(_PERSON, worker_id) is None:
         raise NotFound("劳动者不存在", "no such worker")
     station_id = data.station_id
@@ -328,7 +330,7 @@ async def record_follow_up(
     if data.group is not None and await conn.fetchval(_HAS_GROUP, worker_id, data.group) is None:
         raise Invalid.of_field("group", "这位劳动者没有登记这个帮扶身份", "the person has no record of this group")
     follow_up_id = await conn.fetchval(_INSERT_FOLLOW_UP, worker_id, data.group, station_id, data.kind,
-                                       data.result.strip(), who.user_id)
+                                       data.result.strip(), who.user_id, at)
     await audit.record(conn, who.user_id, "priority.follow_up", "worker", worker_id,
                        {"kind": data.kind, "group": data.group,
                         "station_id": str(station_id) if station_id else None})
