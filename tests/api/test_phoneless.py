@@ -57,13 +57,15 @@ async def test_registering_without_a_phone_needs_an_operator(api: Api, db: async
     assert r.status_code in (401, 422)
     # The desk finds the person by card number (typed, or the QR code's text).
     for text in (card, f"GS{card}"):
-        r = await api.client.get(f"{API}/workers/lookup", headers=bearer(op), params={"card": text})
+        r = await api.client.get(f"{API}/workers/cards/{text}", headers=bearer(op))
         assert r.status_code == 200 and r.json()["id"] == person["id"], r.text
     wrong = card[:-1] + str((int(card[-1]) + 1) % 10)
-    r = await api.client.get(f"{API}/workers/lookup", headers=bearer(op), params={"card": wrong})
-    assert r.status_code == 422, r.text
-    r = await api.client.get(f"{API}/workers/lookup", headers=bearer(op))
-    assert r.status_code == 422
+    r = await api.client.get(f"{API}/workers/cards/{wrong}", headers=bearer(op))
+    assert r.status_code == 422, r.text  # the check digit catches a typo
+    r = await api.client.get(f"{API}/workers/cards/12345", headers=bearer(op))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "card"
+    r = await api.client.get(f"{API}/workers/cards/{card}", headers=bearer(wt))
+    assert r.status_code == 403
     # The audit row names the operator who registered the person.
     assert await db.fetchval("SELECT actor_id FROM audit_log WHERE action = 'worker.register' AND object_id = $1",
                              person["id"]) is not None

@@ -98,20 +98,22 @@ class WorkerController(Controller):
             return await workers.update_worker(conn, request.user.user_id, data)
 
     @get("/lookup", guards=[roles("operator", "admin")],
-         summary="按手机号或服务卡号查找劳动者（代签到）/ Find a worker by phone or desk card number")
-    async def lookup(self, rt: Runtime, phone: Phone | None = None, card: str | None = None) -> workers.WorkerView:
-        if (phone is None) == (card is None):
-            raise Invalid.of_field("phone", "请给出手机号或服务卡号（二选一）",
-                                   "give a phone or a card number (one of them)")
+         summary="按手机号查找劳动者（代签到）/ Find a worker by phone")
+    async def lookup(self, phone: Phone, rt: Runtime) -> workers.WorkerView:
         async with transaction(rt.pool) as conn:
-            if card is not None:
-                if not _CARD.match(card):
-                    raise Invalid.of_field("card", "服务卡号为10位数字", "a card number has 10 digits")
-                return await lookup.find_worker(conn, rt.cipher, card)
             worker_id = await conn.fetchval(_BY_PHONE, phone)
             if worker_id is None:
                 raise NotFound("没有使用该手机号的劳动者", "no worker has this phone number")
             return await workers.get_worker(conn, worker_id)
+
+    @get("/cards/{card:str}", guards=[roles("operator", "admin")],
+         summary="按服务卡号查找劳动者 / Find a person by the number on their desk card "
+                 "(10 digits, or the QR code's text GS + the number)")
+    async def by_card(self, card: str, rt: Runtime) -> workers.WorkerView:
+        if not _CARD.match(card):
+            raise Invalid.of_field("card", "服务卡号为10位数字", "a card number has 10 digits")
+        async with transaction(rt.pool) as conn:
+            return await lookup.find_worker(conn, rt.cipher, card)
 
     @post("/{worker_id:uuid}/skills/{skill:str}/verify", guards=[roles("operator", "admin")],
           status_code=200, summary="核验证书 / Verify a certificate")
