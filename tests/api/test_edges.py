@@ -20,7 +20,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 from tests.api.conftest import ADMIN, API, Api, bearer
 from tests.conftest import empty_tables

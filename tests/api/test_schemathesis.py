@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.python import asgi
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 from tests.api.conftest import ADMIN, API, Api
 from tests.conftest import empty_tables

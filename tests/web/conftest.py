@@ -29,7 +29,7 @@ import httpx
 import pytest
 import uvicorn
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.people import accounts, employers, workers
 from gigstation.platform.auth import PasswordHasher
 from gigstation.platform.clock import now

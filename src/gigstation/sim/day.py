@@ -44,6 +44,7 @@ from gigstation.stations import checkins
 from gigstation.work import (
     assignments,
     cancellation,
+    checkout,
     complaints,
     dispatch,
     no_shows,
@@ -207,7 +208,7 @@ class Simulation:
         self.agenda.add(max(leave, m + 1), "leave", w, c.id)
 
     async def _do_leave(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, checkin_id: UUID) -> None:
-        await checkins.check_out(conn, Principal(w.id, "worker"), checkin_id)
+        await checkout.check_out(conn, Principal(w.id, "worker"), checkin_id)
 
     async def _do_post(self, conn: asyncpg.Connection[Any], m: int, plan: PlannedOrder) -> None:
         skill = reference.skill(plan.skill)

@@ -25,7 +25,7 @@ from gigstation.web.render import field_errors, render
 from gigstation.web.session import page_role
 from gigstation.web.staff_common import my_stations, station_in_scope
 from gigstation.web.worker_forms import until_choices, until_to_datetime
-from gigstation.work import desk
+from gigstation.work import checkout, desk
 from gigstation.work.hours import HoursRules
 
 __all__ = ["DeskPages"]
@@ -137,7 +137,7 @@ class DeskPages(Controller):
         who = operator(request)
         async with transaction(rt.pool) as conn:
             await station_in_scope(conn, who, station_id)
-            await checkins.check_out(conn, who, checkin_id)
+            await checkout.check_out(conn, who, checkin_id)
         # Two one-tap questions for a person who found no work; the page returns to the desk.
         return Redirect(f"/operator/stations/{station_id}/desk/survey/{checkin_id}", status_code=303)
 
