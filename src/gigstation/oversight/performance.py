@@ -34,9 +34,9 @@ import asyncpg
 import msgspec
 
 from gigstation.oversight import satisfaction as voices
-from gigstation.work.pay_clock import overdue_sql
 from gigstation.oversight.reports import PRIORITY_AT_ACCEPT, check_report_day, day_bounds
 from gigstation.platform.errors import Invalid, NotFound
+from gigstation.work.pay_clock import overdue_sql
 
 __all__ = [
     "COLUMNS",
