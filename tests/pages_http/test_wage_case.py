@@ -56,7 +56,7 @@ async def test_worker_employer_and_operator_follow_one_case_to_its_close(
     # The worker sees the answer and the new state.
     await sign_in(api.client, worker["phone"], "worker-pass")
     page = await api.client.get("/worker/jobs")
-    assert "单位说明：已付" in page.text and "已微信转账300元" in page.text and "单位已答复" in page.text
+    assert "单位说明已付" in page.text and "已微信转账300元" in page.text and "单位已答复" in page.text
     # The operator sees both sides and closes the case with its outcome.
     csrf = await sign_in(api.client, op["phone"], "operator-pass")
     base = f"/operator/stations/{job.station['id']}/complaints"
