@@ -114,6 +114,8 @@ class DeskJob(msgspec.Struct, frozen=True):
     hours_confirm_by: datetime | None
     slip_printed: bool
     """A slip with live codes is out: printing again voids it."""
+    coming: bool
+    """Still ahead or under way (the person is not waiting for work meanwhile)."""
 
     @property
     def to_record(self) -> bool:
@@ -164,7 +166,8 @@ SELECT a.id AS assignment_id, o.title, o.address, o.lat, o.lon, o.located, a.sta
        o.pay_unit, u.name AS employer_name, u.phone AS employer_phone, o.station_id, a.status,
        a.hours_state, a.arrived_at, a.departed_at, a.hours_confirm_by,
        EXISTS (SELECT 1 FROM hours_slip_codes c WHERE c.assignment_id = a.id
-               AND c.used_at IS NULL AND c.voided_at IS NULL) AS slip_printed
+               AND c.used_at IS NULL AND c.voided_at IS NULL) AS slip_printed,
+       (a.status = 'active' AND a.ends_at > now()) AS coming
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN users u ON u.id = o.employer_id
 WHERE a.worker_id = $1 AND (
     (a.status = 'active' AND a.ends_at > now())
