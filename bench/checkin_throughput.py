@@ -226,7 +226,7 @@ async def seed(url: str, n_workers: int) -> tuple[str, list[str]]:
 
     settings = Settings(database_url=url, secret_key=SECRET, pii_key=PII_KEY,
                         password_time_cost=1, password_memory_kib=64, token_ttl_s=6 * 3600)
-    cipher = PiiCipher(settings.pii_key_bytes())
+    cipher = PiiCipher(settings.pii_key, key_version=settings.pii_key_version)
     pw_hash = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash("bench-password-1")
     pool = await connect_pool(url, min_size=8, max_size=8)
     try:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -96,13 +96,30 @@ WHERE schemaname = 'public' AND tablename <> 'schema_migrations'
 """
 
 
+_EVENTS_SEQUENCE = "SELECT pg_get_serial_sequence('events', 'id')"
+
+
+async def empty_tables(conn: asyncpg.Connection[Any]) -> None:
+    """Empty every table and restart their ids, except the event ids: those only ever grow.
+
+    A server that stays up across tests (the browser tests' live server) keeps an event hub
+    that has seen the ids delivered so far and skips one it has seen; ids that start again
+    from 1 after an emptying would be dropped as repeats. Production never restarts them."""
+    tables = await conn.fetchval(_TABLES)
+    if not tables:
+        return
+    sequence = await conn.fetchval(_EVENTS_SEQUENCE)
+    last = await conn.fetchval(f"SELECT last_value FROM {sequence}") if sequence else None
+    await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    if sequence:
+        await conn.execute("SELECT setval($1, $2)", sequence, last)
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection[Any]]:
     """A connection to the test database, with every table emptied first."""
     conn = await asyncpg.connect(database_url)
-    tables = await conn.fetchval(_TABLES)
-    if tables:
-        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    await empty_tables(conn)
     try:
         yield conn
     finally:

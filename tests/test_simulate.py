@@ -11,6 +11,7 @@ import msgspec
 from gigstation.platform import clock
 from gigstation.platform.config import Settings
 from gigstation.sim.simulate import SimParams, SimResult, format_report, run_simulation
+from tests.conftest import empty_tables
 
 _OVERFILLED = """
 SELECT o.id FROM orders o
@@ -87,11 +88,6 @@ async def test_a_simulated_day_keeps_every_invariant(
     msgspec.json.encode(result)  # the result is plain data
 
 
-_EMPTY = """
-SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables
-WHERE schemaname = 'public' AND tablename <> 'schema_migrations'
-"""
-
 
 def _figures(result: SimResult) -> Any:
     return (msgspec.to_builtins(result.stations), result.district, result.accept_conflicts,
@@ -102,7 +98,7 @@ async def test_the_same_seed_gives_the_same_figures(settings: Settings, db: asyn
     day = clock.today(settings.timezone) + timedelta(days=2)
     params = SimParams(workers=40, stations=2, seed=5, day=day)
     first = await run_simulation(settings, params)
-    await db.execute(f"TRUNCATE {await db.fetchval(_EMPTY)} RESTART IDENTITY CASCADE")
+    await empty_tables(db)
     second = await run_simulation(settings, params)
     assert _figures(first) == _figures(second)
     assert first.timings.offers_made == second.timings.offers_made

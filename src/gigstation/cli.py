@@ -95,14 +95,14 @@ def _serve(settings: Settings, host: str, port: int, workers: int, server: str) 
 
             # A worker stopped while it starts may never answer its SIGTERM: after the kill
             # timeout granian kills it, so one SIGTERM always ends the server.
-            Granian("gigstation.api.asgi:app_from_env", address=host, port=port, workers=workers,
+            Granian("gigstation.asgi:app_from_env", address=host, port=port, workers=workers,
                     interface=Interfaces.ASGI, factory=True, workers_kill_timeout=WORKER_KILL_TIMEOUT_S,
                     log_dictconfig=GRANIAN_LOGGING).serve()
         else:
             import uvicorn
 
             # Forwarded headers are judged by api/http_policy (GIGSTATION_TRUSTED_PROXIES) alone.
-            uvicorn.run("gigstation.api.asgi:app_from_env", factory=True, host=host, port=port,
+            uvicorn.run("gigstation.asgi:app_from_env", factory=True, host=host, port=port,
                         workers=workers, log_level="warning", access_log=False, proxy_headers=False,
                         timeout_graceful_shutdown=WORKER_KILL_TIMEOUT_S)
 

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.clock import now, today
 from gigstation.platform.config import Settings
 from gigstation.sim.demo import demo_credit_code, demo_resident_id

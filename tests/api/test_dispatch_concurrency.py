@@ -254,7 +254,7 @@ async def test_rolled_back_change_never_notifies(
 
 async def test_checkout_withdraws_live_offers(pool: asyncpg.Pool[Any], db: asyncpg.Connection[Any]) -> None:
     from gigstation.platform.auth import Principal
-    from gigstation.stations.checkins import check_out
+    from gigstation.work.checkout import check_out
 
     station = await seed.station(db)
     order = await seed.order(db, await seed.employer(db), station, headcount=1)

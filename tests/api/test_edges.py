@@ -20,10 +20,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 from tests.api.conftest import ADMIN, API, Api, bearer
-from tests.conftest import _TABLES
+from tests.conftest import empty_tables
 
 DATES = st.dates(min_value=date.min, max_value=date.max)
 FLOATS = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
@@ -64,8 +64,7 @@ def sync_client(settings: Settings, database_url: str) -> Iterator[TestClient[An
     async def empty() -> None:
         conn = await asyncpg.connect(database_url)
         try:
-            tables = await conn.fetchval(_TABLES)
-            await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            await empty_tables(conn)
         finally:
             await conn.close()
 

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 import uvicorn
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api
 

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.python import asgi
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 from tests.api.conftest import ADMIN, API, Api
-from tests.conftest import _TABLES
+from tests.conftest import empty_tables
 
 # The foundation's routes; dispatch, offers, assignments and events are tested by their owners.
 FOUNDATION = re.compile(
@@ -38,8 +38,7 @@ FOUNDATION = re.compile(
 async def _empty_tables(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
-        tables = await conn.fetchval(_TABLES)
-        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await empty_tables(conn)
     finally:
         await conn.close()
 

@@ -36,7 +36,7 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.cont
 _SERVE = """
 import json, sys
 import uvicorn
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 settings = Settings.from_env({}, **json.loads(sys.argv[1]))
 uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")

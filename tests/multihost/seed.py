@@ -75,7 +75,7 @@ async def seed_province(
     headcount: int = 5, employers_n: int = 10, start_in: timedelta = timedelta(hours=2), bulk: bool = False,
 ) -> Province:
     """Stations (one operator each), employers, workers spread over the stations, and orders."""
-    cipher = PiiCipher(settings.pii_key_bytes())
+    cipher = PiiCipher(settings.pii_key, key_version=settings.pii_key_version)
     pw_hash = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash(PASSWORD)
     today = datetime.now(UTC).date()
     p = Province()

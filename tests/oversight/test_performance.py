@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from gigstation.oversight import performance
-from gigstation.oversight.pay_clock import due_at, is_overdue, overdue_sql
+from gigstation.work.pay_clock import due_at, is_overdue, overdue_sql
 from tests.api.conftest import API, Api, bearer
 from tests.oversight.day import DAY, ZONE, at, build_day, plus
 

@@ -11,7 +11,7 @@ import brotli
 import msgspec
 from litestar.testing import AsyncTestClient
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 from gigstation.web import STATIC_ASSETS, STATIC_DIR
 from tests.api.conftest import API, Api

@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 from litestar.testing import AsyncTestClient
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api, bearer, next_phone
 from tests.pages_http.forms import CSRF, sign_in

@@ -60,6 +60,10 @@ async def test_desk_registers_prints_finds_dispatches(api: Api, db: asyncpg.Conn
     assert r.status_code == 303, r.text
     after = await c.get(r.headers["location"].split("#")[0])
     assert "已代为接受" in after.text
+    # Their job slip (place, time, the one-time arrival code) prints like anyone's.
+    assignment_id = await db.fetchval("SELECT id FROM assignments WHERE worker_id = $1", worker_id)
+    slip = await c.post(f"/operator/stations/{sid}/desk/jobs/{assignment_id}/slip", data={"_csrf_token": token})
+    assert slip.status_code == 200 and "刘大爷" in slip.text and "None" not in slip.text, slip.text
     # A reset code for this person tells the desk how the person takes the account over.
     r = await c.post(f"/operator/stations/{sid}/desk/workers/{worker_id}/reset-code", data={"_csrf_token": token})
     assert r.status_code == 200 and "/takeover" in r.text, r.text

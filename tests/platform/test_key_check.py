@@ -16,7 +16,7 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import Settings
 from gigstation.platform.key_rotation import rotate
 from gigstation.platform.keys import KeyRefused, key_file

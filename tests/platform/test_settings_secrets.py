@@ -55,7 +55,7 @@ def test_wrong_pii_key_is_refused_at_once_with_a_clear_message(key: str) -> None
 
 
 def test_outside_server_without_a_secret_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gigstation.api import asgi
+    from gigstation import asgi
 
     for name in ("GIGSTATION_SECRET_KEY", "GIGSTATION_SERVER_PID"):
         monkeypatch.delenv(name, raising=False)

@@ -29,7 +29,7 @@ import httpx
 import pytest
 import uvicorn
 
-from gigstation.api import create_app
+from gigstation.application import create_app
 from gigstation.people import accounts, employers, workers
 from gigstation.platform.auth import PasswordHasher
 from gigstation.platform.clock import now
@@ -38,7 +38,7 @@ from gigstation.platform.keys import newest_key_bytes
 from gigstation.platform.pii import PiiCipher
 from gigstation.sim.demo import demo_credit_code, demo_resident_id
 from gigstation.stations import registry as stations
-from tests.conftest import TEST_PII_KEY
+from tests.conftest import TEST_PII_KEY, empty_tables
 
 pw = pytest.importorskip("playwright.sync_api")
 
@@ -142,11 +142,6 @@ class Seed:
     workers: list[Account] = field(default_factory=list)
 
 
-_TABLES = """
-SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables
-WHERE schemaname = 'public' AND tablename <> 'schema_migrations'
-"""
-
 
 async def _seed(server: LiveServer, n_workers: int) -> Seed:
     settings = server.settings
@@ -157,8 +152,7 @@ async def _seed(server: LiveServer, n_workers: int) -> Seed:
     conn = await asyncpg.connect(server.database_url)
     try:
         await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-        tables = await conn.fetchval(_TABLES)
-        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await empty_tables(conn)
         async with conn.transaction():
             await accounts.ensure_admin(conn, ADMIN_PHONE, pw_hash)
             admin_id = await conn.fetchval("SELECT id FROM users WHERE phone = $1", ADMIN_PHONE)

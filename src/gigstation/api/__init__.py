@@ -1,5 +1,5 @@
-"""HTTP layer: Litestar app factory, controllers, guards, error mapping."""
+"""HTTP layer: controllers, guards, error mapping, the HTTP policy.
 
-from gigstation.api.app import create_app
-
-__all__ = ["create_app"]
+The application itself (``create_app``) is composed above both the API and the pages, in
+``gigstation.application``.
+"""

@@ -45,11 +45,11 @@ from gigstation.stations.registry import operator_station_ids
 __all__ = [
     "DUE_DAYS",
     "FOLLOW_UP_KINDS",
-    "Case",
     "CaseStatus",
     "DueList",
     "FollowUpCreate",
     "FollowUpView",
+    "OutcomeCase",
     "OutcomeFigures",
     "OutcomeRow",
     "OutcomeRule",
@@ -117,7 +117,7 @@ def outcome_rules(overrides: dict[str, int] | None = None) -> dict[str, OutcomeR
     return rules
 
 
-class Case(msgspec.Struct, frozen=True):
+class OutcomeCase(msgspec.Struct, frozen=True):
     worker_id: UUID
     worker_name: str
     group: str
@@ -194,14 +194,14 @@ def _status(deadline: date, first_worked_on: date | None, today: date) -> CaseSt
 async def _cases(
     conn: asyncpg.Connection[Any], rules: dict[str, OutcomeRule], zone: str, today: date, *,
     station_id: UUID | None = None, worker_id: UUID | None = None, in_force_only: bool = False,
-) -> list[Case]:
+) -> list[OutcomeCase]:
     groups = sorted(rules)
     rows = await conn.fetch(_CASES, groups, [rules[g].months for g in groups], zone, station_id,
                             worker_id, in_force_only)
     out = []
     for r in rows:
         status = _status(r["deadline"], r["first_worked_on"], today)
-        out.append(Case(
+        out.append(OutcomeCase(
             worker_id=r["worker_id"], worker_name=r["worker_name"], group=r["grp"],
             identified_on=r["identified_on"], deadline=r["deadline"], months=r["months"],
             days_left=(r["deadline"] - today).days, station_id=r["station_id"],
@@ -219,10 +219,10 @@ class DueList(msgspec.Struct, frozen=True):
     station_id: UUID
     on: date
     due_days: int
-    due: list[Case]
+    due: list[OutcomeCase]
     """Open cases in force whose deadline is at most ``due_days`` days away, soonest first:
     "本周到期未就业"."""
-    overdue: list[Case]
+    overdue: list[OutcomeCase]
     """Cases in force past their deadline with no work yet."""
     open: int
     """Every open case in force at the station (the due ones included)."""
@@ -273,7 +273,7 @@ class PersonOutcome(msgspec.Struct, frozen=True):
     worker_id: UUID
     name: str
     on: date
-    cases: list[Case]
+    cases: list[OutcomeCase]
     """Every case of the person (groups no longer in force included, flagged)."""
     follow_ups: list[FollowUpView]
     """Newest first."""
@@ -368,7 +368,7 @@ class OutcomeFigures(msgspec.Struct, frozen=True):
     """Per group, then every case together (station None, group None)."""
 
 
-def _row(station_id: UUID | None, station_name: str | None, group: str | None, cases: list[Case]) -> OutcomeRow:
+def _row(station_id: UUID | None, station_name: str | None, group: str | None, cases: list[OutcomeCase]) -> OutcomeRow:
     n = {s: sum(c.status == s for c in cases) for s in ("met", "met_late", "overdue", "open")}
     decided = n["met"] + n["met_late"] + n["overdue"]
     return OutcomeRow(station_id, station_name, group, len(cases), n["met"], n["met_late"], n["overdue"],

@@ -16,7 +16,7 @@ a station (or all stations, for the district line):
   last check-in at the station before the assignment to the assignment, for each group;
 - ``wages_paid_cents``: pay recorded in the period on the station's assignments;
 - ``overdue_cases``: the station's assignments whose work ended in the period and whose
-  pay is overdue (oversight/pay_clock.py) at the end of the period, or now if earlier;
+  pay is overdue (work/pay_clock.py) at the end of the period, or now if earlier;
 - ``complaints``: wage complaints opened in the period on the station's assignments;
 - ``ratings``, ``satisfaction``: station ratings given in the period and their mean;
 - ``employer_ratings`` / ``employer_satisfaction``, ``survey_answers`` /
@@ -34,9 +34,9 @@ import asyncpg
 import msgspec
 
 from gigstation.oversight import satisfaction as voices
-from gigstation.oversight.pay_clock import overdue_sql
 from gigstation.oversight.reports import PRIORITY_AT_ACCEPT, check_report_day, day_bounds
 from gigstation.platform.errors import Invalid, NotFound
+from gigstation.work.pay_clock import overdue_sql
 
 __all__ = [
     "COLUMNS",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from gigstation.oversight.pay_clock import overdue_sql
+from gigstation.work.pay_clock import overdue_sql
 
 __all__ = ["DispatchFigures", "ServiceFigures", "service_figures"]
 

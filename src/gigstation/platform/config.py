@@ -101,6 +101,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Station planning: demand within this distance of a station counts as served."""
     blacklist_years: int = 3
     """Default length of an arrears blacklist listing (README.md, "Public-service rules")."""
+    # Wage complaint cases: each stage's due date (README.md, "Public-service rules").
+    case_answer_days: int = 3
+    """The employer answers a wage complaint within this many days (the station's service
+    standard: no statute sets it)."""
+    case_close_days: int = 15
+    """The station closes a case it handles within this many days of its opening (the 15-day
+    mediation period of 劳动争议调解仲裁法 art. 14)."""
+    case_inspection_workdays: int = 60
+    """An escalated case is due this many working days after the escalation (劳动保障监察条例
+    art. 17: 60 working days from 立案, 30 more for a complex case)."""
     # Hours of record and the part-time limits (README.md, "Public-service rules").
     arrival_margin_min: int = 30
     """Arrival can be recorded at most this many minutes before the planned start."""
@@ -146,6 +156,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("min_work_min must be 5 to 240")
         if not 1 <= self.hours_confirm_window_h <= 360:
             raise ValueError("hours_confirm_window_h must be 1 to 360 (15 days, LCL art. 72)")
+        if not 1 <= self.case_answer_days <= self.case_close_days:
+            raise ValueError("case_answer_days must be 1 to case_close_days")
+        if not 1 <= self.case_close_days <= 60:
+            raise ValueError("case_close_days must be 1 to 60")
+        if not 1 <= self.case_inspection_workdays <= 90:
+            raise ValueError("case_inspection_workdays must be 1 to 90 (劳动保障监察条例 art. 17: 60 + 30)")
         if not 1 <= self.daily_hours_cap <= 12:
             raise ValueError("daily_hours_cap must be 1 to 12")
         self.priority_max_days("")  # a clear error now rather than at the first verification

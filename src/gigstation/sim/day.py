@@ -44,6 +44,7 @@ from gigstation.stations import checkins
 from gigstation.work import (
     assignments,
     cancellation,
+    checkout,
     complaints,
     desk,
     dispatch,
@@ -209,7 +210,7 @@ class Simulation:
 
     async def _do_leave(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, checkin_id: UUID) -> None:
         who = self.operators[w.station] if w.phoneless else Principal(w.id, "worker")
-        await checkins.check_out(conn, who, checkin_id)
+        await checkout.check_out(conn, who, checkin_id)
 
     async def _do_post(self, conn: asyncpg.Connection[Any], m: int, plan: PlannedOrder) -> None:
         skill = reference.skill(plan.skill)

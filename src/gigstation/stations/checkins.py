@@ -23,7 +23,7 @@ __all__ = [
     "CheckinCreate",
     "CheckinView",
     "check_in",
-    "check_out",
+    "close_checkin",
     "get_checkin",
 ]
 
@@ -307,15 +307,17 @@ RETURNING {_COLUMNS}
 """
 
 
-async def check_out(conn: asyncpg.Connection[Any], who: Principal, checkin_id: UUID) -> CheckinView:
-    """End waiting; checking out twice answers with the same closed check-in."""
+async def close_checkin(
+    conn: asyncpg.Connection[Any], who: Principal, checkin_id: UUID
+) -> tuple[CheckinView, bool]:
+    """End waiting; True when this call closed it, False when it was closed already.
+
+    Checking out as a whole (the person's live offers withdrawn too) is
+    ``gigstation.work.checkout.check_out``: offers build on check-ins, not back.
+    """
     checkin = await get_checkin(conn, who, checkin_id)
     row = await conn.fetchrow(_CHECKOUT, checkin_id)
     if row is None:
-        return checkin
-    # Someone who left cannot take a job: their live offers go back to the next run.
-    from gigstation.work.offers import withdraw_offers  # offers builds on check-ins, not back
-
-    await withdraw_offers(conn, "worker_left", worker_id=checkin.worker_id)
+        return checkin, False
     await audit.record(conn, who.user_id, "checkin.checkout", "checkin", checkin_id)
-    return msgspec.convert(dict(row), CheckinView)
+    return msgspec.convert(dict(row), CheckinView), True

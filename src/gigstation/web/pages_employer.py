@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
-from gigstation.oversight import blacklist, satisfaction
+from gigstation.oversight import blacklist, complaints, satisfaction
 from gigstation.people import employers
 from gigstation.people.identity import InvalidIdentity, validate_credit_code, validate_identity
 from gigstation.platform import clock, throttle
@@ -76,8 +76,11 @@ async def order_page(
         members = await crew.order_crew(conn, who, order_id, rt.settings.timezone, rt.settings.daily_hours_cap)
         blocked = {b.blocked_id for b in await blocks.list_blocks(conn, who)}
         station_rating = await satisfaction.employer_rating_state(conn, who.user_id, order_id, clock.now())
+        cases = await complaints.cases_on_order(conn, who, order_id, clock.now(),
+                                                complaints.CaseRules.of(rt.settings))
     coming = [a for a in page.items if a.order_id == order_id]
     return await render(request, rt, template, status_code=status_code, order=order, station_rating=station_rating,
+                        cases=cases,
                         coming=coming, crew={c.assignment_id: c for c in members}, blocked=blocked,
                         done=done, errors=errors or [], now=clock.now())
 

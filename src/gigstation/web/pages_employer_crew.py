@@ -1,7 +1,7 @@
 """The employer at the work site: arrival and departure by scanning the worker's QR code (the
 phone's camera opens ``/employer/scan/...`` with the code filled in), typing its short form or
-the code on a desk slip (work.timesheet, the same service as the API's), and blocking a
-worker (work.blocks)."""
+the code on a desk slip (work.timesheet, the same service as the API's), answering a wage
+complaint (oversight.complaints), and blocking a worker (work.blocks)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
+from gigstation.oversight import complaints
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
@@ -78,6 +79,23 @@ class EmployerCrewPages(Controller):
         except DomainError as exc:
             return await self._problem(request, rt, order_id, exc)
         return Redirect(f"/employer/orders/{order_id}?done={step}", status_code=303)
+
+    @post(_CREW + "/complaint", name="employer.crew.complaint")
+    async def complaint_answer(self, request: Request[Any, Any, Any], order_id: UUID, assignment_id: UUID,
+                               rt: Runtime) -> Response[Any] | Template:
+        """The employer's answer to the worker's wage complaint: "已付" with a note, or a reply."""
+        form = await request.form()
+        try:
+            data = convert_form({"note": form_text(form, "note"), "paid": form_text(form, "paid") == "1"},
+                                complaints.MessageBody)
+            async with transaction(rt.pool) as conn:
+                await complaints.add_message(conn, _employer(request), assignment_id, data, clock.now(),
+                                             complaints.CaseRules.of(rt.settings))
+        except DomainError as exc:
+            return await order_page(request, rt, order_id, "employer/order.html",
+                                    status_code=409 if exc.__class__.__name__ == "Conflict" else 422,
+                                    errors=field_errors(exc, lang_of(dict(request.cookies)), {"note"}))
+        return Redirect(f"/employer/orders/{order_id}?done=case_answered#case-{assignment_id}", status_code=303)
 
     @post(_CREW + "/block", name="employer.crew.block")
     async def block_worker(self, request: Request[Any, Any, Any], order_id: UUID, assignment_id: UUID,

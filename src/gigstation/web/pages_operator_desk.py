@@ -1,8 +1,10 @@
 """The operator's desk: find a person by phone or ID number, check them in, answer their
-offer for them (no smartphone), verify certificates and priority groups."""
+offer for them (no smartphone), print their job slip with the arrival and departure codes,
+answer the recorded hours for them, verify certificates and priority groups."""
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -21,11 +23,13 @@ from gigstation.stations import checkins
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
 from gigstation.web.pages_operator import operator
+from gigstation.web.qr import qr_svg, scan_url
 from gigstation.web.render import field_errors, render
 from gigstation.web.session import page_role
 from gigstation.web.staff_common import my_stations, station_in_scope
 from gigstation.web.worker_forms import until_choices, until_to_datetime
-from gigstation.work import desk
+from gigstation.work import checkout, desk
+from gigstation.work.assignments import ReasonBody
 from gigstation.work.hours import HoursRules
 
 __all__ = ["DeskPages"]
@@ -34,15 +38,18 @@ DISTANCE_CHOICES = (3000, 5000, 10000, 20000)
 DONE = {
     "checked_in": ("已代为签到，等待派工", "Checked in: now waiting for a job"),
     "checked_out": ("已签退", "Checked out"),
-    "accepted": ("已代为接受：请把工作地点和时间告诉本人", "Accepted for them: tell them where and when"),
+    "accepted": ("已代为接受：请打印工作单交给本人（上面有地点、时间和到岗码）",
+                 "Accepted for them: print the job slip for them (place, time and arrival code)"),
+    "hours_confirmed": ("已代本人确认工时", "Hours confirmed for them"),
+    "hours_contested": ("已代本人对工时提出异议，驿站会核实", "Hours contested for them: the station will check"),
     "declined": ("已代为拒绝", "Declined for them"),
     "skill": ("证书已核验", "Certificate verified"),
     "priority": ("帮扶身份已核定", "Priority groups recorded"),
 }
 
 
-def _back(station_id: UUID, worker_id: UUID, done: str) -> Redirect:
-    query = urlencode({"worker": str(worker_id), "done": done})
+def _back(station_id: UUID, worker_id: UUID, done: str, job: UUID | None = None) -> Redirect:
+    query = urlencode({"worker": str(worker_id), "done": done} | ({"job": str(job)} if job else {}))
     return Redirect(f"/operator/stations/{station_id}/desk?{query}#person", status_code=303)
 
 
@@ -53,15 +60,15 @@ class DeskPages(Controller):
     @get("/", name="operator.desk")
     async def desk_page(
         self, request: Request[Any, Any, Any], station_id: UUID, rt: Runtime,
-        q: str = "", worker: UUID | None = None, done: str = "",
+        q: str = "", worker: UUID | None = None, done: str = "", job: UUID | None = None,
     ) -> Template:
-        return await self._page(request, rt, station_id, q=q, worker_id=worker, done=done)
+        return await self._page(request, rt, station_id, q=q, worker_id=worker, done=done, job=job)
 
     async def _page(
         self, request: Request[Any, Any, Any], rt: Runtime, station_id: UUID, *, q: str = "",
         worker_id: UUID | None = None, done: str = "", errors: list[dict[str, str]] | None = None,
         status_code: int = 200, reset: accounts.ResetCode | None = None,
-        priority_form: dict[str, dict[str, str]] | None = None,
+        priority_form: dict[str, dict[str, str]] | None = None, job: UUID | None = None,
     ) -> Template:
         who = operator(request)
         lang = lang_of(dict(request.cookies))
@@ -91,7 +98,7 @@ class DeskPages(Controller):
             stations=stations, person=person, q=q, errors=errors, done=en if lang == "en" else zh,
             until_choices=untils, default_until=untils[1][0] if len(untils) > 1 else untils[0][0],
             distance_choices=DISTANCE_CHOICES, priority_groups=workers.PRIORITY_GROUPS, now=clock.now(),
-            reset=reset, records=records, priority_form=priority_form or {})
+            reset=reset, records=records, priority_form=priority_form or {}, just_accepted=job)
 
     async def _fail(
         self, request: Request[Any, Any, Any], rt: Runtime, station_id: UUID, worker_id: UUID,
@@ -137,7 +144,7 @@ class DeskPages(Controller):
         who = operator(request)
         async with transaction(rt.pool) as conn:
             await station_in_scope(conn, who, station_id)
-            await checkins.check_out(conn, who, checkin_id)
+            await checkout.check_out(conn, who, checkin_id)
         # Two one-tap questions for a person who found no work; the page returns to the desk.
         return Redirect(f"/operator/stations/{station_id}/desk/survey/{checkin_id}", status_code=303)
 
@@ -150,18 +157,67 @@ class DeskPages(Controller):
         who = operator(request)
         async with transaction(rt.pool) as conn:
             worker_id = await desk.desk_offer_worker(conn, who.user_id, offer_id)
+        job = None
         try:
             async with transaction(rt.pool) as conn:
                 if answer == "accept":
-                    await desk.accept_for_worker(conn, who.user_id, offer_id, rt.settings.timezone,
-                                                 HoursRules.of(rt.settings))
+                    job = (await desk.accept_for_worker(conn, who.user_id, offer_id, rt.settings.timezone,
+                                                        HoursRules.of(rt.settings))).id
                 elif answer == "decline":
                     await desk.decline_for_worker(conn, who.user_id, offer_id)
                 else:
                     raise Invalid("未知操作", "unknown answer")
         except DomainError as exc:
             return await self._fail(request, rt, station_id, worker_id, exc)
-        return _back(station_id, worker_id, "accepted" if answer == "accept" else "declined")
+        return _back(station_id, worker_id, "accepted" if answer == "accept" else "declined", job)
+
+    async def _worker_of(self, rt: Runtime, request: Request[Any, Any, Any], station_id: UUID,
+                         assignment_id: UUID) -> UUID:
+        """The person of a job of this station (another station's job is a 404, by the handler)."""
+        async with transaction(rt.pool) as conn:
+            return (await desk.desk_assignment(conn, operator(request), station_id, assignment_id)).worker_id
+
+    @post("/jobs/{assignment_id:uuid}/slip", name="operator.desk.slip")
+    async def job_slip(
+        self, request: Request[Any, Any, Any], station_id: UUID, assignment_id: UUID, rt: Runtime
+    ) -> Template:
+        """The printable job slip. A POST: each print issues fresh one-time codes and voids the
+        last slip's, and the codes appear on this answer only (never in a URL or a log)."""
+        worker_id = await self._worker_of(rt, request, station_id, assignment_id)
+        try:
+            async with transaction(rt.pool) as conn:
+                station = await station_in_scope(conn, operator(request), station_id)
+                slip = await desk.print_job_slip(conn, operator(request), station_id, assignment_id,
+                                                 clock.now(), HoursRules.of(rt.settings))
+        except DomainError as exc:
+            return await self._fail(request, rt, station_id, worker_id, exc)
+        qrs = {c.event: "data:image/svg+xml;base64," + base64.b64encode(
+                   qr_svg(scan_url(rt, assignment_id, c.short), scale=4)).decode()
+               for c in slip.slip.codes}
+        return await render(request, rt, "operator/slip.html", station=station, s=slip, qrs=qrs,
+                            now=clock.now())
+
+    @post("/jobs/{assignment_id:uuid}/hours/{answer:str}", name="operator.desk.hours")
+    async def hours(
+        self, request: Request[Any, Any, Any], station_id: UUID, assignment_id: UUID, answer: str,
+        rt: Runtime,
+    ) -> Response[Any] | Template:
+        """Confirm or contest the recorded hours for the person at the desk (worker's own service)."""
+        who = operator(request)
+        worker_id = await self._worker_of(rt, request, station_id, assignment_id)
+        form = await request.form()
+        try:
+            async with transaction(rt.pool) as conn:
+                if answer == "confirm":
+                    await desk.confirm_for_worker(conn, who, station_id, assignment_id, clock.now())
+                elif answer == "contest":
+                    data = convert_form({"reason": form_text(form, "reason")}, ReasonBody)
+                    await desk.contest_for_worker(conn, who, station_id, assignment_id, data, clock.now())
+                else:
+                    raise Invalid("未知操作", "unknown answer")
+        except DomainError as exc:
+            return await self._fail(request, rt, station_id, worker_id, exc, {"reason"})
+        return _back(station_id, worker_id, "hours_confirmed" if answer == "confirm" else "hours_contested")
 
     @post("/workers/{worker_id:uuid}/skills/{skill:str}/verify", name="operator.desk.skill")
     async def verify_skill(

@@ -19,7 +19,7 @@ from gigstation.oversight.station_map import station_map
 from gigstation.people import accounts, employer_review, employers
 from gigstation.platform import clock
 from gigstation.platform.db import transaction
-from gigstation.platform.errors import DomainError
+from gigstation.platform.errors import DomainError, NotFound
 from gigstation.platform.pagination import PageParams
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of
@@ -34,6 +34,7 @@ __all__ = ["OperatorReviewPages", "figures_context"]
 
 OUTCOME_DAYS = 90
 """The operator's figures show priority-group outcomes whose deadline fell in the last 90 days."""
+CASE_DAYS = 30
 
 
 async def figures_context(rt: Runtime, conn: Any, station_id: UUID, lang: str) -> dict[str, Any]:
@@ -48,6 +49,10 @@ async def figures_context(rt: Runtime, conn: Any, station_id: UUID, lang: str) -
         "distance_chart": bar_chart([b.count for b in figures.distances],
                                     [b.label_en if lang == "en" else b.label_zh for b in figures.distances]),
         "map": await station_map(conn, station_id),
+        # Wage complaints of the last 30 days: closed, and closed by their stages' due dates.
+        "cases": await case_files.case_figures(conn, station_id, clock.now() - timedelta(days=CASE_DAYS),
+                                               clock.now(), clock.now(), case_files.CaseRules.of(rt.settings)),
+        "cases_days": CASE_DAYS,
     }
 
 
@@ -84,13 +89,16 @@ class OperatorReviewPages(Controller):
         async with transaction(rt.pool) as conn:
             station = await station_in_scope(conn, who, station_id)
             stations = await my_stations(conn, who)
+            rules, now = case_files.CaseRules.of(rt.settings), clock.now()
             page = await case_files.with_case_status(
-                conn, await complaints.list_complaints(conn, station_id, PageParams(limit=200)))
-            cases = {c.assignment.id: await case_files.case_of(conn, who, c.assignment.id)
+                conn, await complaints.list_complaints(conn, station_id, PageParams(limit=200)), now, rules)
+            cases = {c.assignment.id: await case_files.case_of(conn, who, c.assignment.id, now, rules)
                      for c in page.items if c.kind == "wage_dispute"}
+            closed = await case_files.closed_cases(conn, who, station_id, now, rules)
         return await render(request, rt, "operator/complaints.html", status_code=status_code,
                             station=station, stations=stations, complaints=page.items, cases=cases,
-                            done=done, errors=errors or [])
+                            closed=closed, done=done, errors=errors or [],
+                            outcomes=["paid", "partly_paid", "not_owed", "withdrawn", "referred"])
 
     @post("/complaints/{assignment_id:uuid}/resolve", name="operator.complaints.resolve")
     async def resolve(
@@ -126,6 +134,35 @@ class OperatorReviewPages(Controller):
             return await self._complaints(request, rt, station_id, status_code=422,
                                           errors=field_errors(exc, lang_of(dict(request.cookies)), set()))
         return Redirect(f"/operator/stations/{station_id}/complaints?done=escalated", status_code=303)
+
+    @post(["/complaints/{assignment_id:uuid}/close", "/complaints/{assignment_id:uuid}/note"],
+          name="operator.complaints.case")
+    async def case_step(
+        self, request: Request[Any, Any, Any], station_id: UUID, assignment_id: UUID, rt: Runtime,
+    ) -> Response[Any] | Template:
+        """Close a wage complaint with its outcome, or add the station's note (oversight.complaints)."""
+        who = operator(request)
+        step = request.url.path.rsplit("/", 1)[-1]
+        form = await request.form()
+        rules = case_files.CaseRules.of(rt.settings)
+        try:
+            async with transaction(rt.pool) as conn:
+                await station_in_scope(conn, who, station_id)
+                if step == "close":
+                    body = convert_form({"outcome": form_text(form, "outcome"), "note": form_text(form, "note")},
+                                        case_files.CloseBody)
+                    await case_files.close_case(conn, who, assignment_id, body, clock.now(), rules)
+                elif step == "note":
+                    note = convert_form({"note": form_text(form, "note")}, case_files.MessageBody)
+                    await case_files.add_message(conn, who, assignment_id, note, clock.now(), rules)
+                else:
+                    raise NotFound("页面不存在", "no such page")  # only the two paths above route here
+        except DomainError as exc:
+            return await self._complaints(request, rt, station_id,
+                                          status_code=409 if exc.__class__.__name__ == "Conflict" else 422,
+                                          errors=field_errors(exc, lang_of(dict(request.cookies)), set()))
+        return Redirect(f"/operator/stations/{station_id}/complaints?done={'closed' if step == 'close' else 'note'}",
+                        status_code=303)
 
     @get("/employers", name="operator.employers")
     async def employers_page(

@@ -34,7 +34,7 @@ from gigstation.web.worker_forms import (
     until_choices,
     until_to_datetime,
 )
-from gigstation.work import credit, offers, timesheet
+from gigstation.work import checkout, credit, offers, timesheet
 from gigstation.work.hours import HoursRules
 from gigstation.work.worker_day import open_checkin, todays_jobs
 
@@ -241,6 +241,6 @@ class WorkerPages(Controller):
     @post("/checkout/{checkin_id:uuid}", name="worker.checkout", guards=[page_role("worker")])
     async def check_out(self, request: Request[Any, Any, Any], checkin_id: UUID, rt: Runtime) -> Response[Any]:
         async with transaction(rt.pool) as conn:
-            await checkins.check_out(conn, _me(request), checkin_id)
+            await checkout.check_out(conn, _me(request), checkin_id)
         # A person who found no work is asked two one-tap questions (pages_office).
         return Redirect(f"/worker/survey/{checkin_id}", status_code=303)

@@ -11,7 +11,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
-from gigstation.oversight import station_ratings
+from gigstation.oversight import complaints, station_ratings
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
@@ -48,8 +48,10 @@ class WorkerJobPages(Controller):
             jobs = await job_history(conn, _me(request).user_id)
             station_stars = await station_ratings.station_ratings_given(conn, _me(request).user_id)
             blocked = {b.blocked_id for b in await blocks.list_blocks(conn, _me(request))}
+            cases = await complaints.worker_cases(conn, _me(request), clock.now(),
+                                                  complaints.CaseRules.of(rt.settings))
         return await render(request, rt, template, status_code=status, jobs=jobs,
-                            station_stars=station_stars, blocked=blocked,
+                            station_stars=station_stars, blocked=blocked, cases=cases,
                             errors=errors or [], done=done, now=clock.now())
 
     async def _problem(self, request: Request[Any, Any, Any], rt: Runtime, exc: DomainError) -> Template:
@@ -169,14 +171,29 @@ class WorkerJobPages(Controller):
     async def dispute(self, request: Request[Any, Any, Any], assignment_id: UUID,
                       rt: Runtime) -> Response[Any] | Template:
         form = await request.form()
-        reason = form_text(form, "reason") or "没收到工资 / wages not received"
+        reason = form_text(form, "reason").strip() or "没收到工资 / wages not received"
         try:
-            data = convert_form({"reason": reason}, assignments.ReasonBody)
+            data = convert_form({"reason": reason[:500]}, assignments.ReasonBody)
             async with transaction(rt.pool) as conn:
                 await pay.dispute(conn, _me(request), assignment_id, data)
         except DomainError as exc:
             return await self._problem(request, rt, exc)
-        return Redirect("/worker/jobs?done=disputed", status_code=303)
+        return Redirect(f"/worker/jobs?done=disputed#case-{assignment_id}", status_code=303)
+
+    @post(_JOB + "/complaint", name="worker.job.complaint")
+    async def complaint_note(self, request: Request[Any, Any, Any], assignment_id: UUID,
+                             rt: Runtime) -> Response[Any] | Template:
+        """More details on the worker's own wage complaint (oversight.complaints, kept as written)."""
+        form = await request.form()
+        try:
+            data = convert_form({"note": form_text(form, "note")}, complaints.MessageBody)
+            async with transaction(rt.pool) as conn:
+                await complaints.add_message(conn, _me(request), assignment_id, data, clock.now(),
+                                             complaints.CaseRules.of(rt.settings))
+        except DomainError as exc:
+            return await self._jobs_page(request, rt, field_errors(exc, lang_of(dict(request.cookies)), {"note"}),
+                                         status=409 if exc.__class__.__name__ == "Conflict" else 422)
+        return Redirect(f"/worker/jobs?done=case_note#case-{assignment_id}", status_code=303)
 
     @post(_JOB + "/rate", name="worker.job.rate")
     async def rate(self, request: Request[Any, Any, Any], assignment_id: UUID,

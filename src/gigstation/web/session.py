@@ -155,7 +155,7 @@ def sign_in_cookie(request: Request[Any, Any, Any], principal: Principal, token:
 
 
 CSRF_COOKIE = "gs_csrf"
-"""Litestar's CSRF cookie (api/app.py configures it)."""
+"""Litestar's CSRF cookie (application.py configures it)."""
 
 
 def _fresh_csrf(request: Request[Any, Any, Any]) -> Cookie:

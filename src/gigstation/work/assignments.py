@@ -182,6 +182,9 @@ class Complaint(msgspec.Struct, frozen=True):
     assignment: Assignment
     case_status: str | None = None
     """A wage dispute's case: open, answered or escalated (oversight.complaints)."""
+    due_at: datetime | None = None
+    """A wage dispute's current stage is due then (oversight.complaints)."""
+    overdue: bool = False
 
 
 # The hours ledger's standing as every reader sees it: recorded hours the worker did not

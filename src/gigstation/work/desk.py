@@ -16,9 +16,11 @@ import msgspec
 
 from gigstation.people.workers import WorkerView, get_worker
 from gigstation.platform import audit
+from gigstation.platform.auth import Principal
 from gigstation.platform.errors import NotFound
 from gigstation.stations.checkins import CheckinView
 from gigstation.stations.registry import operator_station_ids
+from gigstation.work.assignments import Assignment, ReasonBody, not_found, visible_assignment
 from gigstation.work.hours import DEFAULT_RULES, HoursRules
 from gigstation.work.offers import (
     AssignmentView,
@@ -27,17 +29,23 @@ from gigstation.work.offers import (
     decline_offer,
     list_live_offers,
 )
+from gigstation.work.timesheet import DeskSlip, confirm_hours, contest_hours, issue_desk_slip
 
 __all__ = [
     "DayEntry",
     "DeskJob",
     "DeskPerson",
+    "JobSlip",
     "accept_for_worker",
     "clear_pairing",
+    "confirm_for_worker",
+    "contest_for_worker",
     "decline_for_worker",
+    "desk_assignment",
     "desk_offer_worker",
     "desk_person",
     "person_day",
+    "print_job_slip",
 ]
 
 _OFFER = "SELECT worker_id, station_id FROM offers WHERE id = $1"
@@ -97,6 +105,27 @@ class DeskJob(msgspec.Struct, frozen=True):
     pay_unit: str
     employer_name: str
     employer_phone: str
+    station_id: UUID
+    status: str
+    hours_state: str
+    """planned, arrived or recorded (a lapsed ``recorded`` is not listed: it stands)."""
+    arrived_at: datetime | None
+    departed_at: datetime | None
+    hours_confirm_by: datetime | None
+    slip_printed: bool
+    """A slip with live codes is out: printing again voids it."""
+    coming: bool
+    """Still ahead or under way (the person is not waiting for work meanwhile)."""
+
+    @property
+    def to_record(self) -> bool:
+        """Arrival or departure is still to be scanned: a job slip helps."""
+        return self.hours_state in ("planned", "arrived")
+
+    @property
+    def to_answer(self) -> bool:
+        """The employer recorded both ends: the person confirms or contests the hours."""
+        return self.hours_state == "recorded"
 
 
 class DayEntry(msgspec.Struct, frozen=True):
@@ -129,11 +158,22 @@ SELECT id, worker_id, station_id, status, distance_m, by_operator IS NOT NULL AS
 FROM checkins WHERE worker_id = $1 AND status = 'waiting'
 """
 _PRIORITY_AGE_FROM = "SELECT priority_age_from FROM workers WHERE user_id = $1"
+# The coming jobs, and the finished ones the desk still has something to do for: a slip
+# while the departure can be scanned (12 hours after the end), an answer to recorded hours
+# until their confirmation window closes.
 _JOBS = """
 SELECT a.id AS assignment_id, o.title, o.address, o.lat, o.lon, o.located, a.starts_at, a.ends_at, o.pay_cents,
-       o.pay_unit, u.name AS employer_name, u.phone AS employer_phone
+       o.pay_unit, u.name AS employer_name, u.phone AS employer_phone, o.station_id, a.status,
+       a.hours_state, a.arrived_at, a.departed_at, a.hours_confirm_by,
+       EXISTS (SELECT 1 FROM hours_slip_codes c WHERE c.assignment_id = a.id
+               AND c.used_at IS NULL AND c.voided_at IS NULL) AS slip_printed,
+       (a.status = 'active' AND a.ends_at > now()) AS coming
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN users u ON u.id = o.employer_id
-WHERE a.worker_id = $1 AND a.status = 'active' AND a.ends_at > now()
+WHERE a.worker_id = $1 AND (
+    (a.status = 'active' AND a.ends_at > now())
+    OR (a.status IN ('active', 'completed') AND a.hours_state IN ('planned', 'arrived')
+        AND a.ends_at > now() - interval '12 hours')
+    OR (a.hours_state = 'recorded' AND a.hours_confirm_by > now()))
 ORDER BY a.starts_at LIMIT 10
 """
 
@@ -194,3 +234,80 @@ async def desk_person(
     day = await person_day(conn, worker_id, since) if since is not None else []
     return DeskPerson(worker, flags, checkin, checkin is not None and checkin.station_id == station_id,
                       offers, jobs, day)
+
+
+# --- the job slip and the hours, for a person without a smartphone ---------------------------
+
+
+class JobSlip(msgspec.Struct, frozen=True):
+    """The printed job slip: the job, where and when, and the one-time codes the employer types."""
+
+    slip: DeskSlip
+    worker_id_masked: str
+    address: str
+    located: bool
+    pay_cents: int
+    pay_unit: str
+    employer_phone: str | None
+    """Only when the employer shares it with the crew (migration 0010), as on the worker's page."""
+    station_name: str
+    station_address: str
+    contact_name: str
+    contact_phone: str
+    """The operator who printed the slip: the person's way back to the station."""
+
+
+async def desk_assignment(
+    conn: asyncpg.Connection[Any], who: Principal, station_id: UUID, assignment_id: UUID
+) -> Assignment:
+    """An assignment from an order of this station, for an operator who works there; any other
+    (another station's worker, a stranger's id) looks missing."""
+    a = await visible_assignment(conn, who, assignment_id)
+    if a.station_id != station_id:
+        raise not_found()
+    return a
+
+
+_SLIP_FACTS = """
+SELECT o.address, o.located, o.pay_cents, o.pay_unit,
+       CASE WHEN e.share_phone_with_crew THEN eu.phone END AS employer_phone,
+       s.name AS station_name, s.address AS station_address,
+       op.name AS contact_name, op.phone AS contact_phone
+FROM assignments a JOIN orders o ON o.id = a.order_id
+JOIN employers e ON e.user_id = o.employer_id JOIN users eu ON eu.id = o.employer_id
+JOIN stations s ON s.id = o.station_id JOIN users op ON op.id = $2
+WHERE a.id = $1
+"""
+
+
+async def print_job_slip(
+    conn: asyncpg.Connection[Any], who: Principal, station_id: UUID, assignment_id: UUID,
+    now: datetime, rules: HoursRules = DEFAULT_RULES,
+) -> JobSlip:
+    """Issue fresh desk-slip codes (``work.timesheet``; the last slip's codes die) and gather
+    what the printed slip shows."""
+    await desk_assignment(conn, who, station_id, assignment_id)
+    slip = await issue_desk_slip(conn, who, assignment_id, now, rules)
+    facts = await conn.fetchrow(_SLIP_FACTS, assignment_id, who.user_id)
+    assert facts is not None  # the assignment exists: desk_assignment found it
+    worker = await get_worker(conn, slip.worker_id)
+    return JobSlip(slip=slip, worker_id_masked=worker.id_number_masked, **dict(facts))
+
+
+async def confirm_for_worker(
+    conn: asyncpg.Connection[Any], who: Principal, station_id: UUID, assignment_id: UUID,
+    now: datetime,
+) -> Assignment:
+    """The person at the desk says the recorded hours are right; the same service as the
+    worker's own tap, recorded as the operator's act on their behalf."""
+    await desk_assignment(conn, who, station_id, assignment_id)
+    return await confirm_hours(conn, who, assignment_id, now)
+
+
+async def contest_for_worker(
+    conn: asyncpg.Connection[Any], who: Principal, station_id: UUID, assignment_id: UUID,
+    data: ReasonBody, now: datetime,
+) -> Assignment:
+    """The person at the desk says the recorded hours are wrong: a complaint, as from their phone."""
+    await desk_assignment(conn, who, station_id, assignment_id)
+    return await contest_hours(conn, who, assignment_id, data, now)

@@ -15,6 +15,7 @@ from gigstation.platform.auth import Principal, check_account
 from gigstation.platform.db import connection, transaction
 from gigstation.platform.errors import Invalid
 from gigstation.stations import checkins, presence
+from gigstation.work import checkout
 
 __all__ = ["CheckinController"]
 
@@ -65,4 +66,4 @@ class CheckinController(Controller):
         self, request: Request[Principal, Any, Any], checkin_id: UUID, rt: Runtime
     ) -> checkins.CheckinView:
         async with transaction(rt.pool) as conn:
-            return await checkins.check_out(conn, request.user, checkin_id)
+            return await checkout.check_out(conn, request.user, checkin_id)

@@ -60,7 +60,8 @@ class StationReportController(Controller):
         async with transaction(rt.pool) as conn:
             await require_station_access(conn, request.user, station_id)
             return await cases.with_case_status(
-                conn, await complaints.list_complaints(conn, station_id, page))
+                conn, await complaints.list_complaints(conn, station_id, page), clock.now(),
+                cases.CaseRules.of(rt.settings))
 
 
 class ReliabilityController(Controller):

@@ -122,7 +122,31 @@ class JobRecordController(Controller):
         self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime
     ) -> complaints.ComplaintCase:
         async with transaction(rt.pool) as conn:
-            return await complaints.case_of(conn, request.user, assignment_id)
+            return await complaints.case_of(conn, request.user, assignment_id, clock.now(),
+                                            complaints.CaseRules.of(rt.settings))
+
+    @post(_ID + "/complaint/messages", guards=[_PARTIES], status_code=200,
+          summary="工资投诉补充说明 / Add to the wage complaint case",
+          description="The worker adds details, the employer replies or says it has paid (`paid`), an "
+                      "operator adds a note. Each message is kept as written; a closed case takes none "
+                      "(409 `case_closed`).")
+    async def complaint_message(
+        self, request: Request[Principal, Any, Any], assignment_id: UUID,
+        data: complaints.MessageBody, rt: Runtime,
+    ) -> complaints.ComplaintCase:
+        async with transaction(rt.pool) as conn:
+            return await complaints.add_message(conn, request.user, assignment_id, data, clock.now(),
+                                                complaints.CaseRules.of(rt.settings))
+
+    @post(_ID + "/complaint/close", guards=[roles("operator", "admin")], status_code=200,
+          summary="工资投诉结案 / Close the wage complaint with its outcome")
+    async def complaint_close(
+        self, request: Request[Principal, Any, Any], assignment_id: UUID,
+        data: complaints.CloseBody, rt: Runtime,
+    ) -> complaints.ComplaintCase:
+        async with transaction(rt.pool) as conn:
+            return await complaints.close_case(conn, request.user, assignment_id, data, clock.now(),
+                                               complaints.CaseRules.of(rt.settings))
 
     @post(_ID + "/complaint/answer", guards=[roles("employer")], status_code=200,
           summary="答复工资投诉 / Answer the wage complaint")

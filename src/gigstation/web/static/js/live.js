@@ -113,13 +113,19 @@
     shown = signature(box.innerHTML);
     box.addEventListener("pointerdown", function () { touchedAt = Date.now(); });
     box.addEventListener("focusin", function () { touchedAt = Date.now(); });
+    box.addEventListener("input", function () { touchedAt = Date.now(); });
+  }
+  // Nor under words being written (a note on a wage complaint): wait until the box is left.
+  function typing() {
+    var el = document.activeElement;
+    return !!(el && box.contains(el) && (el.tagName === "TEXTAREA" || el.tagName === "INPUT") && el.value);
   }
 
   function refresh() {
     if (!box) return;
     if (busy) { again = true; return; }
     var wait = touchedAt + 1500 - Date.now();
-    if (wait > 0) { window.setTimeout(refresh, wait); return; }
+    if (wait > 0 || typing()) { window.setTimeout(refresh, Math.max(wait, 1500)); return; }
     busy = true;
     window.fetch(config.src, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) {

@@ -6,7 +6,7 @@ import os
 
 from litestar import Litestar
 
-from gigstation.api.app import create_app
+from gigstation.application import create_app
 from gigstation.platform.config import MIN_SECRET_BYTES, Settings
 from gigstation.platform.logs import configure_logging
 from gigstation.platform.processes import PARENT_PID_ENV, die_with_parent
@@ -19,7 +19,7 @@ class MissingSecret(RuntimeError):
 
 
 def app_from_env() -> Litestar:
-    """ASGI factory: ``uvicorn --factory gigstation.api.asgi:app_from_env``.
+    """ASGI factory: ``uvicorn --factory gigstation.asgi:app_from_env``.
 
     Each process of a multi-worker server calls this. Without ``GIGSTATION_SECRET_KEY``
     each would invent its own secret and refuse the others' tokens, so it refuses to

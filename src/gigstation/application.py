@@ -1,4 +1,8 @@
-"""The Litestar application factory."""
+"""The Litestar application: the JSON API and the pages composed into one server.
+
+It sits above both ``gigstation.api`` and ``gigstation.web`` (the pages use the API's runtime
+and security modules), so neither imports the other upward.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +43,8 @@ from gigstation.platform.db import apply_migrations, connect_pool, connection, t
 from gigstation.platform.events import EventHub
 from gigstation.platform.pii import PiiKeyring
 from gigstation.solver.warm import warm_up
+from gigstation.web import STATIC_ASSETS, template_config, web_handlers
+from gigstation.web.session import PageSession
 from gigstation.work import autodispatch
 
 __all__ = ["API_PREFIX", "SWAGGER_ASSETS", "create_app", "openapi_config"]
@@ -188,10 +194,6 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=list(CONTROLLERS),
         before_request=require_json_body,
     )
-    # Imported here: the pages import the API's runtime and security modules.
-    from gigstation.web import STATIC_ASSETS, template_config, web_handlers
-    from gigstation.web.session import PageSession
-
     csrf = CSRFConfig(
         secret=hashlib.sha256(b"gigstation-csrf" + settings.token_secret()).hexdigest(),
         cookie_name="gs_csrf", header_name="x-csrftoken", exclude=["^/api/"],

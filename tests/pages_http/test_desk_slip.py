@@ -1,0 +1,152 @@
+"""Issue 16, item 2: the person without a smartphone carried to the end. The desk accepts for
+them, prints a job slip whose one-time codes the employer types in the ordinary "record
+arrival" step, and later answers the recorded hours for them; another station cannot."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from litestar.testing import AsyncTestClient
+
+from gigstation.platform import clock
+from tests.api.conftest import API, Api, bearer
+from tests.api.records import Travel, schedule, travel
+from tests.pages_http.forms import sign_in
+
+__all__ = ["travel"]  # the fixture, used by name
+
+CODE = re.compile(r'<h2 id="code-(arrival|departure)">[^<]*</h2>\s*'
+                  r'<p class="code-big"[^>]*>([A-Z2-7]{4}-[A-Z2-7]{4})</p>')
+
+
+class Desk:
+    def __init__(self, station: dict[str, Any], op: dict[str, Any], worker: dict[str, Any],
+                 employer: dict[str, Any], order: dict[str, Any]) -> None:
+        self.station, self.op, self.worker, self.employer, self.order = station, op, worker, employer, order
+
+    @property
+    def url(self) -> str:
+        return f"/operator/stations/{self.station['id']}/desk"
+
+
+async def _accepted_at_desk(api: Api, db: asyncpg.Connection[Any]) -> tuple[Desk, str, str]:
+    """A person checked in at the desk, dispatched, and accepted for on the desk page; returns
+    the desk, the assignment id and the operator's CSRF token."""
+    admin = await api.admin()
+    station = await api.station(admin)
+    op, op_token = await api.operator(admin, [station["id"]])
+    worker, _ = await api.worker()
+    employer, employer_token = await api.employer()
+    order = await api.order(employer_token, headcount=1)
+    r = await api.client.post(f"{API}/checkins", headers=bearer(op_token), json={
+        "station_id": station["id"], "worker_id": worker["id"],
+        "available_until": (clock.now() + timedelta(hours=8)).isoformat(), "max_distance_m": 10000})
+    assert r.status_code == 201, r.text
+    r = await api.client.post(f"{API}/stations/{station['id']}/dispatch", headers=bearer(op_token))
+    assert r.status_code == 201, r.text
+    offer_id = r.json()["offers"][0]["id"]
+    desk = Desk(station, op, worker, employer, order)
+    csrf = await sign_in(api.client, op["phone"], "operator-pass")
+    r = await api.client.post(f"{desk.url}/offers/{offer_id}/accept", data={"_csrf_token": csrf},
+                              follow_redirects=False)
+    assert r.status_code == 303, r.text
+    aid = str(await db.fetchval("SELECT id FROM assignments WHERE offer_id = $1", uuid.UUID(offer_id)))
+    assert f"job={aid}" in r.headers["location"]
+    page = await api.client.get(r.headers["location"])
+    assert "请打印工作单" in page.text and f'action="{desk.url}/jobs/{aid}/slip"' in page.text
+    return desk, aid, csrf
+
+
+def _codes(html: str) -> dict[str, str]:
+    return dict(CODE.findall(html))
+
+
+async def _employer_types(c: AsyncTestClient[Any], desk: Desk, aid: str, event: str, code: str) -> int:
+    csrf = await sign_in(c, desk.employer["phone"], "employer-pass")
+    r = await c.post(f"/employer/orders/{desk.order['id']}/crew/{aid}/{event}",
+                     data={"_csrf_token": csrf, "code": code}, follow_redirects=False)
+    return r.status_code
+
+
+async def test_the_slip_carries_codes_the_employer_types_and_the_desk_answers_the_hours(
+    api: Api, db: asyncpg.Connection[Any], travel: Travel
+) -> None:
+    desk, aid, csrf = await _accepted_at_desk(api, db)
+    await schedule(db, desk.order["id"], timedelta(minutes=10))
+    first = await api.client.post(f"{desk.url}/jobs/{aid}/slip", data={"_csrf_token": csrf})
+    assert first.status_code == 200, first.text
+    # The slip: the person (ID masked), the job, the place, the pay, the station's phone.
+    w = desk.worker
+    assert w["name"] in first.text and w["id_number_masked"] in first.text
+    assert desk.order["title"] in first.text and desk.order["address"] in first.text
+    assert desk.op["phone"] in first.text and "驿站电话" in first.text
+    assert "¥" in first.text and 'id="print"' in first.text and "js/slip.js" in first.text
+    assert "data:image/svg+xml;base64," in first.text  # the QR the employer's camera reads
+    old = _codes(first.text)
+    assert set(old) == {"arrival", "departure"}
+    # The desk now knows a slip is out; printing again voids the first slip's codes.
+    page = await api.client.get(f"{desk.url}?worker={w['id']}")
+    assert "重新打印工作单" in page.text and "data-confirm" in page.text
+    csrf = await sign_in(api.client, desk.op["phone"], "operator-pass")
+    second = await api.client.post(f"{desk.url}/jobs/{aid}/slip", data={"_csrf_token": csrf})
+    new = _codes(second.text)
+    assert new["arrival"] != old["arrival"]
+    assert await _employer_types(api.client, desk, aid, "arrival", old["arrival"]) == 422
+    assert await _employer_types(api.client, desk, aid, "arrival", new["arrival"]) == 303
+    row = await db.fetchrow("SELECT proof, recorded_by FROM hours_events WHERE assignment_id = $1 "
+                            "AND kind = 'arrival'", uuid.UUID(aid))
+    assert row["proof"] == "desk_slip"
+    travel(timedelta(minutes=31))
+    assert await _employer_types(api.client, desk, aid, "departure", new["departure"]) == 303
+    # Back at the desk: the recorded hours, answered for the person.
+    csrf = await sign_in(api.client, desk.op["phone"], "operator-pass")
+    page = await api.client.get(f"{desk.url}?worker={w['id']}")
+    assert "请和本人核对工时" in page.text and f"{desk.url}/jobs/{aid}/hours/confirm" in page.text
+    assert f"{desk.url}/jobs/{aid}/slip" not in page.text  # nothing left to scan
+    r = await api.client.post(f"{desk.url}/jobs/{aid}/hours/confirm", data={"_csrf_token": csrf},
+                              follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert "已代本人确认工时" in (await api.client.get(r.headers["location"])).text
+    row = await db.fetchrow("SELECT h.proof, h.on_behalf_of, u.role FROM hours_events h "
+                            "JOIN users u ON u.id = h.recorded_by WHERE h.assignment_id = $1 AND h.kind = 'confirm'",
+                            uuid.UUID(aid))
+    assert row["proof"] == "desk" and row["role"] == "operator" and str(row["on_behalf_of"]) == w["id"]
+    assert await db.fetchval("SELECT hours_state FROM assignments WHERE id = $1", uuid.UUID(aid)) == "confirmed"
+
+
+async def test_the_desk_contests_for_the_person_and_an_empty_reason_is_named(
+    api: Api, db: asyncpg.Connection[Any], travel: Travel
+) -> None:
+    desk, aid, csrf = await _accepted_at_desk(api, db)
+    await schedule(db, desk.order["id"], timedelta(minutes=10))
+    codes = _codes((await api.client.post(f"{desk.url}/jobs/{aid}/slip", data={"_csrf_token": csrf})).text)
+    assert await _employer_types(api.client, desk, aid, "arrival", codes["arrival"]) == 303
+    travel(timedelta(minutes=31))
+    assert await _employer_types(api.client, desk, aid, "departure", codes["departure"]) == 303
+    csrf = await sign_in(api.client, desk.op["phone"], "operator-pass")
+    empty = await api.client.post(f"{desk.url}/jobs/{aid}/hours/contest", data={"_csrf_token": csrf, "reason": ""})
+    assert empty.status_code == 422 and 'class="field-error"' in empty.text
+    r = await api.client.post(f"{desk.url}/jobs/{aid}/hours/contest",
+                              data={"_csrf_token": csrf, "reason": "本人说干到了五点"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert await db.fetchval("SELECT hours_state FROM assignments WHERE id = $1", uuid.UUID(aid)) == "contested"
+    assert str(await db.fetchval("SELECT on_behalf_of FROM hours_events WHERE assignment_id = $1 "
+                                 "AND kind = 'contest'", uuid.UUID(aid))) == desk.worker["id"]
+
+
+async def test_another_stations_operator_cannot_print_or_answer(api: Api, db: asyncpg.Connection[Any]) -> None:
+    desk, aid, _ = await _accepted_at_desk(api, db)
+    admin = await api.admin()
+    other = await api.station(admin, name="别的驿站")
+    stranger, _ = await api.operator(admin, [other["id"]])
+    csrf = await sign_in(api.client, stranger["phone"], "operator-pass")
+    for path in (f"/operator/stations/{other['id']}/desk/jobs/{aid}/slip",
+                 f"/operator/stations/{other['id']}/desk/jobs/{aid}/hours/confirm",
+                 f"{desk.url}/jobs/{aid}/slip"):
+        r = await api.client.post(path, data={"_csrf_token": csrf})
+        assert r.status_code == 404, (path, r.status_code)
+    assert await db.fetchval("SELECT count(*) FROM hours_slip_codes WHERE assignment_id = $1", uuid.UUID(aid)) == 0
