@@ -4,15 +4,18 @@ the account over on /takeover with their own phone."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from gigstation.platform.clock import now
+from gigstation.stations import screens
 from tests.api.conftest import Api, next_phone
 from tests.pages_http.forms import CSRF, sign_in
 from tests.pages_http.test_operator_pages import desk_setup
@@ -55,6 +58,13 @@ async def test_desk_registers_prints_finds_dispatches(api: Api, db: asyncpg.Conn
     assert r.status_code == 303, r.text
     offer_id = await db.fetchval("SELECT id FROM offers WHERE status = 'offered' AND worker_id = $1", worker_id)
     assert offer_id is not None
+    # The wall screen calls them to the desk by their card's last four digits, never by name.
+    await db.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    op_id = await db.fetchval("SELECT id FROM users WHERE role = 'operator'")
+    link = await screens.make_screen_link(db, op_id, UUID(sid), "http://x")
+    screen = await c.get(urlsplit(link).path + "/live")
+    assert screen.status_code == 200 and "请到服务台" in screen.text, screen.text
+    assert card[-4:] in screen.text and "刘大爷" not in screen.text
     r = await c.post(f"/operator/stations/{sid}/desk/offers/{offer_id}/accept",
                      data={"_csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303, r.text
