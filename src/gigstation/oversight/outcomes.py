@@ -27,7 +27,7 @@ The rules (README.md, "Public-service rules"; data in ``data/labour-rules.json``
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -143,7 +143,9 @@ class OutcomeCase(msgspec.Struct, frozen=True):
     last_follow_up_at: datetime | None
 
 
-# $1 groups, $2 months, $3 zone, $4 station (NULL: all), $5 worker (NULL: all), $6 in force only.
+# $1 groups, $2 months, $3 zone, $4 station (NULL: all), $5 worker (NULL: all), $6 in force only,
+# $7 deadlines up to (NULL: all; the due list needs only those within the week or past, which
+# spares the per-case look-ups of every case further out on each board refresh).
 _CASES = """
 WITH rules AS (SELECT * FROM unnest($1::text[], $2::int[]) AS r(grp, months)),
 cases AS (
@@ -180,7 +182,8 @@ SELECT p.worker_id, u.name AS worker_name, p.grp, p.identified_on, p.deadline, p
        (SELECT max(f.recorded_at) FROM priority_followups f WHERE f.worker_id = p.worker_id)
           AS last_follow_up_at
 FROM placed p JOIN users u ON u.id = p.worker_id LEFT JOIN stations s ON s.id = p.station_id
-WHERE ($4::uuid IS NULL OR p.station_id = $4) AND (NOT $6 OR p.in_force) AND u.anonymised_at IS NULL
+WHERE ($7::date IS NULL OR p.deadline <= $7) AND (NOT $6 OR p.in_force)
+  AND ($4::uuid IS NULL OR p.station_id = $4) AND u.anonymised_at IS NULL
 ORDER BY p.deadline, u.name, p.grp
 """
 
@@ -194,10 +197,11 @@ def _status(deadline: date, first_worked_on: date | None, today: date) -> CaseSt
 async def _cases(
     conn: asyncpg.Connection[Any], rules: dict[str, OutcomeRule], zone: str, today: date, *,
     station_id: UUID | None = None, worker_id: UUID | None = None, in_force_only: bool = False,
+    deadline_by: date | None = None,
 ) -> list[OutcomeCase]:
     groups = sorted(rules)
     rows = await conn.fetch(_CASES, groups, [rules[g].months for g in groups], zone, station_id,
-                            worker_id, in_force_only)
+                            worker_id, in_force_only, deadline_by)
     out = []
     for r in rows:
         status = _status(r["deadline"], r["first_worked_on"], today)
@@ -224,8 +228,6 @@ class DueList(msgspec.Struct, frozen=True):
     "本周到期未就业"."""
     overdue: list[OutcomeCase]
     """Cases in force past their deadline with no work yet."""
-    open: int
-    """Every open case in force at the station (the due ones included)."""
 
 
 async def due_list(
@@ -233,10 +235,11 @@ async def due_list(
 ) -> DueList:
     """The station's people who reach their deadline within :data:`DUE_DAYS` days and have
     not worked, and those already past it."""
-    cases = await _cases(conn, rules, zone, today, station_id=station_id, in_force_only=True)
-    due = [c for c in cases if c.status == "open" and c.days_left <= DUE_DAYS]
+    cases = await _cases(conn, rules, zone, today, station_id=station_id, in_force_only=True,
+                         deadline_by=today + timedelta(days=DUE_DAYS))
+    due = [c for c in cases if c.status == "open"]
     overdue = [c for c in cases if c.status == "overdue"]
-    return DueList(station_id, today, DUE_DAYS, due, overdue, sum(c.status == "open" for c in cases))
+    return DueList(station_id, today, DUE_DAYS, due, overdue)
 
 
 # --- one person and their follow-ups -----------------------------------------------------------
