@@ -44,6 +44,16 @@ async def test_board_due_list_person_page_and_follow_up(api: Api, db: asyncpg.Co
     assert "上门走访，推荐了保洁岗位" in page.text and "回访已记录" not in page.text
     assert await db.fetchval("SELECT count(*) FROM priority_followups WHERE station_id = $1", uuid.UUID(sid)) == 1
 
+    # The desk's card for the person links the page; the page reads in English too.
+    desk = await api.client.get(f"/operator/stations/{sid}/desk", params={"worker": worker["id"]})
+    assert f'href="{person_url}"' in desk.text
+    api.client.cookies.set("gs_lang", "en")
+    page = await api.client.get(person_url)
+    assert "Record a follow-up" in page.text and "Zero-employment family" in page.text and "Home visit" in page.text
+    assert "记录跟踪回访" not in page.text
+    board = await api.client.get(f"/operator/stations/{sid}")
+    assert "Due this week, not yet in work" in board.text
+    api.client.cookies.set("gs_lang", "zh")
     # The operator's figures and the office's performance page carry the outcome table.
     assert "重点群体按期就业" in (await api.client.get(f"/operator/stations/{sid}/figures")).text
     await sign_in(api.client, ADMIN["phone"], ADMIN["password"])
