@@ -97,7 +97,8 @@ async def seed_province(
             for i in range(employers_n):
                 e = await employers.register_employer(conn, cipher, employers.EmployerCreate(
                     name=f"省物流{i}", kind="company", contact_name="联系人", phone=f"135{i:08d}",
-                    password=PASSWORD, commitment=True, credit_code=credit_code(i)), pw_hash, today)
+                    password=PASSWORD, commitment=True, credit_code=credit_code(i),
+                    legal_rep_name=f"法人{i}", legal_rep_id_number=resident_id(900_000 + i)), pw_hash, today)
                 p.employer_ids.append(e.id)
                 p.employer_tokens.append(issue_token(settings, Principal(e.id, "employer"))[0])
 
