@@ -83,6 +83,14 @@ async def test_desk_registers_prints_finds_dispatches(api: Api, db: asyncpg.Conn
     # The person, on their own new phone.
     await c.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
     c.cookies.clear()
+    # Registering themselves with the same ID says how to take the desk's account over instead.
+    form = await c.get("/worker/register")
+    match = CSRF.search(form.text)
+    assert match is not None
+    r = await c.post("/worker/register", data={
+        "_csrf_token": match.group(1), "name": "刘大爷", "phone": next_phone("134"), "id_type": "resident_id",
+        "id_number": body["id_number"], "password": "my-own-pass", "skills": ["loading"]})
+    assert r.status_code == 422 and 'href="/takeover"' in r.text, r.text
     page = await c.get("/takeover")
     match = CSRF.search(page.text)
     assert page.status_code == 200 and match is not None
