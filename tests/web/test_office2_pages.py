@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 
 from gigstation.platform.clock import today
 from gigstation.sim.demo import demo_resident_id
-from tests.web.conftest import Browser, Seed, api_token, sign_in, sql
+from tests.web.conftest import Browser, Seed, api_token, axe_violations, dispatch, post_order, shot, sign_in, sql
 from tests.web.test_office_pages import DESK, _clean, _phone
+from tests.web.test_screen_checkin import make_screen
 from tests.web.test_worker_pages import check_in
 
 
@@ -51,6 +52,18 @@ def test_desk_card_and_priority_outcomes(web: Browser, seed: Seed) -> None:
     page.get_by_role("button", name="查找").click()
     expect(page.get_by_role("heading", name="刘大爷")).to_be_visible()
     expect(page.locator("#person")).to_contain_text("无手机")
+    # Checked in at the desk; with an offer waiting, the wall screen calls the card's number.
+    page.get_by_role("button", name="代为签到").click()
+    expect(page.get_by_role("status").get_by_text("已代为签到")).to_be_visible()
+    post_order(server, seed, "搬家帮工", headcount=2)
+    run = dispatch(server, seed)
+    person_id = str(sql(server, "SELECT user_id FROM workers WHERE registered_by IS NOT NULL")[0]["user_id"])
+    assert person_id in {o["worker_id"] for o in run["offers"]}, run
+    screen, _ = make_screen(web, seed)
+    expect(screen.locator(".desk-calls")).to_contain_text(row["card_number"][-4:])
+    expect(screen.locator("body")).not_to_contain_text("刘大爷")
+    assert axe_violations(screen) == []
+    shot(screen, "office2-screen-desk-call-1366")
 
     # The board: who reaches their deadline this week without work.
     page.goto(f"/operator/stations/{seed.station_id}")
