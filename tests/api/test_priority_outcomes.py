@@ -8,10 +8,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 
 from gigstation.oversight.outcomes import outcome_rules
 from gigstation.platform.clock import today
+from gigstation.platform.config import Settings
 from tests.api.conftest import API, Api, bearer, evidence
 from tests.api.test_assignments import act, staffed, young_id
 
@@ -41,6 +43,12 @@ def test_the_shipped_deadlines_and_the_office_setting() -> None:
     assert {g: r.months for g, r in changed.items()} == {"zero_employment_family": 1, "veteran": 6}
     with pytest.raises(ValueError, match="unknown group"):
         outcome_rules({"veterans": 3})
+    # The setting: group=months, 0 to 36; anything else stops the start with the variable's name.
+    assert Settings.from_env({"GIGSTATION_PRIORITY_OUTCOME_MONTHS": "veteran=3, disability=0"}).outcome_months() \
+        == {"veteran": 3, "disability": 0}
+    for bad in ("veteran=x", "veteran=40", "=3", "veteran"):
+        with pytest.raises(msgspec.ValidationError, match="GIGSTATION_PRIORITY_OUTCOME_MONTHS"):
+            Settings.from_env({"GIGSTATION_PRIORITY_OUTCOME_MONTHS": bad})
 
 
 async def test_due_list_person_and_share_met_on_time(api: Api, db: asyncpg.Connection[Any]) -> None:
