@@ -78,6 +78,13 @@ async def test_a_simulated_day_keeps_every_invariant(
             result.day) == 0, table
     text = format_report(result)
     assert "District" in text and "fill rate" in text
+    # Priority-group outcomes and people without a phone are part of the day.
+    o = result.outcomes
+    assert o["cases"] > 0 and o["follow_ups"] == await db.fetchval("SELECT count(*) FROM priority_followups")
+    assert o["phoneless"] == await db.fetchval("SELECT count(*) FROM users WHERE role = 'worker' AND phone IS NULL") > 0
+    assert await db.fetchval("SELECT count(*) FROM checkins c JOIN users u ON u.id = c.worker_id "
+                             "WHERE u.phone IS NULL AND c.by_operator IS NOT NULL") == o["phoneless"]
+    assert "按期就业率" in text and "无手机" in text
     msgspec.json.encode(result)  # the result is plain data
 
 

@@ -34,6 +34,7 @@ from gigstation.api.routes import CONTROLLERS
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import TokenAuth
 from gigstation.oversight import retention, wages
+from gigstation.oversight.outcomes import outcome_rules
 from gigstation.people import accounts, age_rules
 from gigstation.platform import clock, idempotency, keys, throttle
 from gigstation.platform.auth import PasswordHasher
@@ -114,6 +115,7 @@ def create_app(settings: Settings) -> Litestar:
     """Build the app; the pool opens (and migrations run) when it starts."""
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (the CLI starts the embedded server)")
+    outcome_rules(settings.outcome_months())  # an unknown group in the setting stops the start
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

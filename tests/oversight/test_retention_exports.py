@@ -173,3 +173,27 @@ async def test_purge_command(db: asyncpg.Connection[Any], database_url: str, tmp
     out = json.loads(capsys.readouterr().out)
     assert (out["locations_erased"], out["workers_anonymised"]) == (0, 0)
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'retention.purge'") == 1
+
+
+async def test_purge_takes_the_card_number_and_the_follow_ups(
+    api: Api, db: asyncpg.Connection[Any], settings: Settings
+) -> None:
+    admin = await api.admin()
+    station = await api.station(admin)
+    _, op = await api.operator(admin, [station["id"]])
+    body = api.worker_body(name="刘大爷")
+    del body["phone"], body["password"]
+    r = await api.client.post(f"{API}/workers", headers=bearer(op), json=body)
+    assert r.status_code == 201, r.text
+    person = uuid.UUID(r.json()["worker"]["id"])
+    r = await api.client.post(f"{API}/workers/{person}/follow-ups", headers=bearer(op),
+                              json={"kind": "call", "result": "刘大爷说下周来驿站"})
+    assert r.status_code == 201, r.text
+    await db.execute("UPDATE users SET created_at = $1 WHERE id = $2", at(7), person)
+    await db.execute("UPDATE workers SET updated_at = $1 WHERE user_id = $2", at(7), person)
+    result = await _purge(db, settings, NOW)
+    assert result.workers_anonymised == 1
+    row = await db.fetchrow("SELECT u.phone, w.card_number FROM users u JOIN workers w ON w.user_id = u.id "
+                            "WHERE u.id = $1", person)
+    assert row["phone"].startswith("anon-") and row["card_number"] is None
+    assert await db.fetchval("SELECT count(*) FROM priority_followups WHERE worker_id = $1", person) == 0

@@ -8,7 +8,7 @@ What ``purge`` does (README.md, "Public-service rules", has the table and the ru
   change, counted from the latest of these or registration) are anonymised: name
   becomes 已注销, the phone a non-dialable placeholder, the password unusable, the ID
   number's ciphertext and blind index are replaced (the masked form says 已注销), birth
-  date, home cell and priority groups with their evidence are removed, remaining
+  date, home cell and priority groups with their evidence and follow-ups are removed, remaining
   check-in locations erased; the account is disabled. Workers with a job still open, pay
   not confirmed, or an unresolved complaint are skipped until the matter closes;
 - wage records (assignments with hours, pay, confirmations, disputes; ratings) are
@@ -87,10 +87,13 @@ _ANONYMISE_WORKERS = """
 UPDATE workers SET id_cipher = '\\x'::bytea,
        id_index = sha256(convert_to('anonymised:' || user_id::text, 'UTF8')),
        id_masked = $2, adult_from = NULL, priority_age_from = NULL, priority_groups = '{}', home_cell_lat = NULL,
+       card_number = NULL,
        home_cell_lon = NULL, updated_at = $3
 WHERE user_id = ANY($1::uuid[])
 """
 _DROP_EVIDENCE = "DELETE FROM priority_group_evidence WHERE worker_id = ANY($1::uuid[])"
+# Follow-up results may name the person; their trigger lets only an anonymised person's go.
+_DROP_FOLLOW_UPS = "DELETE FROM priority_followups WHERE worker_id = ANY($1::uuid[])"
 _ERASE_THEIR_LOCATIONS = "UPDATE checkins SET lat = NULL, lon = NULL WHERE worker_id = ANY($1::uuid[])"
 
 
@@ -105,6 +108,7 @@ async def purge(conn: asyncpg.Connection[Any], settings: Settings, now: datetime
         await conn.execute(_ANONYMISE_USERS, ids, ANONYMISED_NAME, now)
         await conn.execute(_ANONYMISE_WORKERS, ids, ANONYMISED_NAME, now)
         await conn.execute(_DROP_EVIDENCE, ids)
+        await conn.execute(_DROP_FOLLOW_UPS, ids)
         await conn.execute(_ERASE_THEIR_LOCATIONS, ids)
         for worker_id in ids:
             await audit.record(conn, None, "worker.anonymised", "worker", worker_id,

@@ -25,6 +25,7 @@ __all__ = [
     "RESET_MAX_FAILURES",
     "RESET_TTL",
     "AccountStatus",
+    "AccountTakeover",
     "OperatorCreate",
     "OperatorView",
     "PasswordChange",
@@ -39,10 +40,13 @@ __all__ = [
     "issue_reset_code_checked",
     "logout_everywhere",
     "record_reset_failure",
+    "record_takeover_failure",
     "reset_password",
     "reset_password_checked",
     "reset_target",
     "set_disabled",
+    "take_over",
+    "take_over_checked",
 ]
 
 
@@ -68,7 +72,7 @@ RETURNING id, created_at
 
 
 async def insert_user(
-    conn: asyncpg.Connection[Any], role: Role, phone: str, password_hash: str, name: str
+    conn: asyncpg.Connection[Any], role: Role, phone: str | None, password_hash: str, name: str
 ) -> tuple[UUID, datetime]:
     """Insert the users row; a taken phone becomes a 409 naming the field."""
     try:
@@ -204,7 +208,8 @@ class ResetTarget(msgspec.Struct, frozen=True):
     id: UUID
     role: Role
     name: str
-    phone: str
+    phone: str | None
+    """None for a person registered at the desk without a phone: the code lets them add one."""
 
 
 class ResetCode(msgspec.Struct, frozen=True):
@@ -342,4 +347,93 @@ async def reset_password_checked(
         if exc.code == RESET_CODE:
             async with transaction(pool) as conn:
                 await record_reset_failure(conn, data.phone, now)
+        raise
+
+
+# --- taking over an account registered at the desk without a phone ------------------------------
+
+
+class AccountTakeover(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    card_number: Annotated[str, msgspec.Meta(pattern=r"^(GS)?[1-9][0-9]{9}$",
+                                             description="the personal number on the desk's card")]
+    code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3} ?[0-9]{3}$",
+                                      description="the 6 digits the station's desk gave")]
+    phone: Phone
+    """The person's own mobile number, from now on their sign-in."""
+    new_password: Password
+
+
+_LIVE_TAKEOVER = """
+SELECT r.id, r.user_id, r.code_hmac, r.expires_at, r.issued_by, u.role
+FROM password_resets r JOIN users u ON u.id = r.user_id JOIN workers w ON w.user_id = u.id
+WHERE w.card_number = $1 AND u.phone IS NULL AND u.disabled_at IS NULL
+  AND r.used_at IS NULL AND r.voided_at IS NULL
+FOR UPDATE OF r
+"""
+_SET_PHONE = "UPDATE users SET phone = $2 WHERE id = $1 AND phone IS NULL"
+_TAKEOVER_FAILED = """
+UPDATE password_resets SET failures = failures + 1,
+       voided_at = CASE WHEN failures + 1 >= $3::int THEN $2::timestamptz END
+WHERE id = (SELECT r.id FROM password_resets r JOIN workers w ON w.user_id = r.user_id
+            WHERE w.card_number = $1 AND r.used_at IS NULL AND r.voided_at IS NULL)
+"""
+
+
+def _card(text: str) -> str:
+    return text.removeprefix("GS")
+
+
+def _wrong_takeover_code() -> Invalid:
+    error = Invalid.of_field(
+        "code", "服务卡号或重置码不对，或重置码已失效（30分钟内有效，只能用一次）。请核对，或回驿站服务台重新办理",
+        "the card number or the code is wrong, or the code is no longer valid (30 minutes, once): check "
+        "them, or go back to the station's desk for a new code")
+    error.code = RESET_CODE
+    return error
+
+
+async def take_over(
+    conn: asyncpg.Connection[Any], hasher: PasswordHasher, secret: bytes, data: AccountTakeover, now: datetime
+) -> Principal:
+    """A person registered at the desk without a phone adds their phone and a password with a
+    reset code the desk issued after checking their ID: the account is theirs from now on
+    (signing in with that phone). A phone already registered is a 409 and the code stays
+    live. Wrong codes are counted like a password reset's (:func:`record_takeover_failure`)."""
+    row = await conn.fetchrow(_LIVE_TAKEOVER, _card(data.card_number))
+    code = data.code.replace(" ", "")
+    if row is None or row["expires_at"] <= now or not hmac.compare_digest(
+            bytes(row["code_hmac"]), _code_hmac(secret, row["user_id"], code)):
+        raise _wrong_takeover_code()
+    try:
+        await conn.execute(_SET_PHONE, row["user_id"], data.phone)
+    except asyncpg.UniqueViolationError as exc:
+        raise conflict_from(exc) from exc
+    await conn.execute(_USE_RESET, row["id"], now)
+    await conn.execute(_STORE_HASH, row["user_id"], await hasher.hash(data.new_password))
+    version = await revoke_tokens(conn, row["user_id"])
+    await audit.record(conn, row["user_id"], "account.takeover", "user", row["user_id"],
+                       {"issued_by": str(row["issued_by"])})
+    return Principal(row["user_id"], row["role"], version)
+
+
+async def record_takeover_failure(conn: asyncpg.Connection[Any], card_number: str, now: datetime) -> None:
+    """Count a wrong try against the card's live code; the fifth voids it."""
+    await conn.execute(_TAKEOVER_FAILED, _card(card_number), now, RESET_MAX_FAILURES)
+
+
+async def take_over_checked(
+    pool: asyncpg.Pool[Any], settings: Settings, hasher: PasswordHasher, data: AccountTakeover,
+    address: str, now: datetime,
+) -> Principal:
+    """:func:`take_over` within the password reset's per-address limit, a wrong code counted."""
+    async with connection(pool) as conn:
+        await throttle.hit(conn, f"reset-try:{address}", RESET_TRIES_PER_ADDRESS, 600,
+                           "重置密码尝试过于频繁", "too many password reset attempts")
+    try:
+        async with transaction(pool) as conn:
+            return await take_over(conn, hasher, settings.token_secret(), data, now)
+    except Invalid as exc:
+        if exc.code == RESET_CODE:
+            async with transaction(pool) as conn:
+                await record_takeover_failure(conn, data.card_number, now)
         raise

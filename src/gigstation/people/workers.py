@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
 import msgspec
+from stdnum import luhn
 
 from gigstation.people.accounts import insert_user
 from gigstation.people.identity import (
@@ -26,12 +28,14 @@ from gigstation.platform.pii import PiiCipher
 from gigstation.platform.types import IdNumber, Name, Password, Phone, rule_violation
 
 __all__ = [
+    "NO_PASSWORD",
     "PRIORITY_GROUPS",
     "SkillView",
     "WorkerCreate",
     "WorkerUpdate",
     "WorkerView",
     "get_worker",
+    "new_card_number",
     "register_worker",
     "update_worker",
     "verify_skill",
@@ -60,16 +64,26 @@ def _check_skills(skills: list[str]) -> None:
 
 class WorkerCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: Name
-    phone: Phone
-    password: Password
     id_type: IdType
     id_number: IdNumber
+    phone: Phone | None = None
+    """Required when people register themselves; an operator registering a person at the desk
+    may leave it out (the person gets a card number instead, and no password)."""
+    password: Password | None = None
+    """Required with a phone; none without one (the person takes the account over later with
+    a phone and a reset code from the desk)."""
     skills: SkillCodes = []
     birth_date: date | None = None
     """Needed for travel permits, whose numbers carry no birth date."""
 
     def __post_init__(self) -> None:
         _check_skills(self.skills)
+        if self.phone is not None and self.password is None:
+            raise rule_violation("password", "请设置密码", "choose a password")
+        if self.phone is None and self.password is not None:
+            raise rule_violation("password", "没有手机号的账号不设密码：本人以后用手机号和服务台的重置码接管账号",
+                                 "an account without a phone has no password: the person takes it over "
+                                 "later with a phone and a reset code from the desk")
         if self.id_type in _NO_BIRTH_DATE and self.birth_date is None:
             raise rule_violation("birth_date", "使用通行证注册须填写出生日期",
                                  "registering with a travel permit needs the birth date")
@@ -97,19 +111,30 @@ class SkillView(msgspec.Struct, frozen=True):
 class WorkerView(msgspec.Struct, frozen=True):
     id: UUID
     name: str
-    phone: str
+    phone: str | None
+    """None for a person registered at the desk without a phone."""
     id_type: str
     id_number_masked: str
     minor: bool
     skills: list[SkillView]
     priority_groups: list[str]
     created_at: datetime
+    card_number: str | None = None
+    """The personal number on the desk's printed card (people registered at the desk)."""
 
 
 _INSERT_WORKER = """
-INSERT INTO workers (user_id, id_type, id_cipher, id_index, id_masked, adult_from, priority_age_from)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO workers (user_id, id_type, id_cipher, id_index, id_masked, adult_from, priority_age_from,
+                     registered_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 """
+# A Luhn-checked 10-digit number; a clash (one in hundreds of millions) takes the next draw.
+_SET_CARD = """
+UPDATE workers SET card_number = $2 WHERE user_id = $1 AND NOT EXISTS (
+    SELECT 1 FROM workers WHERE card_number = $2) RETURNING card_number
+"""
+NO_PASSWORD = "!"  # noqa: S105  (not a password: a hash no password matches)
+"""The password hash of an account nobody can sign in to with a password (no phone yet)."""
 _INSERT_SKILLS = """
 INSERT INTO worker_skills (worker_id, skill, status)
 SELECT $1, s.code, s.status FROM unnest($2::text[], $3::text[]) AS s(code, status)
@@ -117,7 +142,7 @@ ON CONFLICT (worker_id, skill) DO NOTHING
 """
 _DELETE_SKILLS_EXCEPT = "DELETE FROM worker_skills WHERE worker_id = $1 AND NOT skill = ANY($2::text[])"
 _GET = """
-SELECT u.id, u.name, u.phone, u.created_at, w.id_type, w.id_masked,
+SELECT u.id, u.name, u.phone, u.created_at, w.id_type, w.id_masked, w.card_number,
        coalesce(w.adult_from > (now() AT TIME ZONE 'Asia/Shanghai')::date, false) AS minor,
        active_priority_groups(w.user_id, w.priority_groups, now()) AS priority_groups,
        coalesce(array_agg(s.skill ORDER BY s.skill) FILTER (WHERE s.skill IS NOT NULL), '{}') AS codes,
@@ -140,14 +165,23 @@ async def _set_skills(conn: asyncpg.Connection[Any], worker_id: UUID, codes: lis
     await conn.execute(_INSERT_SKILLS, worker_id, codes, [_skill_status(c) for c in codes])
 
 
+def new_card_number() -> str:
+    """Nine random digits (the first not 0) and a Luhn check digit."""
+    body = str(secrets.randbelow(9 * 10 ** 8) + 10 ** 8)
+    return body + luhn.calc_check_digit(body)
+
+
 async def register_worker(
     conn: asyncpg.Connection[Any],
     cipher: PiiCipher,
     data: WorkerCreate,
     password_hash: str,
     today: date,
+    registered_by: UUID | None = None,
 ) -> WorkerView:
-    """Check the identity document, then create the account; duplicates become 409."""
+    """Check the identity document, then create the account; duplicates become 409. A person
+    registered by an operator (``registered_by``) gets a card number; without a phone the
+    account has no password."""
     try:
         info = validate_identity(data.id_type, data.id_number, today)
     except InvalidIdentity as exc:
@@ -163,7 +197,8 @@ async def register_worker(
     # Only the age facts the rules need are stored, never the birth date (issue 8, fault 3).
     facts = age_facts(birth_date, today) if birth_date is not None else None
     minor = facts is not None and facts.adult_from is not None
-    user_id, _ = await insert_user(conn, "worker", data.phone, password_hash, data.name)
+    user_id, _ = await insert_user(conn, "worker", data.phone,
+                                   password_hash if data.phone is not None else NO_PASSWORD, data.name)
     try:
         await conn.execute(
             _INSERT_WORKER,
@@ -174,11 +209,16 @@ async def register_worker(
             mask(info.number),
             facts.adult_from if facts else None,
             facts.priority_age_from if facts else None,
+            registered_by,
         )
     except asyncpg.UniqueViolationError as exc:
         raise conflict_from(exc) from exc
+    if registered_by is not None:
+        while await conn.fetchval(_SET_CARD, user_id, new_card_number()) is None:
+            pass
     await _set_skills(conn, user_id, data.skills)
-    await audit.record(conn, user_id, "worker.register", "worker", user_id, {"minor": minor})
+    await audit.record(conn, registered_by or user_id, "worker.register", "worker", user_id,
+                       {"minor": minor, "at_desk": registered_by is not None, "phone": data.phone is not None})
     return await get_worker(conn, user_id)
 
 
@@ -204,6 +244,7 @@ async def get_worker(conn: asyncpg.Connection[Any], worker_id: UUID) -> WorkerVi
         skills=skills,
         priority_groups=list(row["priority_groups"]),
         created_at=row["created_at"],
+        card_number=row["card_number"],
     )
 
 

@@ -126,6 +126,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The longest a priority group's evidence may be recorded as valid, counted from the day
     the operator sees it: days for every group ("366"), or per group
     ("366,disability=1826,veteran=1826": the first bare number is the default)."""
+    priority_outcome_months: str = ""
+    """Outcome deadlines for priority groups, in months from the evidence date, overriding or
+    adding to ``data/labour-rules.json`` ("priority_outcomes"): "veteran=3,disability=6";
+    0 stops tracking a group."""
     # Running it (docs/deploy.md).
     trusted_proxies: str = ""
     """Addresses or CIDRs of reverse proxies whose forwarded client address and scheme are
@@ -161,6 +165,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if not 1 <= self.daily_hours_cap <= 12:
             raise ValueError("daily_hours_cap must be 1 to 12")
         self.priority_max_days("")  # a clear error now rather than at the first verification
+        self.outcome_months()
         if self.secret_key and len(self.secret_key.encode()) < MIN_SECRET_BYTES:
             raise ValueError(
                 f"GIGSTATION_SECRET_KEY 至少需要 {MIN_SECRET_BYTES} 字节 / "
@@ -188,6 +193,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             else:
                 default = int(days)
         return per_group.get(group, default)
+
+    def outcome_months(self) -> dict[str, int]:
+        """The per-group overrides of the outcome deadlines (months; 0: not tracked)."""
+        out: dict[str, int] = {}
+        for part in filter(None, (p.strip() for p in self.priority_outcome_months.split(","))):
+            name, _, months = part.partition("=")
+            if not name.strip() or not months.strip().isdigit() or not 0 <= int(months) <= 36:
+                raise ValueError("GIGSTATION_PRIORITY_OUTCOME_MONTHS: group=months (0 to 36) "
+                                 "separated by commas")
+            out[name.strip()] = int(months)
+        return out
 
     def __repr__(self) -> str:
         # Secrets never reach logs, tracebacks or a debugger's display.

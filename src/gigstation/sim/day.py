@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from gigstation.oversight import reports
+from gigstation.oversight import outcomes, reports
 from gigstation.platform import audit, events, reference
 from gigstation.platform.auth import Principal
 from gigstation.platform.config import Settings
@@ -46,6 +46,7 @@ from gigstation.work import (
     cancellation,
     checkout,
     complaints,
+    desk,
     dispatch,
     no_shows,
     orders,
@@ -208,7 +209,8 @@ class Simulation:
         self.agenda.add(max(leave, m + 1), "leave", w, c.id)
 
     async def _do_leave(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, checkin_id: UUID) -> None:
-        await checkout.check_out(conn, Principal(w.id, "worker"), checkin_id)
+        who = self.operators[w.station] if w.phoneless else Principal(w.id, "worker")
+        await checkout.check_out(conn, who, checkin_id)
 
     async def _do_post(self, conn: asyncpg.Connection[Any], m: int, plan: PlannedOrder) -> None:
         skill = reference.skill(plan.skill)
@@ -240,12 +242,19 @@ class Simulation:
         return bool(await conn.fetchval(_STANDS, assignment_id))
 
     async def _do_decline(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, offer_id: UUID) -> None:
-        offer = await decline_offer(conn, w.id, offer_id)
+        if w.phoneless:  # they said no at the desk
+            offer = await desk.decline_for_worker(conn, self.operators[w.station].user_id, offer_id)
+        else:
+            offer = await decline_offer(conn, w.id, offer_id)
         self.dirty.add(offer.station_id)
 
     async def _do_accept(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, offer_id: UUID) -> None:
         try:
-            a = await accept_offer(conn, w.id, offer_id, self.settings.timezone, rules=self.rules)
+            if w.phoneless:  # they said yes at the desk
+                a = await desk.accept_for_worker(conn, self.operators[w.station].user_id, offer_id,
+                                                 self.settings.timezone, rules=self.rules)
+            else:
+                a = await accept_offer(conn, w.id, offer_id, self.settings.timezone, rules=self.rules)
         except Conflict:
             self.dirty.add(self.station_ids[w.station])
             raise
@@ -350,7 +359,7 @@ class Simulation:
             self.agenda.add(later, "dispute", w, assignment_id)
         else:
             self.agenda.add(later, "confirm", w, assignment_id)
-        if r.random() < self.p.rating_p:
+        if r.random() < self.p.rating_p and not w.phoneless:  # rating is on the phone
             self.agenda.add(later, "rate", Principal(w.id, "worker"), assignment_id,
                             r.choices([5, 4, 3, 2], [55, 30, 11, 4])[0])
         if r.random() < self.p.rating_p:
@@ -379,6 +388,29 @@ class Simulation:
                 lag = (m - OPEN_MIN + 1) * 60 / self.p.speed - (time.perf_counter() - real_start)
                 if lag > 0:
                     await asyncio.sleep(lag)
+
+    async def follow_up(self) -> dict[str, Any]:
+        """At closing, each station's operator calls the priority-group people on the due list
+        (deadline within the week or past, no work yet); then the district's outcome figures."""
+        rules = outcomes.outcome_rules(self.settings.outcome_months())
+        zone, closing = self.settings.timezone, self.at(DAY_END_MIN)
+        calls = 0
+        async with transaction(self.pool) as conn:
+            for st, station_id in enumerate(self.station_ids):
+                due = await outcomes.due_list(conn, rules, station_id, zone, self.day)
+                for case in due.due + due.overdue:
+                    await outcomes.record_follow_up(conn, self.operators[st], case.worker_id, outcomes.FollowUpCreate(
+                        kind="call", group=case.group,  # type: ignore[arg-type]
+                        result="电话回访：今天还没有找到工作，已推荐明天的岗位和驿站的技能培训",
+                        station_id=station_id), at=closing)
+                    calls += 1
+            figures = await outcomes.outcome_figures(conn, rules, zone, self.day,
+                                                     self.day - timedelta(days=365), self.day + timedelta(days=366))
+        total = figures.district[-1]
+        phoneless = [w for w in self.workers if w.phoneless]
+        return {"cases": total.cases, "met": total.met, "met_late": total.met_late, "overdue": total.overdue,
+                "open": total.open, "share_met": total.share_met, "follow_ups": calls,
+                "phoneless": len(phoneless), "phoneless_jobs": sum(w.jobs for w in phoneless)}
 
     async def report(self) -> tuple[list[reports.StationReport], dict[str, Any]]:
         async with transaction(self.pool) as conn:

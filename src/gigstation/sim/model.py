@@ -125,6 +125,8 @@ class SimResult(msgspec.Struct, frozen=True):
     hours_confirmed: int = 0
     """Recorded hours the worker (or the desk for them) confirmed."""
     hours_contested: int = 0
+    outcomes: dict[str, Any] = msgspec.field(default_factory=dict)
+    """Priority groups: cases decided, met on time, the share; follow-ups; people without a phone."""
 
 
 @dataclass
@@ -138,6 +140,8 @@ class SimWorker:
     self_checkin: bool
     leave_early: int | None
     checkin_id: UUID | None = None
+    phoneless: bool = False
+    """Registered at the desk with ID only: the desk checks them in, answers offers for them."""
     offers_seen: int = 0
     jobs: int = 0
 

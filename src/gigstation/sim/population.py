@@ -37,7 +37,9 @@ from gigstation.stations import registry as stations
 if TYPE_CHECKING:
     from gigstation.sim.model import District
 
-__all__ = ["populate"]
+__all__ = ["PHONELESS_EVERY", "populate"]
+
+PHONELESS_EVERY = 25
 
 
 async def populate(sim: District) -> None:
@@ -94,12 +96,15 @@ async def populate(sim: District) -> None:
             birth = sim.day - timedelta(days=int(age * 365.25) + rng.randint(1, 300))
             skills = list(rng.choices(profiles, weights)[0])
             st = rng.choices(range(n_st), sim.station_weights)[0]
-            w = await workers.register_worker(conn, cipher, workers.WorkerCreate(
-                name=rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES), phone=f"1360{i:07d}",
-                password=PASSWORD, id_type="resident_id",
-                id_number=demo_resident_id(birth, i % 1000, AREAS[(i // 1000) % len(AREAS)]),
-                skills=skills), password_hash, sim.day)
             operator_id = sim.operators[st].user_id
+            # One person in twenty-five has no phone: the desk registers them with ID only.
+            phoneless = i % PHONELESS_EVERY == PHONELESS_EVERY - 3
+            w = await workers.register_worker(conn, cipher, workers.WorkerCreate(
+                name=rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
+                phone=None if phoneless else f"1360{i:07d}", password=None if phoneless else PASSWORD,
+                id_type="resident_id",
+                id_number=demo_resident_id(birth, i % 1000, AREAS[(i // 1000) % len(AREAS)]),
+                skills=skills), password_hash, sim.day, registered_by=operator_id if phoneless else None)
             for claimed in w.skills:
                 if claimed.status == "claimed" and rng.random() < 0.85:  # licence seen
                     await workers.verify_skill(conn, operator_id, w.id, claimed.code)
@@ -117,7 +122,7 @@ async def populate(sim: District) -> None:
             until = min(arrive + rng.randint(8 * 60, 13 * 60), 21 * 60)
             leave_early = arrive + rng.randint(150, 360) if rng.random() < 0.2 else None
             worker = SimWorker(i, w.id, st, arrive, until, rng.choice([5000, 8000, 10_000, 12_000, 15_000]),
-                             rng.random() < 0.7, leave_early)
+                             rng.random() < 0.7 and not phoneless, leave_early, phoneless=phoneless)
             sim.workers.append(worker)
             sim.by_worker_id[w.id] = worker
             sim.agenda.add(arrive, "arrive", worker)

@@ -59,6 +59,17 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
+def _outcomes(o: dict[str, Any]) -> str:
+    if not o:
+        return "priority-group outcomes: not computed"
+    share = "-" if o["share_met"] is None else f"{o['share_met'] * 100:.1f}%"
+    decided = o["met"] + o["met_late"] + o["overdue"]
+    return (f"priority groups 重点群体: in work on time 按期就业率 {share} ({o['met']} of {decided} cases due; "
+            f"{o['met_late']} late, {o['overdue']} overdue, {o['open']} not yet due); "
+            f"follow-up calls {o['follow_ups']}; "
+            f"without a phone 无手机 {o['phoneless']} people, {o['phoneless_jobs']} jobs accepted at the desk")
+
+
 def format_report(result: SimResult) -> str:
     """The day's report and timings as a text table."""
     p, t = result.params, result.timings
@@ -81,6 +92,7 @@ def format_report(result: SimResult) -> str:
         f"ratings given {result.ratings}, no-shows contested {result.contests}; "
         f"hours confirmed {result.hours_confirmed}, contested {result.hours_contested}; "
         f"refused actions: {conflicts}",
+        _outcomes(result.outcomes),
         f"dispatch runs {t.dispatch_runs} (offers {t.offers_made}, largest run {t.largest_run_workers} "
         f"workers x {t.largest_run_orders} orders); dispatch p50 {t.dispatch_p50_ms} ms, "
         f"p95 {t.dispatch_p95_ms} ms, max {t.dispatch_max_ms} ms; solver p50 {t.solve_p50_ms} ms, "

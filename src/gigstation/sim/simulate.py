@@ -90,6 +90,7 @@ async def run_simulation(settings: Settings, params: SimParams) -> SimResult:
             await sim.play()
             t2 = time.perf_counter()
             per, total = await sim.report()
+            followed = await sim.follow_up()
         finally:
             async with pool.acquire() as conn:
                 await random_ids(conn)  # type: ignore[arg-type]
@@ -106,4 +107,4 @@ async def run_simulation(settings: Settings, params: SimParams) -> SimResult:
         setup_s=round(t1 - t0, 2), day_s=round(t2 - t1, 2), total_s=round(t3 - t0, 2))
     return SimResult(sim.day, params, sim.station_names, per, total, timings,
                      dict(sorted(sim.conflicts.items())), sim.ratings, sim.contests,
-                     sim.hours_confirmed, sim.hours_contested)
+                     sim.hours_confirmed, sim.hours_contested, followed)

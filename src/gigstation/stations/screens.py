@@ -52,6 +52,9 @@ class ScreenFeed(msgspec.Struct, frozen=True):
     seconds_left: int
     waiting: int
     orders: list[ScreenOrder]
+    desk_calls: list[str] = []
+    """The last four digits of the desk cards of people without a phone who have an offer
+    waiting for their answer: the screen calls them to the desk (never a name)."""
 
 
 _UPSERT = """
@@ -70,6 +73,14 @@ SELECT title, skill, pay_cents, pay_unit, headcount - filled AS places_left, sta
 FROM orders
 WHERE station_id = $1 AND status = 'open' AND ends_at > now() AND filled < headcount
 ORDER BY starts_at, id LIMIT $2
+"""
+# People registered at the desk without a phone, with a live offer from this station.
+_DESK_CALLS = """
+SELECT DISTINCT right(w.card_number, 4) AS tail FROM offers o
+JOIN workers w ON w.user_id = o.worker_id JOIN users u ON u.id = w.user_id
+WHERE o.station_id = $1 AND o.status = 'offered' AND o.expires_at > now()
+  AND u.phone IS NULL AND w.card_number IS NOT NULL
+ORDER BY tail LIMIT 12
 """
 _HOURS = "SELECT opening_hours FROM stations WHERE id = $1"
 _MADE = "SELECT created_at FROM station_screens WHERE station_id = $1"
@@ -121,7 +132,8 @@ async def screen_feed(
     code = presence.code_at(secret, station_id, presence.minute_of(now)) if secret else ""
     waiting = await conn.fetchval(_WAITING, station_id)
     orders = [msgspec.convert(dict(r), ScreenOrder) for r in await conn.fetch(_ORDERS, station_id, limit)]
-    return ScreenFeed(station.id, station.name, code, presence.seconds_left(now), waiting, orders)
+    calls = [r["tail"] for r in await conn.fetch(_DESK_CALLS, station_id)]
+    return ScreenFeed(station.id, station.name, code, presence.seconds_left(now), waiting, orders, calls)
 
 
 async def opening_hours(conn: asyncpg.Connection[Any], station_id: UUID) -> str | None:

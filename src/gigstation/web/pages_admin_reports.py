@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
 from gigstation.api.runtime import Runtime
-from gigstation.oversight import employment, performance, satisfaction
+from gigstation.oversight import employment, outcomes, performance, satisfaction
 from gigstation.oversight.exports import CONTENT_TYPES
 from gigstation.oversight.exports import render as render_file
 from gigstation.oversight.reports import check_report_day
@@ -70,8 +70,11 @@ class AdminReportPages(Controller):
         async with transaction(rt.pool) as conn:
             report = await performance.district_report(
                 conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now())
+            figures = await outcomes.outcome_figures(
+                conn, outcomes.outcome_rules(rt.settings.outcome_months()), rt.settings.timezone, today,
+                start, end)
         return await render(request, rt, "admin/performance.html", report=report, today=today,
-                            date_from=start.isoformat(), date_to=end.isoformat(),
+                            date_from=start.isoformat(), date_to=end.isoformat(), outcomes=figures,
                             reason_names=satisfaction.REASONS)
 
     @get("/performance/download/{fmt:str}", name="admin.performance.file")

@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
-from gigstation.oversight import overdue
+from gigstation.oversight import outcomes, overdue
 from gigstation.oversight.operator_board import desk_board, names_of, order_pairings, run_result
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
@@ -42,7 +42,9 @@ async def board_context(rt: Runtime, who: Principal, station_id: UUID) -> dict[s
         board = await desk_board(conn, station_id, clock.now(), clock.today(zone))
         stations = await my_stations(conn, who)
         late = await overdue.station_overdue(conn, station_id, clock.now(), rt.settings.settlement_days)
-    return {"station": station, "board": board, "stations": stations, "overdue": late,
+        due = await outcomes.due_list(conn, outcomes.outcome_rules(rt.settings.outcome_months()),
+                                      station_id, zone, clock.today(zone))
+    return {"station": station, "board": board, "stations": stations, "overdue": late, "priority_due": due,
             "open_places": sum(o.places_left for o in board.orders)}
 
 

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.oversight import complaints as case_files
+from gigstation.oversight import outcomes
 from gigstation.oversight.charts import bar_chart
 from gigstation.oversight.figures import station_figures
 from gigstation.oversight.station_map import station_map
@@ -31,6 +32,8 @@ from gigstation.work import assignments, complaints
 
 __all__ = ["OperatorReviewPages", "figures_context"]
 
+OUTCOME_DAYS = 90
+"""The operator's figures show priority-group outcomes whose deadline fell in the last 90 days."""
 CASE_DAYS = 30
 
 
@@ -65,6 +68,10 @@ class OperatorReviewPages(Controller):
             stations = await my_stations(conn, who)
             context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
             context.update(await office_figures(rt, conn, station_id))
+            today = clock.today(rt.settings.timezone)
+            context["outcomes"] = await outcomes.outcome_figures(
+                conn, outcomes.outcome_rules(rt.settings.outcome_months()), rt.settings.timezone, today,
+                today - timedelta(days=OUTCOME_DAYS - 1), today, station_id)
         return await render(request, rt, "operator/figures.html", station=station, stations=stations,
                             **context)
 

@@ -12,7 +12,7 @@ from gigstation.api.runtime import Runtime
 from gigstation.api.security import client_address
 from gigstation.people import accounts
 from gigstation.platform import auth, clock, throttle
-from gigstation.platform.errors import DomainError, FieldError, Invalid, TooMany
+from gigstation.platform.errors import Conflict, DomainError, FieldError, Invalid, TooMany
 from gigstation.web.forms import convert_every_field, form_text
 from gigstation.web.i18n import LANG_COOKIE, lang_of
 from gigstation.web.render import field_errors, render
@@ -25,6 +25,11 @@ RESET_WORDS = {
     "phone": ("手机号应为11位数字，以1开头", "a mobile number has 11 digits and starts with 1"),
     "code": ("请填写工作人员给您的6位重置码", "enter the 6-digit code the staff gave you"),
     "new_password": ("新密码至少要8位", "the new password needs at least 8 characters"),
+}
+
+TAKEOVER_WORDS = {
+    "card_number": ("服务卡号为10位数字，印在服务卡上", "the card number has 10 digits, printed on the card"),
+    **RESET_WORDS,
 }
 
 
@@ -88,6 +93,30 @@ class PublicPages(Controller):
             return await render(request, rt, "password_reset.html",
                                 status_code=429 if isinstance(exc, TooMany) else 422, values=values,
                                 errors=field_errors(exc, lang_of(dict(request.cookies)), set(RESET_WORDS)))
+        return signed_in_redirect(request, who, home_of(who.role) + "?done=password")
+
+    @get("/takeover", name="takeover")
+    async def takeover_form(self, request: Request[Any, Any, Any], rt: Runtime) -> Template:
+        """Registered at the desk without a phone: add one and a password with the desk's code."""
+        return await render(request, rt, "takeover.html", values={})
+
+    @post("/takeover", name="takeover.submit")
+    async def takeover(self, request: Request[Any, Any, Any], rt: Runtime) -> Response[Any] | Template:
+        form = await request.form()
+        values = {"card_number": "".join(form_text(form, "card_number").split()).upper(),
+                  "code": form_text(form, "code").replace(" ", ""), "phone": form_text(form, "phone"),
+                  "new_password": str(form.get("new_password") or "")}
+        try:
+            data = convert_every_field(values, accounts.AccountTakeover, TAKEOVER_WORDS)
+            who = await accounts.take_over_checked(rt.pool, rt.settings, rt.hasher, data,
+                                                   client_address(request), clock.now())
+        except DomainError as exc:
+            if isinstance(exc, Invalid) and exc.code == accounts.RESET_CODE:
+                values["code"] = ""
+            return await render(request, rt, "takeover.html",
+                                status_code=429 if isinstance(exc, TooMany) else 409 if isinstance(exc, Conflict)
+                                else 422, values=values,
+                                errors=field_errors(exc, lang_of(dict(request.cookies)), set(TAKEOVER_WORDS)))
         return signed_in_redirect(request, who, home_of(who.role) + "?done=password")
 
     @post("/logout", name="logout")

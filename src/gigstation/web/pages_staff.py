@@ -14,7 +14,9 @@ from gigstation.web.pages_agreements import AgreementPages
 from gigstation.web.pages_employer import EmployerPages, EmployerRegisterPages
 from gigstation.web.pages_employer_crew import EmployerCrewPages
 from gigstation.web.pages_operator import OperatorPages
+from gigstation.web.pages_operator_card import DeskCardPages
 from gigstation.web.pages_operator_desk import DeskPages
+from gigstation.web.pages_operator_priority import PriorityOutcomePages
 from gigstation.web.pages_operator_review import OperatorReviewPages
 
 __all__ = ["PAGE_CONTROLLERS_W2"]
@@ -22,5 +24,5 @@ __all__ = ["PAGE_CONTROLLERS_W2"]
 PAGE_CONTROLLERS_W2: list[type] = [
     OperatorPages, DeskPages, OperatorReviewPages, EmployerRegisterPages, EmployerPages, AdminPages,
     AgreementPages, EmployerCrewPages, AdminWagePages, AdminArrearsPages, AdminReportPages,
-    AdminPlanningPages,
+    AdminPlanningPages, PriorityOutcomePages, DeskCardPages,
 ]

@@ -61,7 +61,7 @@ REGISTER_WORDS = {
 }
 
 
-def _identity_findings(values: dict[str, Any], today: date) -> list[FieldError]:
+def identity_findings(values: dict[str, Any], today: date) -> list[FieldError]:
     """The document number checked beside the other fields, so every error shows at once."""
     findings: list[FieldError] = []
     if values["id_number"]:
@@ -142,9 +142,11 @@ class WorkerPages(Controller):
         today = clock.today(rt.settings.timezone)
         try:
             data = convert_every_field(values, workers.WorkerCreate, REGISTER_WORDS,
-                                       extra=_identity_findings(values, today))
+                                       extra=identity_findings(values, today))
             async with pooled(rt.pool) as conn:  # before argon2: refusals cost no hashing
                 await throttle.before_registration(conn, rt.settings, client_address(request))
+            if data.phone is None or data.password is None:  # the form always sends both boxes
+                raise Invalid.of_field("phone", "请填写手机号", "give a mobile number")
             password_hash = await rt.hasher.hash(data.password)
             async with transaction(rt.pool) as conn:
                 worker = await workers.register_worker(conn, rt.cipher, data, password_hash, today)

@@ -10,6 +10,7 @@ from gigstation.api.routes.employers import EmployerController
 from gigstation.api.routes.events import EventController
 from gigstation.api.routes.health import HealthController
 from gigstation.api.routes.orders import OrderController
+from gigstation.api.routes.outcomes import PriorityOutcomeController
 from gigstation.api.routes.outreach import NoticeController, TrainingController
 from gigstation.api.routes.oversight import (
     PerformanceController,
@@ -71,4 +72,6 @@ CONTROLLERS = [
     SatisfactionController,
     NoticeController,
     TrainingController,
+    # Outcomes for priority groups (issue 19, part 2).
+    PriorityOutcomeController,
 ]

@@ -67,6 +67,18 @@ class AuthController(Controller):
         token, expires = auth.issue_token(rt.settings, who)
         return auth.LoginResult(token, who.role, who.user_id, expires)
 
+    @post("/takeover", opt=PUBLIC, status_code=200,
+          summary="没有手机登记的人接管账号 / A person registered at the desk without a phone adds "
+                  "their phone and a password (card number and the desk's reset code)")
+    async def take_over(
+        self, request: Request[Any, Any, Any], data: accounts.AccountTakeover, rt: Runtime
+    ) -> auth.LoginResult:
+        """The code is the desk's password reset code (one-time, 30 minutes, 5 tries)."""
+        who = await accounts.take_over_checked(rt.pool, rt.settings, rt.hasher, data,
+                                               client_address(request), clock.now())
+        token, expires = auth.issue_token(rt.settings, who)
+        return auth.LoginResult(token, who.role, who.user_id, expires)
+
 
 class OperatorController(Controller):
     path = "/operators"
