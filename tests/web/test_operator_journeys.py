@@ -69,12 +69,12 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     page.wait_for_url(f"**/operator/stations/{seed.station_id}")
     dispatch_button = page.get_by_role("button", name="一键调度")
     expect(dispatch_button).to_be_visible()
-    expect(page.get_by_label("窗口办理：手机号或证件号")).to_be_visible()
+    expect(page.get_by_label("窗口办理：手机号、服务卡号或证件号")).to_be_visible()
     expect(page.get_by_role("heading", name="空缺岗位")).to_be_visible()
     shot(page, "operator-board-1366", full_page=False)
 
     # She has no phone: the operator finds her by her ID card number, at the desk.
-    page.get_by_label("窗口办理：手机号或证件号").fill(id_number.lower())
+    page.get_by_label("窗口办理：手机号、服务卡号或证件号").fill(id_number.lower())
     page.get_by_role("button", name="查找").click()
     page.wait_for_url("**/desk?q=*")
     expect(page.get_by_role("heading", name="陈阿姨")).to_be_visible()
@@ -98,7 +98,7 @@ def test_operator_checks_in_a_person_without_a_phone_and_accepts_for_her(web: Br
     shot(page, "operator-dispatch-result-1366")
 
     # Back at the desk: her offer, accepted for her with one press.
-    page.get_by_label("窗口办理：手机号或证件号").fill("13600004242")
+    page.get_by_label("窗口办理：手机号、服务卡号或证件号").fill("13600004242")
     page.get_by_role("button", name="查找").click()
     page.wait_for_url("**/desk?q=13600004242")
     offer = page.locator("article.offer")
