@@ -3,7 +3,7 @@ transaction mode, a primary and a streaming replica (pg_basebackup), LISTEN/NOTI
 events; then a host killed with -9, PgBouncer stopped for 5 s and PostgreSQL restarted
 under load. Every invariant is checked from the database afterwards.
 
-Needs root and ``ip netns`` (CI runs it beside the main pass, .ci/run); skipped with the
+Needs root and ``ip netns`` (CI runs it after the main pass, .ci/run); skipped with the
 reason otherwise. The tests share one cluster and run in file order: the offers of the
 first test are accepted under load in the last.
 """
@@ -31,7 +31,7 @@ RESERVE = 400  # workers kept for the check-ins made under load
 OFFERS = STATIONS * ORDERS_PER_STATION * HEADCOUNT  # 1,000
 
 _WHY = mh.unavailable() if os.environ.get("GIGSTATION_MULTIHOST") else (
-    "set GIGSTATION_MULTIHOST=1 to run it (.ci/run does, beside the main pass)")
+    "set GIGSTATION_MULTIHOST=1 to run it (.ci/run does, after the main pass)")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.asyncio(loop_scope="module"),  # the phones' streams outlive one test
