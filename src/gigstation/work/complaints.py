@@ -35,16 +35,20 @@ _OTHER_OPEN = """
  OR (a.no_show_contested_at IS NOT NULL AND a.contest_resolved_at IS NULL))
 """
 _OPEN = f"({_OTHER_OPEN} OR a.hours_state = 'contested')"
+# Each matter keeps its own resolution (the wage complaint's in resolved_by and
+# resolution_note, the no-show contest's in contest_*), written once (migration 0050): the
+# one resolved later never writes over the other's.
+_DISPUTE_OPEN = "(a.disputed_at IS NOT NULL AND a.dispute_resolved_at IS NULL)"
+_CONTEST_OPEN = "(a.no_show_contested_at IS NOT NULL AND a.contest_resolved_at IS NULL)"
 _RESOLVE = f"""
 UPDATE assignments a SET
-    dispute_resolved_at = CASE WHEN a.disputed_at IS NOT NULL AND a.dispute_resolved_at IS NULL
-                               THEN now() ELSE a.dispute_resolved_at END,
-    contest_resolved_at = CASE WHEN a.no_show_contested_at IS NOT NULL
-                                    AND a.contest_resolved_at IS NULL
-                               THEN now() ELSE a.contest_resolved_at END,
-    no_show_overturned = a.no_show_overturned
-        OR ($3 AND a.no_show_contested_at IS NOT NULL AND a.contest_resolved_at IS NULL),
-    resolved_by = $2, resolution_note = $4
+    dispute_resolved_at = CASE WHEN {_DISPUTE_OPEN} THEN now() ELSE a.dispute_resolved_at END,
+    resolved_by = CASE WHEN {_DISPUTE_OPEN} THEN $2 ELSE a.resolved_by END,
+    resolution_note = CASE WHEN {_DISPUTE_OPEN} THEN $4 ELSE a.resolution_note END,
+    contest_resolved_at = CASE WHEN {_CONTEST_OPEN} THEN now() ELSE a.contest_resolved_at END,
+    contest_resolved_by = CASE WHEN {_CONTEST_OPEN} THEN $2 ELSE a.contest_resolved_by END,
+    contest_resolution_note = CASE WHEN {_CONTEST_OPEN} THEN $4 ELSE a.contest_resolution_note END,
+    no_show_overturned = a.no_show_overturned OR ($3 AND {_CONTEST_OPEN})
 WHERE a.id = $1 AND {_OTHER_OPEN}
 RETURNING (a.no_show_contested_at IS NOT NULL) AS contest
 """

@@ -1,0 +1,108 @@
+"""Probes of the newest records as the party a rule binds would try them (wage complaint
+cases, takeover, the desk's answers, priority follow-ups)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+
+from tests.api.conftest import API, Api, bearer, next_phone
+from tests.api.test_assignments import act, shift_into_past, staffed
+
+
+async def test_closing_a_wage_case_keeps_the_overturned_no_show_record(
+    api: Api, db: asyncpg.Connection[Any]
+) -> None:
+    job = await staffed(api)
+    (_, wt), et = job.workers[0], job.employer_token
+    aid = job.assignments[0]["id"]
+    await shift_into_past(db, job.order["id"], 3)
+    assert (await act(api, et, aid, "no-show")).status_code == 200
+    assert (await act(api, wt, aid, "contest", {"reason": "我八点就到了"})).status_code == 200
+    r = await act(api, job.operator, aid, "resolve", {"note": "门卫证实已到岗", "no_show_overturned": True})
+    assert r.status_code == 200, r.text
+    await shift_into_past(db, job.order["id"], 24)
+    assert (await act(api, wt, aid, "dispute", {"reason": "没发工资"})).status_code == 200, "dispute"
+    r = await act(api, job.operator, aid, "complaint/close", {"outcome": "paid", "note": "已付清"})
+    assert r.status_code == 200, r.text
+    row = await db.fetchrow("SELECT resolution_note, resolved_by FROM assignments WHERE id = $1",
+                            uuid.UUID(aid))
+    assert row is not None
+    # The overturn of the no-show is the worker's protection: a later closing leaves it as it was.
+    assert row["resolution_note"] == "已付清"
+    a = (await api.client.get(f"{API}/assignments/{aid}", headers=bearer(wt))).json()
+    assert a["contest_resolution_note"] == "门卫证实已到岗" and a["no_show_overturned"] is True
+    # Nor can any later statement write over a resolution: the database refuses it.
+    with pytest.raises(asyncpg.CheckViolationError):
+        await db.execute("UPDATE assignments SET resolution_note = 'x' WHERE id = $1", uuid.UUID(aid))
+    with pytest.raises(asyncpg.CheckViolationError):
+        await db.execute("UPDATE assignments SET no_show_overturned = false WHERE id = $1", uuid.UUID(aid))
+    case = (await api.client.get(f"{API}/assignments/{aid}/complaint", headers=bearer(wt))).json()
+    assert case["outcome"] == "paid" and case["steps"][-1]["note"] == "已付清"
+
+
+@pytest.mark.parametrize("body", [
+    {"note": "x" * 100_000}, {"note": "a\x00b"}, {"note": 5}, {"paid": "yes"}, {"note": None},
+    {"note": "ok", "extra": 1}, [], "text",
+])
+async def test_odd_bodies_on_the_case_routes_are_4xx(
+    api: Api, db: asyncpg.Connection[Any], body: Any
+) -> None:
+    job = await staffed(api)
+    (_, wt) = job.workers[0]
+    aid = job.assignments[0]["id"]
+    await shift_into_past(db, job.order["id"], 30)
+    assert (await act(api, wt, aid, "dispute", {"reason": "没发工资"})).status_code == 200
+    for token, path in ((wt, "complaint/messages"), (job.employer_token, "complaint/answer"),
+                        (job.operator, "complaint/escalate"), (job.operator, "complaint/close")):
+        r = await act(api, token, aid, path, body)
+        assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
+    raw = await api.client.post(f"{API}/assignments/{aid}/complaint/messages", headers={
+        **bearer(wt), "content-type": "application/json"}, content=b"\xff\xfe{")
+    assert 400 <= raw.status_code < 500, raw.text
+    lone = await api.client.post(f"{API}/assignments/{aid}/complaint/messages", headers={
+        **bearer(wt), "content-type": "application/json"}, content=b'{"note": "\\ud800"}')
+    assert 400 <= lone.status_code < 500 or lone.status_code == 200, lone.text
+
+
+async def test_wrong_takeover_codes_do_not_void_a_taken_over_persons_reset_code(api: Api) -> None:
+    admin = await api.admin()
+    station = await api.station(admin)
+    _, op = await api.operator(admin, [station["id"]])
+    body = api.worker_body(name="刘大爷")
+    del body["phone"], body["password"]
+    person = (await api.client.post(f"{API}/workers", headers=bearer(op), json=body)).json()["worker"]
+    code = (await api.client.post(f"{API}/accounts/{person['id']}/reset-code", headers=bearer(op))).json()["code"]
+    phone = next_phone("133")
+    r = await api.client.post(f"{API}/auth/takeover", json={
+        "card_number": person["card_number"], "code": code, "phone": phone, "new_password": "my-own-pass"})
+    assert r.status_code == 200, r.text
+    # Later the person forgets the password; the desk gives a reset code for the phone.
+    code = (await api.client.post(f"{API}/accounts/{person['id']}/reset-code", headers=bearer(op))).json()["code"]
+    # Someone who saw the card number tries the takeover form: the account has a phone now, so
+    # these tries are no tries at its reset code, which still works afterwards.
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        r = await api.client.post(f"{API}/auth/takeover", json={
+            "card_number": person["card_number"], "code": wrong, "phone": next_phone("133"),
+            "new_password": "thief-pass-1"})
+        assert r.status_code == 422, r.text
+    r = await api.client.post(f"{API}/auth/password-reset",
+                              json={"phone": phone, "code": code, "new_password": "new-own-pass"})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"card_number": "1" * 5000, "code": "123456", "phone": "13300000000", "new_password": "abcdefgh"},
+    {"card_number": "12345678\x009", "code": "123456", "phone": "13300000000", "new_password": "abcdefgh"},
+    {"card_number": 1234567890, "code": 123456, "phone": 13300000000, "new_password": 1},
+    {"card_number": "1234567890", "code": "123456", "phone": "13300000000", "new_password": "x" * 100_000},
+    {"card_number": "1234567890", "code": "123456", "phone": "13300000000", "new_password": "ab\x00cdefgh"},
+    [], None,
+])
+async def test_odd_takeover_bodies_are_4xx(api: Api, body: Any) -> None:
+    r = await api.client.post(f"{API}/auth/takeover", json=body)
+    assert 400 <= r.status_code < 500, r.text
