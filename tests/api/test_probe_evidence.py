@@ -106,3 +106,84 @@ async def test_wrong_takeover_codes_do_not_void_a_taken_over_persons_reset_code(
 async def test_odd_takeover_bodies_are_4xx(api: Api, body: Any) -> None:
     r = await api.client.post(f"{API}/auth/takeover", json=body)
     assert 400 <= r.status_code < 500, r.text
+
+
+async def test_each_party_acts_only_on_its_own_side_of_a_case(api: Api, db: asyncpg.Connection[Any]) -> None:
+    job = await staffed(api)
+    (_, wt) = job.workers[0]
+    aid = job.assignments[0]["id"]
+    await shift_into_past(db, job.order["id"], 30)
+    assert (await act(api, wt, aid, "dispute", {"reason": "没发工资"})).status_code == 200
+    _, other_employer = await api.employer()
+    _, other_worker = await api.worker()
+    elsewhere = await api.station(job.admin)
+    _, other_operator = await api.operator(job.admin, [elsewhere["id"]])
+    note = {"note": "x"}
+    # Wrong role: 403; right role but not their case: 404.
+    for token, path, status in (
+        (job.employer_token, "complaint/close", 403), (job.employer_token, "complaint/escalate", 403),
+        (wt, "complaint/close", 403), (wt, "complaint/answer", 403), (job.operator, "complaint/answer", 403),
+        (other_employer, "complaint/answer", 404), (other_employer, "complaint/messages", 404),
+        (other_worker, "complaint/messages", 404), (other_operator, "complaint/messages", 404),
+        (other_operator, "complaint/escalate", 404),
+    ):
+        body = {"outcome": "paid"} if path.endswith("close") else note
+        r = await act(api, token, aid, path, body)
+        assert r.status_code == status, (path, r.text)
+    r = await act(api, other_operator, aid, "complaint/close", {"outcome": "not_owed"})
+    assert r.status_code == 404, r.text
+    # A second case for the same job is refused; the first one's words stay.
+    r = await act(api, wt, aid, "dispute", {"reason": "另一个理由"})
+    assert r.status_code == 409 and r.json()["code"] == "already_disputed"
+    assert (await act(api, job.operator, aid, "complaint/close", {"outcome": "paid"})).status_code == 200
+    for token in (wt, job.employer_token, job.operator):
+        r = await act(api, token, aid, "complaint/messages", {"note": "晚了", "paid": token == job.employer_token})
+        assert r.status_code == 409 and r.json()["code"] == "case_closed", r.text
+    assert (await act(api, job.operator, aid, "complaint/close", {"outcome": "not_owed"})).status_code == 409
+    case = (await api.client.get(f"{API}/assignments/{aid}/complaint", headers=bearer(wt))).json()
+    assert case["outcome"] == "paid" and case["steps"][0]["note"] == "没发工资"
+    # Nothing a later action does erases the case: the database refuses it.
+    with pytest.raises(asyncpg.CheckViolationError):
+        await db.execute("UPDATE assignments SET dispute_reason = 'x' WHERE id = $1", uuid.UUID(aid))
+    with pytest.raises(asyncpg.CheckViolationError):
+        await db.execute("DELETE FROM complaint_events WHERE assignment_id = $1", uuid.UUID(aid))
+
+
+async def test_seeing_the_papers_again_does_not_restart_the_outcome_clock(api: Api) -> None:
+    from datetime import timedelta
+
+    from gigstation.platform.clock import today
+    from tests.api.conftest import evidence
+
+    admin = await api.admin()
+    station = await api.station(admin)
+    _, op = await api.operator(admin, [station["id"]])
+    person, _ = await api.worker()
+    local = today("Asia/Shanghai")
+    first = (local - timedelta(days=40)).isoformat()
+    for evidence_date in (first, (local - timedelta(days=2)).isoformat()):
+        r = await api.client.put(f"{API}/workers/{person['id']}/priority-groups", headers=bearer(op), json={
+            "groups": [evidence("zero_employment_family", evidence_date=evidence_date,
+                                evidence_number=f"QP-{evidence_date}")]})
+        assert r.status_code == 200, r.text
+    r = await api.client.get(f"{API}/workers/{person['id']}/priority-outcome", headers=bearer(op))
+    [case] = r.json()["cases"]
+    assert case["identified_on"] == first and case["status"] == "overdue", case
+    for body in ({"kind": "call", "result": "x" * 501}, {"kind": "call", "result": "a\x00b"},
+                 {"kind": "call", "result": 5}, {"kind": "call"}, {"kind": "call", "result": "ok", "group": "x"},
+                 {"kind": "call", "result": "ok", "station_id": "nope"}, [], {"kind": "call", "result": "\u3000"}):
+        r = await api.client.post(f"{API}/workers/{person['id']}/follow-ups", headers=bearer(op), json=body)
+        assert 400 <= r.status_code < 500, (body, r.text)
+
+
+async def test_a_blank_answer_does_not_meet_the_answer_stage(api: Api, db: asyncpg.Connection[Any]) -> None:
+    job = await staffed(api)
+    (_, wt) = job.workers[0]
+    aid = job.assignments[0]["id"]
+    await shift_into_past(db, job.order["id"], 30)
+    assert (await act(api, wt, aid, "dispute", {"reason": "没发工资"})).status_code == 200
+    for token, path in ((job.employer_token, "complaint/answer"), (job.operator, "complaint/escalate")):
+        r = await act(api, token, aid, path, {"note": " \u3000\n "})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "note", r.text
+    case = (await api.client.get(f"{API}/assignments/{aid}/complaint", headers=bearer(wt))).json()
+    assert case["status"] == "open" and case["stages"][0]["done_at"] is None

@@ -29,7 +29,7 @@ from gigstation.platform.auth import Principal
 from gigstation.platform.config import Settings
 from gigstation.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from gigstation.platform.pagination import Page
-from gigstation.platform.types import NO_NUL
+from gigstation.platform.types import NO_NUL, rule_violation
 from gigstation.work.assignments import (
     Assignment,
     Complaint,
@@ -105,6 +105,11 @@ _SOURCES: dict[StageName, tuple[str, str]] = {
 
 class StepBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=NO_NUL)]
+
+    def __post_init__(self) -> None:
+        # A blank answer would meet the employer's answer stage on time while saying nothing.
+        if not self.note.strip():
+            raise rule_violation("note", "请写下答复或上报的内容", "write the answer or the reason to escalate")
 
 
 class MessageBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
