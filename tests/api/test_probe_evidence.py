@@ -187,3 +187,68 @@ async def test_a_blank_answer_does_not_meet_the_answer_stage(api: Api, db: async
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "note", r.text
     case = (await api.client.get(f"{API}/assignments/{aid}/complaint", headers=bearer(wt))).json()
     assert case["status"] == "open" and case["stages"][0]["done_at"] is None
+
+
+async def test_odd_desk_and_card_inputs_are_4xx(api: Api, db: asyncpg.Connection[Any]) -> None:
+    job = await staffed(api)
+    aid = job.assignments[0]["id"]
+    op = job.operator
+    for card in ("%00", "1" * 5000, "GS", "１２３４５６７８９０", "12345678901", "-1", "GS%2012345678"):
+        r = await api.client.get(f"{API}/workers/cards/{card}", headers=bearer(op))
+        assert 400 <= r.status_code < 500, (card, r.status_code, r.text)
+    for body in ({"reason": "x" * 100_000}, {"reason": "a\x00b"}, {"reason": 1}, {}, [], None):
+        r = await act(api, op, aid, "hours/contest", body)
+        assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
+    r = await act(api, op, aid, "hours/confirm", {"junk": "x" * 10_000})
+    assert 400 <= r.status_code < 500, r.text
+    base = api.worker_body(name="刘大爷")
+    del base["phone"], base["password"]
+    for over in ({"phone": None, "password": None}, {"name": "a\x00b"}, {"name": "x" * 10_000},
+                 {"id_type": "passport"}, {"id_number": "1" * 5000}, {"skills": ["x"] * 1000},
+                 {"birth_date": "1990-02-30"}, {"phone": "13300000000"}, {"password": "abcdefgh"}):
+        r = await api.client.post(f"{API}/workers", headers=bearer(op), json={**base, **over})
+        assert 400 <= r.status_code < 500 or (r.status_code == 201 and over == {"phone": None, "password": None}), (
+            over, r.status_code, r.text)
+
+
+async def test_the_desk_files_a_wage_complaint_for_a_person_without_a_phone(
+    api: Api, db: asyncpg.Connection[Any]
+) -> None:
+    from datetime import timedelta
+
+    from gigstation.platform.clock import now
+
+    admin = await api.admin()
+    station = await api.station(admin)
+    _, op = await api.operator(admin, [station["id"]])
+    body = api.worker_body(name="刘大爷")
+    del body["phone"], body["password"]
+    person = (await api.client.post(f"{API}/workers", headers=bearer(op), json=body)).json()["worker"]
+    _, employer = await api.employer()
+    order = await api.order(employer, headcount=1)
+    r = await api.client.post(f"{API}/checkins", headers=bearer(op), json={
+        "station_id": station["id"], "worker_id": person["id"],
+        "available_until": (now() + timedelta(hours=8)).isoformat(), "max_distance_m": 10000})
+    assert r.status_code == 201, r.text
+    [offer] = (await api.client.post(f"{API}/stations/{station['id']}/dispatch", headers=bearer(op))).json()["offers"]
+    aid = (await api.client.post(f"{API}/offers/{offer['id']}/accept-for-worker", headers=bearer(op))).json()["id"]
+    await shift_into_past(db, order["id"], 30)
+    # Another station's operator and the employer cannot; the desk of the job's station can.
+    elsewhere = await api.station(admin)
+    _, other_op = await api.operator(admin, [elsewhere["id"]])
+    reason = {"reason": "本人说工资没有收到"}
+    assert (await act(api, other_op, aid, "dispute", reason)).status_code == 404
+    assert (await act(api, employer, aid, "dispute", reason)).status_code == 403
+    assert (await act(api, admin, aid, "dispute", reason)).status_code == 403
+    r = await act(api, op, aid, "dispute", reason)
+    assert r.status_code == 200, r.text
+    operator_id = await db.fetchval("SELECT operator_id FROM operator_stations WHERE station_id = $1",
+                                    uuid.UUID(station["id"]))
+    assert r.json()["disputed_by"] == str(operator_id)
+    case = (await api.client.get(f"{API}/assignments/{aid}/complaint", headers=bearer(op))).json()
+    assert case["steps"][0]["kind"] == "opened" and case["steps"][0]["actor_id"] == str(operator_id)
+    row = await db.fetchrow("SELECT actor_id, details FROM audit_log WHERE action = 'assignment.dispute' "
+                            "AND object_id = $1", aid)
+    assert row["actor_id"] == operator_id and person["id"] in row["details"]
+    with pytest.raises(asyncpg.CheckViolationError):
+        await db.execute("UPDATE assignments SET disputed_by = NULL WHERE id = $1", uuid.UUID(aid))

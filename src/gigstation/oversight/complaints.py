@@ -213,7 +213,7 @@ async def _case(conn: asyncpg.Connection[Any], a: Assignment, now: datetime | No
                 rules: CaseRules = DEFAULT_CASE_RULES) -> ComplaintCase:
     if a.disputed_at is None:
         raise NotFound("该工作没有工资投诉", "there is no wage complaint on this assignment")
-    steps = [CaseStep("opened", a.disputed_at, a.worker_id, a.dispute_reason or "")]
+    steps = [CaseStep("opened", a.disputed_at, a.disputed_by or a.worker_id, a.dispute_reason or "")]
     steps += [msgspec.convert(dict(r), CaseStep) for r in await conn.fetch(_STEPS, a.id)]
     steps += [msgspec.convert(dict(r), CaseStep) for r in await conn.fetch(_EVENTS, a.id)]
     closing = next((s for s in steps if s.kind == "closed"), None)

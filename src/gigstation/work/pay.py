@@ -10,7 +10,7 @@ import asyncpg
 
 from gigstation.platform import audit
 from gigstation.platform.auth import Principal
-from gigstation.platform.errors import Conflict
+from gigstation.platform.errors import Conflict, Forbidden
 from gigstation.work.assignments import (
     Assignment,
     PaidBody,
@@ -19,6 +19,7 @@ from gigstation.work.assignments import (
     fetch_assignment,
     own_assignment,
     state_conflict,
+    visible_assignment,
 )
 
 __all__ = ["confirm_pay", "dispute", "record_pay"]
@@ -105,7 +106,7 @@ async def confirm_pay(
 # whatever happened to its order since: a recorded arrival, or a no-show overturned on the
 # worker's contest.
 _DISPUTE = """
-UPDATE assignments SET disputed_at = now(), dispute_reason = $2
+UPDATE assignments SET disputed_at = now(), dispute_reason = $2, disputed_by = $3
 WHERE id = $1 AND disputed_at IS NULL AND pay_confirmed_at IS NULL
   AND (status = 'completed'
        OR (ends_at <= now() AND (status = 'active' OR arrived_at IS NOT NULL
@@ -117,9 +118,19 @@ RETURNING id
 async def dispute(
     conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: ReasonBody
 ) -> Assignment:
-    """The worker files a wage complaint; it lands on the station's complaints list."""
-    await own_assignment(conn, who, assignment_id, "worker")
-    if await conn.fetchval(_DISPUTE, assignment_id, data.reason) is None:
+    """The worker files a wage complaint; it lands on the station's complaints list. An
+    operator of the job's station files it for a person at the desk (who may have no phone):
+    recorded as filed by the operator, on the worker's behalf."""
+    if who.role == "worker":
+        await own_assignment(conn, who, assignment_id, "worker")
+        filed_by = None
+    else:
+        await visible_assignment(conn, who, assignment_id)
+        if who.role != "operator":
+            raise Forbidden("只有劳动者本人或驿站专员可以投诉工资",
+                            "only the worker, or a station operator for them, files a wage complaint")
+        filed_by = who.user_id
+    if await conn.fetchval(_DISPUTE, assignment_id, data.reason, filed_by) is None:
         a = await fetch_assignment(conn, assignment_id)
         if a.disputed_at is not None:
             if a.dispute_reason == data.reason:
@@ -135,5 +146,6 @@ async def dispute(
         raise state_conflict(a, "投诉工资", "disputed")
     a = await fetch_assignment(conn, assignment_id)
     await announce(conn, a, "complaint.opened", {"kind": "wage_dispute"})
-    await audit.record(conn, who.user_id, "assignment.dispute", "assignment", assignment_id)
+    await audit.record(conn, who.user_id, "assignment.dispute", "assignment", assignment_id,
+                       {"on_behalf_of": str(a.worker_id)} if filed_by else None)
     return a

@@ -76,8 +76,10 @@ class AssignmentController(Controller):
         async with transaction(rt.pool) as conn:
             return await pay.confirm_pay(conn, request.user, assignment_id)
 
-    @post(_ID + "/dispute", guards=[roles("worker")], status_code=200,
-          summary="工资投诉 / File a wage complaint")
+    @post(_ID + "/dispute", guards=[roles("worker", "operator")], status_code=200,
+          summary="工资投诉 / File a wage complaint",
+          description="By the worker, or by an operator of the job's station for the person at the desk "
+                      "(who may have no phone): recorded as filed by the operator on their behalf.")
     async def dispute(
         self, request: Request[Principal, Any, Any], assignment_id: UUID,
         data: assignments.ReasonBody, rt: Runtime,
