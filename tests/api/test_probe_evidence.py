@@ -10,7 +10,10 @@ import asyncpg
 import pytest
 
 from tests.api.conftest import API, Api, bearer, next_phone
+from tests.api.records import Travel, travel
 from tests.api.test_assignments import act, shift_into_past, staffed
+
+__all__ = ["travel"]  # the fixture, used by name
 
 
 async def test_closing_a_wage_case_keeps_the_overturned_no_show_record(
@@ -252,3 +255,34 @@ async def test_the_desk_files_a_wage_complaint_for_a_person_without_a_phone(
     assert row["actor_id"] == operator_id and person["id"] in row["details"]
     with pytest.raises(asyncpg.CheckViolationError):
         await db.execute("UPDATE assignments SET disputed_by = NULL WHERE id = $1", uuid.UUID(aid))
+
+
+async def test_settling_the_hours_leaves_the_wage_case_open(
+    api: Api, db: asyncpg.Connection[Any], travel: Travel
+) -> None:
+    from datetime import timedelta
+
+    from tests.api.records import code_of, scan, schedule
+
+    job = await staffed(api)
+    (_, wt), et = job.workers[0], job.employer_token
+    aid = job.assignments[0]["id"]
+    await schedule(db, job.order["id"], timedelta(minutes=10))
+    assert (await scan(api, et, aid, "arrival", (await code_of(api, wt, aid))["code"])).status_code == 200
+    travel(timedelta(minutes=31))
+    r = await scan(api, et, aid, "departure", (await code_of(api, wt, aid))["code"])
+    assert r.status_code == 200, r.text
+    assert (await act(api, wt, aid, "hours/contest", {"reason": "我干了四个小时"})).status_code == 200
+    travel(timedelta(0))
+    await schedule(db, job.order["id"], timedelta(hours=-5))
+    r = await act(api, wt, aid, "dispute", {"reason": "工资一分没给"})
+    assert r.status_code == 200, r.text
+    # The operator settles the hours: that is not the end of the wage complaint.
+    r = await act(api, job.operator, aid, "resolve", {"hours": "planned", "note": "按约定工时计算"})
+    assert r.status_code == 200, r.text
+    assert r.json()["hours_state"] == "resolved" and r.json()["dispute_resolved_at"] is None
+    case = (await api.client.get(f"{API}/assignments/{aid}/complaint", headers=bearer(wt))).json()
+    assert case["status"] == "open"
+    # Its own closing comes next, with its outcome.
+    r = await act(api, job.operator, aid, "complaint/close", {"outcome": "paid"})
+    assert r.status_code == 200 and r.json()["status"] == "resolved", r.text

@@ -88,7 +88,8 @@ async def resolve(
 ) -> Assignment:
     """An operator closes the open complaints of an assignment (resolving twice is harmless).
     A contest of the hours is settled with the recorded times, the planned ones or times the
-    operator decides (``data.hours``): a ``resolve`` row of the hours ledger."""
+    operator decides (``data.hours``): a ``resolve`` row of the hours ledger, and then only
+    that (an open wage complaint stays open for its own resolution)."""
     before = await visible_assignment(conn, who, assignment_id)
     if who.role not in ("operator", "admin"):
         raise Forbidden("只有驿站专员可以处理投诉", "only operators resolve complaints")
@@ -105,7 +106,11 @@ async def resolve(
     elif data.hours == "decided":
         raise Conflict("没有待处理的工时异议", "there is no contest of the hours to resolve",
                        code="nothing_to_resolve")
-    other = await conn.fetchrow(_RESOLVE, assignment_id, who.user_id, data.no_show_overturned, data.note)
+    # Settling the hours is all this call does when they were contested: an open wage
+    # complaint is a matter of its own and waits for its own resolution (a second call, or
+    # the case's closing with an outcome), not closed by the decision on the hours.
+    other = None if hours_settled is not None else await conn.fetchrow(
+        _RESOLVE, assignment_id, who.user_id, data.no_show_overturned, data.note)
     if other is None and hours_settled is None:
         a = await fetch_assignment(conn, assignment_id)
         if a.dispute_resolved_at is not None or a.contest_resolved_at is not None \
