@@ -150,3 +150,29 @@ async def test_another_stations_operator_cannot_print_or_answer(api: Api, db: as
         r = await api.client.post(path, data={"_csrf_token": csrf})
         assert r.status_code == 404, (path, r.status_code)
     assert await db.fetchval("SELECT count(*) FROM hours_slip_codes WHERE assignment_id = $1", uuid.UUID(aid)) == 0
+
+
+async def test_the_desk_files_a_wage_complaint_for_the_person(api: Api, db: asyncpg.Connection[Any]) -> None:
+    """A person without a phone has no other way to complain about unpaid wages."""
+    desk, aid, csrf = await _accepted_at_desk(api, db)
+    await schedule(db, desk.order["id"], timedelta(hours=-6))
+    page = await api.client.get(f"{desk.url}?worker={desk.worker['id']}")
+    assert page.status_code == 200 and f'action="{desk.url}/jobs/{aid}/dispute"' in page.text
+    assert "代为投诉" in page.text
+    empty = await api.client.post(f"{desk.url}/jobs/{aid}/dispute", data={"_csrf_token": csrf, "reason": ""})
+    assert empty.status_code == 422 and 'class="field-error"' in empty.text
+    r = await api.client.post(f"{desk.url}/jobs/{aid}/dispute",
+                              data={"_csrf_token": csrf, "reason": "本人说一分钱没收到"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    row = await db.fetchrow("SELECT dispute_reason, disputed_by FROM assignments WHERE id = $1", uuid.UUID(aid))
+    assert row["dispute_reason"] == "本人说一分钱没收到" and str(row["disputed_by"]) == desk.op["id"]
+    page = await api.client.get(r.headers["location"])
+    assert "已代本人投诉工资" in page.text and f"/jobs/{aid}/dispute" not in page.text
+    # Another station's operator cannot file one for this job.
+    admin = await api.admin()
+    other = await api.station(admin, name="别的驿站")
+    stranger, _ = await api.operator(admin, [other["id"]])
+    csrf = await sign_in(api.client, stranger["phone"], "operator-pass")
+    r = await api.client.post(f"/operator/stations/{other['id']}/desk/jobs/{aid}/dispute",
+                              data={"_csrf_token": csrf, "reason": "x"})
+    assert r.status_code == 404
