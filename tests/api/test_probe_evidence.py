@@ -286,3 +286,19 @@ async def test_settling_the_hours_leaves_the_wage_case_open(
     # Its own closing comes next, with its outcome.
     r = await act(api, job.operator, aid, "complaint/close", {"outcome": "paid"})
     assert r.status_code == 200 and r.json()["status"] == "resolved", r.text
+
+
+async def test_a_no_show_cannot_answer_a_wage_complaint(api: Api, db: asyncpg.Connection[Any]) -> None:
+    """The employer who never recorded the job's end cannot, once the worker complains about the
+    wage, turn the job into a no-show counted against them: its answer goes on the case."""
+    job = await staffed(api)
+    (worker, wt), et = job.workers[0], job.employer_token
+    aid = job.assignments[0]["id"]
+    await shift_into_past(db, job.order["id"], 30)
+    assert (await act(api, wt, aid, "dispute", {"reason": "干完了没给钱"})).status_code == 200
+    r = await act(api, et, aid, "no-show")
+    assert r.status_code == 409 and r.json()["code"] == "disputed", r.text
+    rel = await api.client.get(f"{API}/workers/{worker['id']}/reliability", headers=bearer(job.operator))
+    assert rel.json()["no_shows"] == 0
+    r = await act(api, et, aid, "complaint/messages", {"note": "此人没有来上班"})
+    assert r.status_code == 200, r.text
