@@ -302,3 +302,24 @@ async def test_a_no_show_cannot_answer_a_wage_complaint(api: Api, db: asyncpg.Co
     assert rel.json()["no_shows"] == 0
     r = await act(api, et, aid, "complaint/messages", {"note": "此人没有来上班"})
     assert r.status_code == 200, r.text
+
+
+async def test_a_code_takes_over_only_the_account_it_was_given_for(api: Api) -> None:
+    admin = await api.admin()
+    station = await api.station(admin)
+    _, op = await api.operator(admin, [station["id"]])
+    people = []
+    for name in ("刘大爷", "王大妈"):
+        body = api.worker_body(name=name)
+        del body["phone"], body["password"]
+        people.append((await api.client.post(f"{API}/workers", headers=bearer(op), json=body)).json()["worker"])
+    a, b = people
+    code_a = (await api.client.post(f"{API}/accounts/{a['id']}/reset-code", headers=bearer(op))).json()["code"]
+    r = await api.client.post(f"{API}/auth/takeover", json={
+        "card_number": b["card_number"], "code": code_a, "phone": next_phone("133"), "new_password": "pass-word-1"})
+    assert r.status_code == 422, r.text
+    # A disabled account is not taken over either, even with its own code.
+    assert (await api.client.post(f"{API}/accounts/{a['id']}/disable", headers=bearer(admin))).status_code == 200
+    r = await api.client.post(f"{API}/auth/takeover", json={
+        "card_number": a["card_number"], "code": code_a, "phone": next_phone("133"), "new_password": "pass-word-1"})
+    assert r.status_code == 422, r.text
