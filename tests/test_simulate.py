@@ -48,7 +48,7 @@ SELECT (SELECT count(*) FROM checkins)::int AS checkins,
 
 
 async def _simulate(settings: Settings) -> SimResult:
-    return await run_simulation(settings, SimParams(workers=40, stations=2, seed=3))
+    return await run_simulation(settings, SimParams(workers=40, stations=2, seed=3, dispute_p=0.3))
 
 
 async def test_a_simulated_day_keeps_every_invariant(
@@ -85,6 +85,13 @@ async def test_a_simulated_day_keeps_every_invariant(
     assert await db.fetchval("SELECT count(*) FROM checkins c JOIN users u ON u.id = c.worker_id "
                              "WHERE u.phone IS NULL AND c.by_operator IS NOT NULL") == o["phoneless"]
     assert "按期就业率" in text and "无手机" in text
+    # Wage complaints are answered by the employer and closed by the station within the day.
+    closed = await db.fetchval("SELECT count(*) FROM assignments WHERE dispute_resolved_at IS NOT NULL "
+                               "AND disputed_at IS NOT NULL")
+    assert o["complaints_closed"] == closed and o["complaints_closed_on_time"] <= closed
+    assert closed > 0  # the day has complaints (dispute_p=0.3), some closed before it ends
+    assert await db.fetchval("SELECT count(*) FROM complaint_events WHERE kind = 'closed'") == closed
+    assert "按期办结率" in text
     msgspec.json.encode(result)  # the result is plain data
 
 

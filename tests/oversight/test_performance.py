@@ -25,6 +25,11 @@ def _voices(answers: int, satisfied: float) -> dict[str, Any]:
             "survey_satisfaction": None, "satisfaction_answers": answers, "satisfied_share": satisfied}
 
 
+# The one wage complaint (station A's) is open and within its answer stage: nothing closed, nothing
+# overdue (tests/pages_http/test_wage_case.py holds a closed one, late).
+_CASES = {"complaints_closed": 0, "complaints_closed_on_time": 0, "closed_on_time_share": None,
+          "complaints_open_overdue": 0}
+
 # Worked by hand from tests/oversight/day.py. Station A: places 3 of 3 filled at 32, 40
 # and 50 minutes after posting (median 40); only w1 counts as priority (w3's evidence
 # expired), waiting 32 minutes against 30 and 35 for the others (median 32.5); pay 2 x
@@ -33,17 +38,17 @@ def _voices(answers: int, satisfied: float) -> dict[str, Any]:
 A = {"checkins": 3, "people_served": 3, "orders": 2, "places_posted": 3, "places_filled": 3,
      "fill_rate": 1.0, "median_minutes_to_match": 40.0, "filled_by_priority": 1, "priority_share": 0.3333,
      "median_wait_priority": 32.0, "median_wait_others": 32.5, "wages_paid_cents": 24000,
-     "overdue_cases": 0, "complaints": 1, "ratings": 2, "satisfaction": 4.0, **_voices(2, 0.5)}
+     "overdue_cases": 0, "complaints": 1, "ratings": 2, "satisfaction": 4.0, **_voices(2, 0.5), **_CASES}
 B = {"checkins": 2, "people_served": 2, "orders": 1, "places_posted": 2, "places_filled": 1,
      "fill_rate": 0.5, "median_minutes_to_match": 30.0, "filled_by_priority": 1, "priority_share": 1.0,
      "median_wait_priority": 30.0, "median_wait_others": None, "wages_paid_cents": 15000,
-     "overdue_cases": 0, "complaints": 0, "ratings": 1, "satisfaction": 4.0, **_voices(1, 1.0)}
+     "overdue_cases": 0, "complaints": 0, "ratings": 1, "satisfaction": 4.0, **_voices(1, 1.0), **_CASES}
 # The district is computed over all its places, not averaged over stations: w2 checked in
 # at both stations (5 check-ins, 4 people); matching took 30, 32, 40, 50 minutes (36).
 DISTRICT = {"checkins": 5, "people_served": 4, "orders": 3, "places_posted": 5, "places_filled": 4,
             "fill_rate": 0.8, "median_minutes_to_match": 36.0, "filled_by_priority": 2, "priority_share": 0.5,
             "median_wait_priority": 31.0, "median_wait_others": 32.5, "wages_paid_cents": 39000,
-            "overdue_cases": 0, "complaints": 1, "ratings": 3, "satisfaction": 4.0, **_voices(3, 0.6667)}
+            "overdue_cases": 0, "complaints": 1, "ratings": 3, "satisfaction": 4.0, **_voices(3, 0.6667), **_CASES}
 
 
 def _figures(line: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from gigstation.platform import clock
-from tests.api.conftest import API, Api, bearer
+from tests.api.conftest import ADMIN, API, Api, bearer
 from tests.api.records import Travel, schedule, travel
 from tests.pages_http.forms import sign_in
 
@@ -150,6 +150,36 @@ async def test_another_stations_operator_cannot_print_or_answer(api: Api, db: as
         r = await api.client.post(path, data={"_csrf_token": csrf})
         assert r.status_code == 404, (path, r.status_code)
     assert await db.fetchval("SELECT count(*) FROM hours_slip_codes WHERE assignment_id = $1", uuid.UUID(aid)) == 0
+
+
+async def test_a_station_with_its_own_phone_prints_it_and_a_bad_number_is_named(
+    api: Api, db: asyncpg.Connection[Any]
+) -> None:
+    desk, aid, csrf = await _accepted_at_desk(api, db)
+    await db.execute("UPDATE stations SET phone = '021-59701234' WHERE id = $1", uuid.UUID(desk.station["id"]))
+    slip = await api.client.post(f"{desk.url}/jobs/{aid}/slip", data={"_csrf_token": csrf})
+    assert slip.status_code == 200, slip.text
+    line = slip.text.split('<p class="station">')[1].split("</p>")[0]
+    assert "021-59701234" in line and desk.op["phone"] not in line and desk.op["name"] not in line
+    # Through the API: a station is made with its phone, and a number that is not one is named.
+    admin = await api.admin()
+    r = await api.client.post(f"{API}/stations", headers=bearer(admin), json={
+        "name": "电话驿站", "address": "青浦区某路1号", "lat": 31.16, "lon": 121.12, "phone": "021-5970-1235"})
+    assert r.status_code == 201 and r.json()["phone"] == "021-5970-1235", r.text
+    r = await api.client.post(f"{API}/stations", headers=bearer(admin), json={
+        "name": "错号驿站", "address": "青浦区某路2号", "lat": 31.17, "lon": 121.12, "phone": "call us"})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["phone"], r.text
+    # The administrator's station form sets it, and an odd number comes back next to its box.
+    csrf = await sign_in(api.client, ADMIN["phone"], ADMIN["password"])
+    form = {"_csrf_token": csrf, "name": desk.station["name"], "address": desk.station["address"],
+            "lat": str(desk.station["lat"]), "lon": str(desk.station["lon"]), "service_radius_m": "1000",
+            "region": "Shanghai", "phone": "021-59709999"}
+    r = await api.client.post(f"/admin/stations/{desk.station['id']}", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    station_id = uuid.UUID(desk.station["id"])
+    assert await db.fetchval("SELECT phone FROM stations WHERE id = $1", station_id) == "021-59709999"
+    r = await api.client.post(f"/admin/stations/{desk.station['id']}", data={**form, "phone": "电话"})
+    assert r.status_code == 422 and "电话请填数字" in r.text
 
 
 async def test_the_desk_files_a_wage_complaint_for_the_person(api: Api, db: asyncpg.Connection[Any]) -> None:

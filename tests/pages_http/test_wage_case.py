@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -139,6 +140,18 @@ async def test_a_case_past_its_stage_shows_overdue_and_closes_late(api: Api, db:
     figures = await api.client.get(f"/operator/stations/{sid}/figures")
     nums = figures.text.split('id="case-figures"')[1].split("</dl>")[0]
     assert "0%" in nums and "100%" not in nums
+    # The office's district figures count it too: per station and for the district, in the
+    # API, the performance page and its export.
+    admin = await api.admin()
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    report = (await api.client.get(f"{API}/reports/district", params={"from": today, "to": today},
+                                   headers=bearer(admin))).json()
+    for line in (next(s for s in report["stations"] if s["station_id"] == sid), report["district"]):
+        assert (line["complaints_closed"], line["complaints_closed_on_time"], line["closed_on_time_share"],
+                line["complaints_open_overdue"]) == (1, 0, 0.0, 0), line
+    csv = await api.client.get(f"{API}/reports/district", params={"from": today, "to": today, "format": "csv"},
+                               headers=bearer(admin))
+    assert "按期办结率 closed on time share" in csv.text
 
 
 def test_working_days_skip_the_weekend() -> None:

@@ -21,7 +21,11 @@ a station (or all stations, for the district line):
 - ``ratings``, ``satisfaction``: station ratings given in the period and their mean;
 - ``employer_ratings`` / ``employer_satisfaction``, ``survey_answers`` /
   ``survey_satisfaction``, ``satisfaction_answers``, ``satisfied_share``, ``no_work_reasons``:
-  the other voices and the share of all answers that were 4-5 (oversight/satisfaction.py).
+  the other voices and the share of all answers that were 4-5 (oversight/satisfaction.py);
+- ``complaints_closed`` / ``complaints_closed_on_time`` / ``closed_on_time_share``: wage
+  complaint cases closed in the period, and how many by their stages' due dates
+  (oversight/complaints.py, settings with their sources); ``complaints_open_overdue``: cases
+  still open and past a due date at the end of the period (or now, if earlier).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from gigstation.oversight import complaints as cases
 from gigstation.oversight import satisfaction as voices
 from gigstation.oversight.reports import PRIORITY_AT_ACCEPT, check_report_day, day_bounds
 from gigstation.platform.errors import Invalid, NotFound
@@ -80,6 +85,10 @@ class Performance(msgspec.Struct, frozen=True):
     satisfaction_answers: int = 0
     satisfied_share: float | None = None
     no_work_reasons: dict[str, int] = msgspec.field(default_factory=dict)
+    complaints_closed: int = 0
+    complaints_closed_on_time: int = 0
+    closed_on_time_share: float | None = None
+    complaints_open_overdue: int = 0
 
 
 class DistrictReport(msgspec.Struct, frozen=True):
@@ -168,7 +177,7 @@ def _round(value: Any) -> float | None:
 
 async def _figures(
     conn: asyncpg.Connection[Any], station_id: UUID | None, name: str, date_from: date, date_to: date,
-    zone: str, settlement_days: int, now: datetime,
+    zone: str, settlement_days: int, now: datetime, case_rules: cases.CaseRules,
 ) -> Performance:
     start, _ = day_bounds(date_from, zone)
     _, end = day_bounds(date_to, zone)
@@ -179,7 +188,11 @@ async def _figures(
     for key in ("median_minutes_to_match", "median_wait_priority", "median_wait_others", "satisfaction"):
         r[key] = _round(r[key])
     said = await voices.period_figures(conn, station_id, start, end)
+    closure = await cases.case_figures(conn, station_id, start, end, min(end, now), case_rules)
     return Performance(
+        complaints_closed=closure.closed, complaints_closed_on_time=closure.closed_on_time,
+        closed_on_time_share=None if closure.on_time_share is None else round(closure.on_time_share, 4),
+        complaints_open_overdue=closure.open_overdue,
         employer_ratings=said.employer_ratings, employer_satisfaction=said.employer_satisfaction,
         survey_answers=said.survey_answers, survey_satisfaction=said.survey_satisfaction,
         satisfaction_answers=said.satisfaction_answers, satisfied_share=said.satisfied_share,
@@ -193,27 +206,28 @@ async def _figures(
 
 async def station_performance(
     conn: asyncpg.Connection[Any], station_id: UUID, date_from: date, date_to: date, zone: str,
-    settlement_days: int, now: datetime,
+    settlement_days: int, now: datetime, case_rules: cases.CaseRules = cases.DEFAULT_CASE_RULES,
 ) -> Performance:
     """One station's figures for the period (module docstring: what each counts)."""
     check_period(date_from, date_to)
     name = await conn.fetchval(_STATION, station_id)
     if name is None:
         raise NotFound("驿站不存在", "no such station")
-    return await _figures(conn, station_id, name, date_from, date_to, zone, settlement_days, now)
+    return await _figures(conn, station_id, name, date_from, date_to, zone, settlement_days, now, case_rules)
 
 
 async def district_report(
     conn: asyncpg.Connection[Any], date_from: date, date_to: date, zone: str, settlement_days: int,
-    now: datetime,
+    now: datetime, case_rules: cases.CaseRules = cases.DEFAULT_CASE_RULES,
 ) -> DistrictReport:
     """Every station side by side and the district total (medians over the whole district)."""
     check_period(date_from, date_to)
     stations = [
-        await _figures(conn, r["id"], r["name"], date_from, date_to, zone, settlement_days, now)
+        await _figures(conn, r["id"], r["name"], date_from, date_to, zone, settlement_days, now, case_rules)
         for r in await conn.fetch(_STATIONS)
     ]
-    district = await _figures(conn, None, "全区 district", date_from, date_to, zone, settlement_days, now)
+    district = await _figures(conn, None, "全区 district", date_from, date_to, zone, settlement_days, now,
+                              case_rules)
     return DistrictReport(date_from, date_to, zone, settlement_days, stations, district)
 
 
@@ -242,6 +256,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("survey_satisfaction", "签退调查满意度(1-5) checkout survey satisfaction"),
     ("satisfaction_answers", "满意度答卷合计 all satisfaction answers"),
     ("satisfied_share", "满意率(4-5星) satisfied share"),
+    ("complaints_closed", "工资投诉办结件数 wage complaints closed"),
+    ("complaints_closed_on_time", "按期办结件数 closed on time"),
+    ("closed_on_time_share", "按期办结率 closed on time share"),
+    ("complaints_open_overdue", "未结逾期件数 open and overdue"),
 )
 
 

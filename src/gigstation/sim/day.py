@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from gigstation.oversight import complaints as case_files
 from gigstation.oversight import outcomes, reports
 from gigstation.platform import audit, events, reference
 from gigstation.platform.auth import Principal
@@ -99,6 +100,7 @@ class Simulation:
         self.ratings = 0
         self.contests = 0
         self.rules = HoursRules.of(settings)
+        self.case_rules = case_files.CaseRules.of(settings)
         self.hours_confirmed = 0
         self.hours_contested = 0
 
@@ -357,6 +359,10 @@ class Simulation:
         later = m + r.randint(10, 90)
         if roll < self.p.dispute_p:
             self.agenda.add(later, "dispute", w, assignment_id)
+            # The case both sides follow: the employer answers, the station closes it.
+            self.agenda.add(later + r.randint(20, 120), "case_answer", employer, assignment_id,
+                            r.random() < 0.5)
+            self.agenda.add(later + r.randint(150, 420), "case_close", plan, assignment_id)
         else:
             self.agenda.add(later, "confirm", w, assignment_id)
         if r.random() < self.p.rating_p and not w.phoneless:  # rating is on the phone
@@ -372,6 +378,16 @@ class Simulation:
     async def _do_dispute(self, conn: asyncpg.Connection[Any], m: int, w: SimWorker, assignment_id: UUID) -> None:
         await pay.dispute(conn, Principal(w.id, "worker"), assignment_id,
                                   assignments.ReasonBody("实际到账金额少于约定工资"))
+
+    async def _do_case_answer(self, conn: asyncpg.Connection[Any], m: int, employer: Principal,
+                              assignment_id: UUID, paid: bool) -> None:
+        await case_files.add_message(conn, employer, assignment_id, case_files.MessageBody(
+            note="已现金结清" if paid else "工时有出入，正在核对", paid=paid), self.at(m), self.case_rules)
+
+    async def _do_case_close(self, conn: asyncpg.Connection[Any], m: int, plan: PlannedOrder,
+                             assignment_id: UUID) -> None:
+        await case_files.close_case(conn, self._desk(plan), assignment_id, case_files.CloseBody(
+            outcome="paid", note="双方确认已付清"), self.at(m), self.case_rules)
 
     async def _do_rate(self, conn: asyncpg.Connection[Any], m: int, who: Principal, assignment_id: UUID,
                        stars: int) -> None:
@@ -406,11 +422,15 @@ class Simulation:
                     calls += 1
             figures = await outcomes.outcome_figures(conn, rules, zone, self.day,
                                                      self.day - timedelta(days=365), self.day + timedelta(days=366))
+            start, end = reports.day_bounds(self.day, zone)
+            cases = await case_files.case_figures(conn, None, start, end, closing, self.case_rules)
         total = figures.district[-1]
         phoneless = [w for w in self.workers if w.phoneless]
         return {"cases": total.cases, "met": total.met, "met_late": total.met_late, "overdue": total.overdue,
                 "open": total.open, "share_met": total.share_met, "follow_ups": calls,
-                "phoneless": len(phoneless), "phoneless_jobs": sum(w.jobs for w in phoneless)}
+                "phoneless": len(phoneless), "phoneless_jobs": sum(w.jobs for w in phoneless),
+                "complaints_closed": cases.closed, "complaints_closed_on_time": cases.closed_on_time,
+                "complaints_open_overdue": cases.open_overdue}
 
     async def report(self) -> tuple[list[reports.StationReport], dict[str, Any]]:
         async with transaction(self.pool) as conn:

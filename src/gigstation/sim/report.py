@@ -67,7 +67,15 @@ def _outcomes(o: dict[str, Any]) -> str:
     return (f"priority groups 重点群体: in work on time 按期就业率 {share} ({o['met']} of {decided} cases due; "
             f"{o['met_late']} late, {o['overdue']} overdue, {o['open']} not yet due); "
             f"follow-up calls {o['follow_ups']}; "
-            f"without a phone 无手机 {o['phoneless']} people, {o['phoneless_jobs']} jobs accepted at the desk")
+            f"without a phone 无手机 {o['phoneless']} people, {o['phoneless_jobs']} jobs accepted at the desk\n"
+            + _closures(o))
+
+
+def _closures(o: dict[str, Any]) -> str:
+    closed, on_time = o.get("complaints_closed", 0), o.get("complaints_closed_on_time", 0)
+    share = f"{on_time / closed * 100:.1f}%" if closed else "-"
+    return (f"wage complaints 工资投诉: closed on time 按期办结率 {share} ({on_time} of {closed} closed); "
+            f"open and overdue {o.get('complaints_open_overdue', 0)}")
 
 
 def format_report(result: SimResult) -> str:

@@ -16,7 +16,8 @@ from gigstation.stations.registry import StationCreate, StationView, get_station
 __all__ = ["OperatorRow", "list_operators", "update_station"]
 
 _UPDATE = """
-UPDATE stations SET name = $2, address = $3, lat = $4, lon = $5, service_radius_m = $6, region = $7
+UPDATE stations SET name = $2, address = $3, lat = $4, lon = $5, service_radius_m = $6, region = $7,
+                    phone = $8
 WHERE id = $1 RETURNING id
 """
 
@@ -25,12 +26,12 @@ async def update_station(
     conn: asyncpg.Connection[Any], actor: UUID, station_id: UUID, data: StationCreate,
     today: date | None = None,
 ) -> StationView:
-    """Replace a station's details (name, address, place, radius, wage region); audited. The
+    """Replace a station's details (name, address, place, radius, wage region, phone); audited. The
     region must have a known minimum wage, as for a new station."""
     before = await get_station(conn, station_id)
     await station_region(conn, actor, data, today)
     if await conn.fetchval(_UPDATE, station_id, data.name, data.address, data.lat, data.lon,
-                           data.service_radius_m, data.region) is None:
+                           data.service_radius_m, data.region, data.phone) is None:
         raise NotFound("驿站不存在", "no such station")
     changed = {k: v for k, v in msgspec.structs.asdict(data).items()
                if k != "minimum_wage" and getattr(before, k) != v}

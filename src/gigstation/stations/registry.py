@@ -40,6 +40,14 @@ class StationCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     one together with ``minimum_wage``."""
     minimum_wage: StationMinimum | None = None
     """The region's minimum wage with its source, entered with the station (audited)."""
+    phone: StationPhone | None = None
+    """The station's own telephone, e.g. 021-59701234: printed on job slips and desk cards."""
+
+
+StationPhone = Annotated[str, msgspec.Meta(
+    min_length=5, max_length=20, pattern=r"^[0-9][0-9-]{4,19}$",
+    description="a landline with its area code (021-59701234) or a mobile number",
+)]
 
 
 class StationView(msgspec.Struct, frozen=True):
@@ -52,12 +60,13 @@ class StationView(msgspec.Struct, frozen=True):
     region: str
     created_at: datetime
     distance_m: int | None = None
+    phone: str | None = None
 
 
-_COLUMNS = "id, name, address, lat, lon, service_radius_m, region, created_at"
+_COLUMNS = "id, name, address, lat, lon, service_radius_m, region, created_at, phone"
 _INSERT = f"""
-INSERT INTO stations (name, address, lat, lon, service_radius_m, region)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}
+INSERT INTO stations (name, address, lat, lon, service_radius_m, region, phone)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}
 """
 _GET = f"SELECT {_COLUMNS} FROM stations WHERE id = $1"
 _LIST = f"SELECT {_COLUMNS} FROM stations ORDER BY name, id LIMIT $1 OFFSET $2"
@@ -88,7 +97,7 @@ async def create_station(
     """Create a station (in a region whose minimum wage is known) and audit it."""
     await station_region(conn, actor, data, today)
     row = await conn.fetchrow(
-        _INSERT, data.name, data.address, data.lat, data.lon, data.service_radius_m, data.region
+        _INSERT, data.name, data.address, data.lat, data.lon, data.service_radius_m, data.region, data.phone
     )
     assert row is not None  # INSERT ... RETURNING always returns the row
     station = msgspec.convert(dict(row), StationView)

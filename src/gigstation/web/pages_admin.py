@@ -28,7 +28,7 @@ from gigstation.web.staff_common import parse_fen
 
 __all__ = ["AdminPages"]
 
-STATION_FIELDS = {"name", "address", "lat", "lon", "service_radius_m", "region"}
+STATION_FIELDS = {"name", "address", "lat", "lon", "service_radius_m", "region", "phone"}
 NEW_REGION_FIELDS = {"new_region", "min_hourly", "min_monthly", "min_from", "min_source"}
 # The domain's names for the minimum entered with a station -> the form's boxes.
 _MIN_FORM_NAME = {"minimum_wage.hourly_fen": "min_hourly", "minimum_wage.monthly_fen": "min_monthly",
@@ -78,6 +78,8 @@ STATION_WORDS = {
             "give the longitude (a number from -180 to 180), or click the place on the map below"),
     "service_radius_m": ("签到范围请填 10 到 50000 之间的整数（米）", "the check-in range is a whole number of metres"),
     "region": ("请选择最低工资地区", "choose the minimum-wage region"),
+    "phone": ("电话请填数字，可带区号和短横线，例如 021-59701234",
+              "a phone number: digits, with the area code and a dash if you like, e.g. 021-59701234"),
 }
 
 
@@ -97,7 +99,7 @@ def _station_data(values: dict[str, str]) -> registry.StationCreate:
         return convert_every_field({
             "name": values["name"], "address": values["address"], "lat": values["lat"] or None,
             "lon": values["lon"] or None, "service_radius_m": values["service_radius_m"] or "1000",
-            "region": region, "minimum_wage": minimum,
+            "region": region, "minimum_wage": minimum, "phone": values.get("phone", "").strip() or None,
         }, registry.StationCreate, STATION_WORDS)
     except Invalid as exc:
         exc.errors = [FieldError(_MIN_FORM_NAME.get(e.field, e.field), e.reason, e.reason_en) for e in exc.errors]
@@ -158,7 +160,7 @@ class AdminPages(Controller):
         async with transaction(rt.pool) as conn:
             station = await registry.get_station(conn, station_id)
             context = await figures_context(rt, conn, station_id, lang_of(dict(request.cookies)))
-        form = {k: str(getattr(station, k)) for k in STATION_FIELDS}
+        form = {k: "" if getattr(station, k) is None else str(getattr(station, k)) for k in STATION_FIELDS}
         return await render(request, rt, "admin/station.html", station=station, form=form, errors=[],
                             regions=await _regions(rt), **context)
 

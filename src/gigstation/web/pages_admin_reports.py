@@ -13,6 +13,7 @@ from litestar.response import Template
 
 from gigstation.api.runtime import Runtime
 from gigstation.oversight import employment, outcomes, performance, satisfaction
+from gigstation.oversight.complaints import CaseRules
 from gigstation.oversight.exports import CONTENT_TYPES
 from gigstation.oversight.exports import render as render_file
 from gigstation.oversight.reports import check_report_day
@@ -69,7 +70,8 @@ class AdminReportPages(Controller):
                                 errors=field_errors(exc, lang_of(dict(request.cookies)), {"from", "to"}))
         async with transaction(rt.pool) as conn:
             report = await performance.district_report(
-                conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now())
+                conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now(),
+                CaseRules.of(rt.settings))
             figures = await outcomes.outcome_figures(
                 conn, outcomes.outcome_rules(rt.settings.outcome_months()), rt.settings.timezone, today,
                 start, end)
@@ -84,7 +86,8 @@ class AdminReportPages(Controller):
         start, end = period(rt, date_from, date_to)
         async with transaction(rt.pool) as conn:
             report = await performance.district_report(
-                conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now())
+                conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now(),
+                CaseRules.of(rt.settings))
         headers, rows = performance.performance_table([*report.stations, report.district])
         return _file(kind, f"district-{start}-{end}", "district", headers, rows)
 

@@ -283,9 +283,10 @@ class JobSlip(msgspec.Struct, frozen=True):
     """Only when the employer shares it with the crew (migration 0010), as on the worker's page."""
     station_name: str
     station_address: str
-    contact_name: str
+    contact_name: str | None
     contact_phone: str
-    """The operator who printed the slip: the person's way back to the station."""
+    """The person's way back to the station: the station's own phone, or else the phone of the
+    operator who printed the slip (``contact_name`` is then that operator's name)."""
 
 
 async def desk_assignment(
@@ -303,7 +304,8 @@ _SLIP_FACTS = """
 SELECT o.address, o.located, o.pay_cents, o.pay_unit,
        CASE WHEN e.share_phone_with_crew THEN eu.phone END AS employer_phone,
        s.name AS station_name, s.address AS station_address,
-       op.name AS contact_name, op.phone AS contact_phone
+       CASE WHEN s.phone IS NULL THEN op.name END AS contact_name,
+       coalesce(s.phone, op.phone) AS contact_phone
 FROM assignments a JOIN orders o ON o.id = a.order_id
 JOIN employers e ON e.user_id = o.employer_id JOIN users eu ON eu.id = o.employer_id
 JOIN stations s ON s.id = o.station_id JOIN users op ON op.id = $2

@@ -15,6 +15,7 @@ from gigstation.api.routes.stations import require_station_access
 from gigstation.api.runtime import Runtime
 from gigstation.api.security import roles
 from gigstation.oversight import employment, performance, planning, priority, station_ratings
+from gigstation.oversight.complaints import CaseRules
 from gigstation.oversight.exports import CONTENT_TYPES, render
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
@@ -71,7 +72,8 @@ class PerformanceController(Controller):
         start, end = _period(rt, date_from, date_to)
         async with transaction(rt.read_pool) as conn:  # the replica when there is one
             report = await performance.district_report(
-                conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now())
+                conn, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now(),
+                CaseRules.of(rt.settings))
         if format == "json":
             return Response(report)
         headers, rows = performance.performance_table([*report.stations, report.district])
@@ -89,7 +91,8 @@ class PerformanceController(Controller):
         async with transaction(rt.read_pool) as conn:  # the replica when there is one
             await require_station_access(conn, request.user, station_id)
             figures = await performance.station_performance(
-                conn, station_id, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now())
+                conn, station_id, start, end, rt.settings.timezone, rt.settings.settlement_days, clock.now(),
+                CaseRules.of(rt.settings))
         if format == "json":
             return Response(figures)
         headers, rows = performance.performance_table([figures])
