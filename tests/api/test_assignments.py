@@ -322,7 +322,7 @@ ACCESS: list[tuple[str, dict[str, Any] | None, dict[str, int]]] = [
     ("no-show", None, {"employer_own": 409, "employer_other": 404}),
     ("dispute", {"reason": "少付"}, {"worker_own": 200, "worker_other": 404, "operator_own": 200,
                                   "operator_other": 404}),
-    ("confirm-pay", None, {"worker_own": 200, "worker_other": 404}),
+    ("confirm-pay", None, {"worker_own": 200, "worker_other": 404, "operator_own": 200, "operator_other": 404}),
     ("contest", {"reason": "我去了"}, {"worker_own": 409, "worker_other": 404}),
     ("resolve", None, {"admin": 200, "operator_own": 200, "operator_other": 404}),
     ("rating", {"stars": 5}, {"worker_own": 201, "worker_other": 404,

@@ -29,7 +29,7 @@ from gigstation.work.offers import (
     decline_offer,
     list_live_offers,
 )
-from gigstation.work.pay import dispute
+from gigstation.work.pay import confirm_pay, dispute
 from gigstation.work.timesheet import DeskSlip, confirm_hours, contest_hours, issue_desk_slip
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "accept_for_worker",
     "clear_pairing",
     "confirm_for_worker",
+    "confirm_pay_for_worker",
     "contest_for_worker",
     "decline_for_worker",
     "desk_assignment",
@@ -345,6 +346,15 @@ async def dispute_for_worker(
     (``work.pay.dispute``; it records the operator as the filer, on their behalf)."""
     await desk_assignment(conn, who, station_id, assignment_id)
     return await dispute(conn, who, assignment_id, data)
+
+
+async def confirm_pay_for_worker(
+    conn: asyncpg.Connection[Any], who: Principal, station_id: UUID, assignment_id: UUID,
+) -> Assignment:
+    """The person at the desk says the pay arrived: confirmed for them (``work.pay.confirm_pay``,
+    recorded as given by the operator on their behalf)."""
+    await desk_assignment(conn, who, station_id, assignment_id)
+    return await confirm_pay(conn, who, assignment_id)
 
 
 async def contest_for_worker(
