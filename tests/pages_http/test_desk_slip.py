@@ -180,3 +180,65 @@ async def test_a_station_with_its_own_phone_prints_it_and_a_bad_number_is_named(
     assert await db.fetchval("SELECT phone FROM stations WHERE id = $1", station_id) == "021-59709999"
     r = await api.client.post(f"/admin/stations/{desk.station['id']}", data={**form, "phone": "电话"})
     assert r.status_code == 422 and "电话请填数字" in r.text
+
+
+async def test_the_desk_files_a_wage_complaint_for_the_person(api: Api, db: asyncpg.Connection[Any]) -> None:
+    """A person without a phone has no other way to complain about unpaid wages."""
+    desk, aid, csrf = await _accepted_at_desk(api, db)
+    await schedule(db, desk.order["id"], timedelta(hours=-6))
+    page = await api.client.get(f"{desk.url}?worker={desk.worker['id']}")
+    assert page.status_code == 200 and f'action="{desk.url}/jobs/{aid}/dispute"' in page.text
+    assert "代为投诉" in page.text
+    empty = await api.client.post(f"{desk.url}/jobs/{aid}/dispute", data={"_csrf_token": csrf, "reason": ""})
+    assert empty.status_code == 422 and 'class="field-error"' in empty.text
+    r = await api.client.post(f"{desk.url}/jobs/{aid}/dispute",
+                              data={"_csrf_token": csrf, "reason": "本人说一分钱没收到"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    row = await db.fetchrow("SELECT dispute_reason, disputed_by FROM assignments WHERE id = $1", uuid.UUID(aid))
+    assert row["dispute_reason"] == "本人说一分钱没收到" and str(row["disputed_by"]) == desk.op["id"]
+    page = await api.client.get(r.headers["location"])
+    assert "已代本人投诉工资" in page.text and f"/jobs/{aid}/dispute" not in page.text
+    # Another station's operator cannot file one for this job.
+    admin = await api.admin()
+    other = await api.station(admin, name="别的驿站")
+    stranger, _ = await api.operator(admin, [other["id"]])
+    csrf = await sign_in(api.client, stranger["phone"], "operator-pass")
+    r = await api.client.post(f"/operator/stations/{other['id']}/desk/jobs/{aid}/dispute",
+                              data={"_csrf_token": csrf, "reason": "x"})
+    assert r.status_code == 404
+
+
+async def test_the_desk_confirms_for_the_person_that_the_pay_arrived(api: Api, db: asyncpg.Connection[Any]) -> None:
+    """Without it a person without a phone could never confirm their pay: the job stayed on the
+    overdue pay list against the employer, and the person was never anonymised."""
+    desk, aid, csrf = await _accepted_at_desk(api, db)
+    await schedule(db, desk.order["id"], timedelta(hours=-6))
+    page = await api.client.get(f"{desk.url}?worker={desk.worker['id']}")
+    assert f"/jobs/{aid}/pay-confirm" not in page.text  # nothing recorded as paid yet
+    employer_token = await api.login(desk.employer["phone"], "employer-pass")
+    r = await api.client.post(f"{API}/assignments/{aid}/complete", headers=bearer(employer_token))
+    assert r.status_code == 200, r.text
+    r = await api.client.post(f"{API}/assignments/{aid}/paid", headers=bearer(employer_token),
+                              json={"amount_cents": 20000})
+    assert r.status_code == 200, r.text
+    # Another station's operator cannot; the API takes no admin or employer for the worker.
+    admin = await api.admin()
+    other = await api.station(admin, name="别的驿站")
+    _, stranger = await api.operator(admin, [other["id"]])
+    assert (await api.client.post(f"{API}/assignments/{aid}/confirm-pay", headers=bearer(stranger))).status_code == 404
+    for token in (admin, employer_token):
+        assert (await api.client.post(f"{API}/assignments/{aid}/confirm-pay", headers=bearer(token))).status_code == 403
+    csrf = await sign_in(api.client, desk.op["phone"], "operator-pass")
+    page = await api.client.get(f"{desk.url}?worker={desk.worker['id']}")
+    assert f'action="{desk.url}/jobs/{aid}/pay-confirm"' in page.text
+    r = await api.client.post(f"{desk.url}/jobs/{aid}/pay-confirm", data={"_csrf_token": csrf},
+                              follow_redirects=False)
+    assert r.status_code == 303, r.text
+    row = await db.fetchrow("SELECT pay_confirmed_at, pay_confirmed_by FROM assignments WHERE id = $1",
+                            uuid.UUID(aid))
+    assert row["pay_confirmed_at"] is not None and str(row["pay_confirmed_by"]) == desk.op["id"]
+    details = await db.fetchval("SELECT details FROM audit_log WHERE action = 'assignment.confirm_pay' "
+                                "AND object_id = $1", aid)
+    assert desk.worker["id"] in details
+    page = await api.client.get(r.headers["location"])
+    assert "已代本人确认收到工资" in page.text and f"/jobs/{aid}/pay-confirm" not in page.text

@@ -29,7 +29,7 @@ from gigstation.platform.auth import Principal
 from gigstation.platform.config import Settings
 from gigstation.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from gigstation.platform.pagination import Page
-from gigstation.platform.types import NO_NUL
+from gigstation.platform.types import NO_NUL, rule_violation
 from gigstation.work.assignments import (
     Assignment,
     Complaint,
@@ -105,6 +105,11 @@ _SOURCES: dict[StageName, tuple[str, str]] = {
 
 class StepBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=NO_NUL)]
+
+    def __post_init__(self) -> None:
+        # A blank answer would meet the employer's answer stage on time while saying nothing.
+        if not self.note.strip():
+            raise rule_violation("note", "请写下答复或上报的内容", "write the answer or the reason to escalate")
 
 
 class MessageBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -208,7 +213,7 @@ async def _case(conn: asyncpg.Connection[Any], a: Assignment, now: datetime | No
                 rules: CaseRules = DEFAULT_CASE_RULES) -> ComplaintCase:
     if a.disputed_at is None:
         raise NotFound("该工作没有工资投诉", "there is no wage complaint on this assignment")
-    steps = [CaseStep("opened", a.disputed_at, a.worker_id, a.dispute_reason or "")]
+    steps = [CaseStep("opened", a.disputed_at, a.disputed_by or a.worker_id, a.dispute_reason or "")]
     steps += [msgspec.convert(dict(r), CaseStep) for r in await conn.fetch(_STEPS, a.id)]
     steps += [msgspec.convert(dict(r), CaseStep) for r in await conn.fetch(_EVENTS, a.id)]
     closing = next((s for s in steps if s.kind == "closed"), None)

@@ -371,11 +371,15 @@ WHERE w.card_number = $1 AND u.phone IS NULL AND u.disabled_at IS NULL
 FOR UPDATE OF r
 """
 _SET_PHONE = "UPDATE users SET phone = $2 WHERE id = $1 AND phone IS NULL"
+# Only a code the takeover could have spent is counted: once the account has a phone, its
+# reset code is the phone's, and wrong tries at a card number (printed, partly called on the
+# wall screen) must not void it.
 _TAKEOVER_FAILED = """
 UPDATE password_resets SET failures = failures + 1,
        voided_at = CASE WHEN failures + 1 >= $3::int THEN $2::timestamptz END
 WHERE id = (SELECT r.id FROM password_resets r JOIN workers w ON w.user_id = r.user_id
-            WHERE w.card_number = $1 AND r.used_at IS NULL AND r.voided_at IS NULL)
+            JOIN users u ON u.id = r.user_id
+            WHERE w.card_number = $1 AND u.phone IS NULL AND r.used_at IS NULL AND r.voided_at IS NULL)
 """
 
 

@@ -43,6 +43,8 @@ DONE = {
     "hours_confirmed": ("已代本人确认工时", "Hours confirmed for them"),
     "hours_contested": ("已代本人对工时提出异议，驿站会核实", "Hours contested for them: the station will check"),
     "declined": ("已代为拒绝", "Declined for them"),
+    "pay_confirmed": ("已代本人确认收到工资", "Pay confirmed as received, for them"),
+    "wage_disputed": ("已代本人投诉工资，驿站会跟进处理", "Wage complaint filed for them: the station follows it up"),
     "skill": ("证书已核验", "Certificate verified"),
     "priority": ("帮扶身份已核定", "Priority groups recorded"),
 }
@@ -218,6 +220,34 @@ class DeskPages(Controller):
         except DomainError as exc:
             return await self._fail(request, rt, station_id, worker_id, exc, {"reason"})
         return _back(station_id, worker_id, "hours_confirmed" if answer == "confirm" else "hours_contested")
+
+    @post("/jobs/{assignment_id:uuid}/pay-confirm", name="operator.desk.pay_confirm")
+    async def pay_confirm(
+        self, request: Request[Any, Any, Any], station_id: UUID, assignment_id: UUID, rt: Runtime
+    ) -> Response[Any] | Template:
+        """Confirm for the person at the desk that the pay arrived (the worker's own service)."""
+        worker_id = await self._worker_of(rt, request, station_id, assignment_id)
+        try:
+            async with transaction(rt.pool) as conn:
+                await desk.confirm_pay_for_worker(conn, operator(request), station_id, assignment_id)
+        except DomainError as exc:
+            return await self._fail(request, rt, station_id, worker_id, exc)
+        return _back(station_id, worker_id, "pay_confirmed")
+
+    @post("/jobs/{assignment_id:uuid}/dispute", name="operator.desk.dispute")
+    async def dispute(
+        self, request: Request[Any, Any, Any], station_id: UUID, assignment_id: UUID, rt: Runtime
+    ) -> Response[Any] | Template:
+        """File a wage complaint for the person at the desk (the worker's own service)."""
+        worker_id = await self._worker_of(rt, request, station_id, assignment_id)
+        form = await request.form()
+        try:
+            async with transaction(rt.pool) as conn:
+                data = convert_form({"reason": form_text(form, "reason")}, ReasonBody)
+                await desk.dispute_for_worker(conn, operator(request), station_id, assignment_id, data)
+        except DomainError as exc:
+            return await self._fail(request, rt, station_id, worker_id, exc, {"reason"})
+        return _back(station_id, worker_id, "wage_disputed")
 
     @post("/workers/{worker_id:uuid}/skills/{skill:str}/verify", name="operator.desk.skill")
     async def verify_skill(

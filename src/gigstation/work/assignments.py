@@ -149,8 +149,12 @@ class Assignment(msgspec.Struct, frozen=True):
     paid_cents: int | None = None
     paid_at: datetime | None = None
     pay_confirmed_at: datetime | None = None
+    pay_confirmed_by: UUID | None = None
+    """Who confirmed the pay arrived: None, the worker; else the operator at the desk for them."""
     disputed_at: datetime | None = None
     dispute_reason: str | None = None
+    disputed_by: UUID | None = None
+    """Who filed the wage complaint: None, the worker; else the operator at the desk for them."""
     dispute_resolved_at: datetime | None = None
     no_show_at: datetime | None = None
     no_show_contested_at: datetime | None = None
@@ -158,6 +162,9 @@ class Assignment(msgspec.Struct, frozen=True):
     contest_resolved_at: datetime | None = None
     no_show_overturned: bool = False
     resolution_note: str | None = None
+    """The wage complaint's resolution note (the no-show contest has its own)."""
+    contest_resolution_note: str | None = None
+    """The operator's note on the no-show contest, kept apart from the wage complaint's."""
     payments: list[PaymentEntry] = []
     """Every amount the employer recorded, oldest first; ``paid_cents`` is the latest."""
     arrived_at: datetime | None = None
@@ -197,9 +204,11 @@ COLUMNS = f"""
 a.id, a.offer_id, a.order_id, a.worker_id, wu.name AS worker_name, o.employer_id,
 eu.name AS employer_name, o.station_id, o.title, o.pay_cents, o.pay_unit, a.starts_at, a.ends_at,
 a.status, a.created_at, a.completed_at, a.hours::float8 AS hours, a.paid_cents, a.paid_at,
-a.pay_confirmed_at, a.disputed_at, a.dispute_reason, a.dispute_resolved_at, a.no_show_at,
+a.pay_confirmed_at, a.pay_confirmed_by, a.disputed_at, a.dispute_reason, a.disputed_by, a.dispute_resolved_at,
+a.no_show_at,
 a.no_show_contested_at, a.contest_reason, a.contest_resolved_at, a.no_show_overturned,
-a.resolution_note, a.arrived_at, a.departed_at, {HOURS_STATE} AS hours_state, a.hours_confirm_by,
+a.resolution_note, a.contest_resolution_note, a.arrived_at, a.departed_at, {HOURS_STATE} AS hours_state,
+a.hours_confirm_by,
 CASE WHEN {LAPSED} THEN a.hours_confirm_by ELSE a.hours_confirmed_at END AS hours_confirmed_at,
 {HOURS_OF_RECORD} AS hours_of_record,
 (SELECT coalesce(json_agg(json_build_object('amount_cents', p.amount_cents, 'kind', p.kind,

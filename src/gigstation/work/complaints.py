@@ -35,16 +35,20 @@ _OTHER_OPEN = """
  OR (a.no_show_contested_at IS NOT NULL AND a.contest_resolved_at IS NULL))
 """
 _OPEN = f"({_OTHER_OPEN} OR a.hours_state = 'contested')"
+# Each matter keeps its own resolution (the wage complaint's in resolved_by and
+# resolution_note, the no-show contest's in contest_*), written once (migration 0050): the
+# one resolved later never writes over the other's.
+_DISPUTE_OPEN = "(a.disputed_at IS NOT NULL AND a.dispute_resolved_at IS NULL)"
+_CONTEST_OPEN = "(a.no_show_contested_at IS NOT NULL AND a.contest_resolved_at IS NULL)"
 _RESOLVE = f"""
 UPDATE assignments a SET
-    dispute_resolved_at = CASE WHEN a.disputed_at IS NOT NULL AND a.dispute_resolved_at IS NULL
-                               THEN now() ELSE a.dispute_resolved_at END,
-    contest_resolved_at = CASE WHEN a.no_show_contested_at IS NOT NULL
-                                    AND a.contest_resolved_at IS NULL
-                               THEN now() ELSE a.contest_resolved_at END,
-    no_show_overturned = a.no_show_overturned
-        OR ($3 AND a.no_show_contested_at IS NOT NULL AND a.contest_resolved_at IS NULL),
-    resolved_by = $2, resolution_note = $4
+    dispute_resolved_at = CASE WHEN {_DISPUTE_OPEN} THEN now() ELSE a.dispute_resolved_at END,
+    resolved_by = CASE WHEN {_DISPUTE_OPEN} THEN $2 ELSE a.resolved_by END,
+    resolution_note = CASE WHEN {_DISPUTE_OPEN} THEN $4 ELSE a.resolution_note END,
+    contest_resolved_at = CASE WHEN {_CONTEST_OPEN} THEN now() ELSE a.contest_resolved_at END,
+    contest_resolved_by = CASE WHEN {_CONTEST_OPEN} THEN $2 ELSE a.contest_resolved_by END,
+    contest_resolution_note = CASE WHEN {_CONTEST_OPEN} THEN $4 ELSE a.contest_resolution_note END,
+    no_show_overturned = a.no_show_overturned OR ($3 AND {_CONTEST_OPEN})
 WHERE a.id = $1 AND {_OTHER_OPEN}
 RETURNING (a.no_show_contested_at IS NOT NULL) AS contest
 """
@@ -84,7 +88,8 @@ async def resolve(
 ) -> Assignment:
     """An operator closes the open complaints of an assignment (resolving twice is harmless).
     A contest of the hours is settled with the recorded times, the planned ones or times the
-    operator decides (``data.hours``): a ``resolve`` row of the hours ledger."""
+    operator decides (``data.hours``): a ``resolve`` row of the hours ledger, and then only
+    that (an open wage complaint stays open for its own resolution)."""
     before = await visible_assignment(conn, who, assignment_id)
     if who.role not in ("operator", "admin"):
         raise Forbidden("只有驿站专员可以处理投诉", "only operators resolve complaints")
@@ -101,7 +106,11 @@ async def resolve(
     elif data.hours == "decided":
         raise Conflict("没有待处理的工时异议", "there is no contest of the hours to resolve",
                        code="nothing_to_resolve")
-    other = await conn.fetchrow(_RESOLVE, assignment_id, who.user_id, data.no_show_overturned, data.note)
+    # Settling the hours is all this call does when they were contested: an open wage
+    # complaint is a matter of its own and waits for its own resolution (a second call, or
+    # the case's closing with an outcome), not closed by the decision on the hours.
+    other = None if hours_settled is not None else await conn.fetchrow(
+        _RESOLVE, assignment_id, who.user_id, data.no_show_overturned, data.note)
     if other is None and hours_settled is None:
         a = await fetch_assignment(conn, assignment_id)
         if a.dispute_resolved_at is not None or a.contest_resolved_at is not None \

@@ -29,6 +29,7 @@ from gigstation.work.offers import (
     decline_offer,
     list_live_offers,
 )
+from gigstation.work.pay import confirm_pay, dispute
 from gigstation.work.timesheet import DeskSlip, confirm_hours, contest_hours, issue_desk_slip
 
 __all__ = [
@@ -36,14 +37,17 @@ __all__ = [
     "DeskJob",
     "DeskPerson",
     "JobSlip",
+    "UnpaidJob",
     "accept_for_worker",
     "clear_pairing",
     "confirm_for_worker",
+    "confirm_pay_for_worker",
     "contest_for_worker",
     "decline_for_worker",
     "desk_assignment",
     "desk_offer_worker",
     "desk_person",
+    "dispute_for_worker",
     "person_day",
     "print_job_slip",
 ]
@@ -140,6 +144,17 @@ class DayEntry(msgspec.Struct, frozen=True):
     by_operator: bool = False
 
 
+class UnpaidJob(msgspec.Struct, frozen=True):
+    """A finished job of this station with no pay confirmed and no wage complaint yet."""
+
+    assignment_id: UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    employer_name: str
+    paid_cents: int | None
+
+
 class DeskPerson(msgspec.Struct, frozen=True):
     """What the operator needs about the person standing at the desk."""
 
@@ -150,6 +165,9 @@ class DeskPerson(msgspec.Struct, frozen=True):
     offers: list[OfferView]
     jobs: list[DeskJob]
     day: list[DayEntry] = []
+    unpaid: list[UnpaidJob] = []
+    """This station's finished jobs whose pay the person has not confirmed: the desk can file
+    a wage complaint for them (a person without a phone has no other way)."""
 
 
 _OPEN_CHECKIN = """
@@ -175,6 +193,19 @@ WHERE a.worker_id = $1 AND (
         AND a.ends_at > now() - interval '12 hours')
     OR (a.hours_state = 'recorded' AND a.hours_confirm_by > now()))
 ORDER BY a.starts_at LIMIT 10
+"""
+
+
+# The same rule as a wage complaint's (work.pay._DISPUTE), for the last 60 days' jobs here.
+_UNPAID = """
+SELECT a.id AS assignment_id, o.title, a.starts_at, a.ends_at, u.name AS employer_name, a.paid_cents
+FROM assignments a JOIN orders o ON o.id = a.order_id JOIN users u ON u.id = o.employer_id
+WHERE a.worker_id = $1 AND o.station_id = $2 AND a.disputed_at IS NULL AND a.pay_confirmed_at IS NULL
+  AND a.ends_at > now() - interval '60 days'
+  AND (a.status = 'completed'
+       OR (a.ends_at <= now() AND (a.status = 'active' OR a.arrived_at IS NOT NULL
+                                   OR (a.status = 'no_show' AND a.no_show_overturned))))
+ORDER BY a.ends_at DESC LIMIT 5
 """
 
 
@@ -232,8 +263,9 @@ async def desk_person(
     offers = [o for o in await list_live_offers(conn, worker_id) if o.station_id == station_id]
     jobs = [msgspec.convert(dict(r), DeskJob) for r in await conn.fetch(_JOBS, worker_id)]
     day = await person_day(conn, worker_id, since) if since is not None else []
+    unpaid = [msgspec.convert(dict(r), UnpaidJob) for r in await conn.fetch(_UNPAID, worker_id, station_id)]
     return DeskPerson(worker, flags, checkin, checkin is not None and checkin.station_id == station_id,
-                      offers, jobs, day)
+                      offers, jobs, day, unpaid)
 
 
 # --- the job slip and the hours, for a person without a smartphone ---------------------------
@@ -304,6 +336,25 @@ async def confirm_for_worker(
     worker's own tap, recorded as the operator's act on their behalf."""
     await desk_assignment(conn, who, station_id, assignment_id)
     return await confirm_hours(conn, who, assignment_id, now)
+
+
+async def dispute_for_worker(
+    conn: asyncpg.Connection[Any], who: Principal, station_id: UUID, assignment_id: UUID,
+    data: ReasonBody,
+) -> Assignment:
+    """The person at the desk says the wage was not paid: a wage complaint filed for them
+    (``work.pay.dispute``; it records the operator as the filer, on their behalf)."""
+    await desk_assignment(conn, who, station_id, assignment_id)
+    return await dispute(conn, who, assignment_id, data)
+
+
+async def confirm_pay_for_worker(
+    conn: asyncpg.Connection[Any], who: Principal, station_id: UUID, assignment_id: UUID,
+) -> Assignment:
+    """The person at the desk says the pay arrived: confirmed for them (``work.pay.confirm_pay``,
+    recorded as given by the operator on their behalf)."""
+    await desk_assignment(conn, who, station_id, assignment_id)
+    return await confirm_pay(conn, who, assignment_id)
 
 
 async def contest_for_worker(

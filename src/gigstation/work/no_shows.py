@@ -29,11 +29,13 @@ __all__ = ["contest_no_show", "mark_no_show"]
 
 # --- no-show ----------------------------------------------------------------------------
 
+# Not once the worker filed a wage complaint (saying they worked): the employer's "did not
+# come" is then its answer on the case, for the station to decide, not a no-show of its own.
 _NO_SHOW = """
 UPDATE assignments a SET status = 'no_show', no_show_at = now()
 FROM orders o
 WHERE a.id = $1 AND o.id = a.order_id AND a.status = 'active' AND o.starts_at <= now()
-  AND a.arrived_at IS NULL
+  AND a.arrived_at IS NULL AND a.disputed_at IS NULL
 RETURNING a.id
 """
 
@@ -42,7 +44,7 @@ async def mark_no_show(
     conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID
 ) -> Assignment:
     """The employer records that the worker did not come (once the order started, never
-    after an arrival was recorded)."""
+    after an arrival was recorded, nor once the worker filed a wage complaint)."""
     await own_assignment(conn, who, assignment_id, "employer")
     if await conn.fetchval(_NO_SHOW, assignment_id) is None:
         a = await fetch_assignment(conn, assignment_id)
@@ -51,6 +53,10 @@ async def mark_no_show(
         if a.arrived_at is not None:
             raise Conflict("已登记到岗，不能记录为未到岗", "arrival was recorded: the worker came",
                            code="arrived")
+        if a.disputed_at is not None:
+            raise Conflict("劳动者已投诉工资：请在投诉中答复，由驿站核实",
+                           "the worker filed a wage complaint: answer it on the case; the station decides",
+                           code="disputed")
         if a.status == "active":
             raise Conflict("用工尚未开始，不能记录未到岗", "the order has not started yet",
                            code="not_started")

@@ -10,7 +10,7 @@ import asyncpg
 
 from gigstation.platform import audit
 from gigstation.platform.auth import Principal
-from gigstation.platform.errors import Conflict
+from gigstation.platform.errors import Conflict, Forbidden
 from gigstation.work.assignments import (
     Assignment,
     PaidBody,
@@ -19,6 +19,7 @@ from gigstation.work.assignments import (
     fetch_assignment,
     own_assignment,
     state_conflict,
+    visible_assignment,
 )
 
 __all__ = ["confirm_pay", "dispute", "record_pay"]
@@ -75,8 +76,21 @@ async def record_pay(
     return a
 
 
+async def _for_worker(conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID) -> UUID | None:
+    """Who answers for the worker: the worker themself (None), or an operator of the job's
+    station for the person at the desk (their id; another station's job looks missing)."""
+    if who.role == "worker":
+        await own_assignment(conn, who, assignment_id, "worker")
+        return None
+    await visible_assignment(conn, who, assignment_id)
+    if who.role != "operator":
+        raise Forbidden("只有劳动者本人或驿站专员可以办理",
+                        "only the worker, or a station operator for them, does this")
+    return who.user_id
+
+
 _CONFIRM = """
-UPDATE assignments SET pay_confirmed_at = now()
+UPDATE assignments SET pay_confirmed_at = now(), pay_confirmed_by = $2
 WHERE id = $1 AND paid_at IS NOT NULL AND pay_confirmed_at IS NULL RETURNING id
 """
 
@@ -84,9 +98,10 @@ WHERE id = $1 AND paid_at IS NOT NULL AND pay_confirmed_at IS NULL RETURNING id
 async def confirm_pay(
     conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID
 ) -> Assignment:
-    """The worker confirms the pay arrived (again: the same answer)."""
-    await own_assignment(conn, who, assignment_id, "worker")
-    if await conn.fetchval(_CONFIRM, assignment_id) is None:
+    """The worker confirms the pay arrived (again: the same answer); an operator of the job's
+    station confirms it for the person at the desk, recorded as given by the operator."""
+    by = await _for_worker(conn, who, assignment_id)
+    if await conn.fetchval(_CONFIRM, assignment_id, by) is None:
         a = await fetch_assignment(conn, assignment_id)
         if a.pay_confirmed_at is not None:
             return a
@@ -95,7 +110,7 @@ async def confirm_pay(
     a = await fetch_assignment(conn, assignment_id)
     await announce(conn, a, "assignment.pay_confirmed", {"paid_cents": a.paid_cents})
     await audit.record(conn, who.user_id, "assignment.confirm_pay", "assignment", assignment_id,
-                       {"paid_cents": a.paid_cents})
+                       {"paid_cents": a.paid_cents, **({"on_behalf_of": str(a.worker_id)} if by else {})})
     return a
 
 
@@ -105,7 +120,7 @@ async def confirm_pay(
 # whatever happened to its order since: a recorded arrival, or a no-show overturned on the
 # worker's contest.
 _DISPUTE = """
-UPDATE assignments SET disputed_at = now(), dispute_reason = $2
+UPDATE assignments SET disputed_at = now(), dispute_reason = $2, disputed_by = $3
 WHERE id = $1 AND disputed_at IS NULL AND pay_confirmed_at IS NULL
   AND (status = 'completed'
        OR (ends_at <= now() AND (status = 'active' OR arrived_at IS NOT NULL
@@ -117,9 +132,11 @@ RETURNING id
 async def dispute(
     conn: asyncpg.Connection[Any], who: Principal, assignment_id: UUID, data: ReasonBody
 ) -> Assignment:
-    """The worker files a wage complaint; it lands on the station's complaints list."""
-    await own_assignment(conn, who, assignment_id, "worker")
-    if await conn.fetchval(_DISPUTE, assignment_id, data.reason) is None:
+    """The worker files a wage complaint; it lands on the station's complaints list. An
+    operator of the job's station files it for a person at the desk (who may have no phone):
+    recorded as filed by the operator, on the worker's behalf."""
+    filed_by = await _for_worker(conn, who, assignment_id)
+    if await conn.fetchval(_DISPUTE, assignment_id, data.reason, filed_by) is None:
         a = await fetch_assignment(conn, assignment_id)
         if a.disputed_at is not None:
             if a.dispute_reason == data.reason:
@@ -135,5 +152,6 @@ async def dispute(
         raise state_conflict(a, "投诉工资", "disputed")
     a = await fetch_assignment(conn, assignment_id)
     await announce(conn, a, "complaint.opened", {"kind": "wage_dispute"})
-    await audit.record(conn, who.user_id, "assignment.dispute", "assignment", assignment_id)
+    await audit.record(conn, who.user_id, "assignment.dispute", "assignment", assignment_id,
+                       {"on_behalf_of": str(a.worker_id)} if filed_by else None)
     return a

@@ -68,16 +68,20 @@ class AssignmentController(Controller):
         async with transaction(rt.pool) as conn:
             return await pay.record_pay(conn, request.user, assignment_id, data)
 
-    @post(_ID + "/confirm-pay", guards=[roles("worker")], status_code=200,
-          summary="确认收到工资 / Confirm the pay arrived")
+    @post(_ID + "/confirm-pay", guards=[roles("worker", "operator")], status_code=200,
+          summary="确认收到工资 / Confirm the pay arrived",
+          description="By the worker, or by an operator of the job's station for the person at the desk "
+                      "(who may have no phone): recorded as given by the operator on their behalf.")
     async def confirm_pay(
         self, request: Request[Principal, Any, Any], assignment_id: UUID, rt: Runtime
     ) -> Assignment:
         async with transaction(rt.pool) as conn:
             return await pay.confirm_pay(conn, request.user, assignment_id)
 
-    @post(_ID + "/dispute", guards=[roles("worker")], status_code=200,
-          summary="工资投诉 / File a wage complaint")
+    @post(_ID + "/dispute", guards=[roles("worker", "operator")], status_code=200,
+          summary="工资投诉 / File a wage complaint",
+          description="By the worker, or by an operator of the job's station for the person at the desk "
+                      "(who may have no phone): recorded as filed by the operator on their behalf.")
     async def dispute(
         self, request: Request[Principal, Any, Any], assignment_id: UUID,
         data: assignments.ReasonBody, rt: Runtime,
