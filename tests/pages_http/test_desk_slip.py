@@ -242,3 +242,7 @@ async def test_the_desk_confirms_for_the_person_that_the_pay_arrived(api: Api, d
     assert desk.worker["id"] in details
     page = await api.client.get(r.headers["location"])
     assert "已代本人确认收到工资" in page.text and f"/jobs/{aid}/pay-confirm" not in page.text
+    # The person sees on their own page that the desk confirmed it, and who to tell if not so.
+    await sign_in(api.client, desk.worker["phone"], "worker-pass")
+    jobs = await api.client.get("/worker/jobs")
+    assert "驿站已在服务台代您确认收到工资" in jobs.text

@@ -50,6 +50,10 @@ class Job(msgspec.Struct, frozen=True):
     hours_confirm_by: datetime | None = None
     hours_of_record: float = 0.0
     """Confirmed (or decided) hours, else the planned ones (work.timesheet)."""
+    desk_confirmed_pay: bool = False
+    """The station's desk, not the worker, said the pay arrived (the worker is told)."""
+    desk_disputed: bool = False
+    """The station's desk filed the wage complaint for the worker."""
 
     @property
     def pay_status(self) -> PayStatus:
@@ -98,7 +102,8 @@ SELECT a.id, a.order_id, o.title, o.skill, o.address, o.lat, o.lon, o.located, a
        CASE WHEN e.share_phone_with_crew AND a.status = 'active' THEN u.phone END AS employer_phone,
        a.hours::float8 AS hours, a.paid_cents, a.paid_at, a.pay_confirmed_at, a.disputed_at,
        r.stars AS rated_stars, a.arrived_at, a.departed_at, {HOURS_STATE} AS hours_state,
-       a.hours_confirm_by, {HOURS_OF_RECORD} AS hours_of_record
+       a.hours_confirm_by, {HOURS_OF_RECORD} AS hours_of_record,
+       a.pay_confirmed_by IS NOT NULL AS desk_confirmed_pay, a.disputed_by IS NOT NULL AS desk_disputed
 FROM assignments a
 JOIN orders o ON o.id = a.order_id
 JOIN employers e ON e.user_id = o.employer_id
