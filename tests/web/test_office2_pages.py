@@ -46,6 +46,12 @@ def test_desk_card_and_priority_outcomes(web: Browser, seed: Seed) -> None:
     [row] = sql(server, "SELECT card_number FROM workers WHERE registered_by IS NOT NULL")
     expect(page.locator(".card-number")).to_contain_text(row["card_number"][:4])
     _clean(page, "office2-desk-card-1366")
+    # The card fits a phone's width too (an operator at an outreach desk may have only a phone).
+    small = web.page(360)
+    sign_in(small, seed.operator.phone, next_path=page.url.replace(server.url, ""))
+    expect(small.get_by_role("heading", name="刘大爷")).to_be_visible()
+    assert small.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(small, "office2-desk-card-360")
     # Found again by the card's number.
     page.goto(f"/operator/stations/{seed.station_id}/desk")
     page.get_by_label("手机号、服务卡号或证件号").fill(row["card_number"])
