@@ -255,6 +255,13 @@ async def test_wage_dispute_lands_on_the_operators_board(api: Api, db: asyncpg.C
     r = await act(api, job.operator, a1["id"], "resolve", {"note": "雇主已补发"})
     assert r.status_code == 200 and r.json()["dispute_resolved_at"]
     assert r.json()["resolution_note"] == "雇主已补发"
+    # The case's own history gets the closing too, with no stated outcome; closing again adds nothing.
+    case = (await api.client.get(f"{API}/assignments/{a1['id']}/complaint", headers=bearer(t1))).json()
+    assert case["status"] == "resolved" and case["outcome"] == "unstated", case
+    assert [(s["kind"], s["note"]) for s in case["steps"] if s["kind"] == "closed"] == [("closed", "雇主已补发")]
+    assert (await act(api, job.operator, a1["id"], "resolve", {"note": "again"})).status_code == 200
+    assert await db.fetchval("SELECT count(*) FROM complaint_events WHERE assignment_id = $1 AND kind = 'closed'",
+                             uuid.UUID(a1["id"])) == 1
     conflict(await act(api, job.operator, a2["id"], "resolve", {"no_show_overturned": True}),
              "nothing_to_overturn")
     listed = await api.client.get(f"{API}/stations/{job.station['id']}/complaints",

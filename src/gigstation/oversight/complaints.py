@@ -66,7 +66,10 @@ __all__ = [
 CaseStatus = Literal["open", "answered", "escalated", "resolved"]
 StepKind = Literal["opened", "employer_answered", "escalated", "resolved", "worker_note",
                    "employer_reply", "employer_paid", "operator_note", "closed"]
-Outcome = Literal["paid", "partly_paid", "not_owed", "withdrawn", "referred"]
+StatedOutcome = Literal["paid", "partly_paid", "not_owed", "withdrawn", "referred"]
+"""What an operator closing a case says came of it."""
+Outcome = Literal["paid", "partly_paid", "not_owed", "withdrawn", "referred", "unstated"]
+"""As the history holds it: ``unstated`` when the older resolve closed the case (migration 0042)."""
 StageName = Literal["answer", "close", "inspection"]
 Note = Annotated[str, msgspec.Meta(max_length=1000, pattern=NO_NUL)]
 
@@ -120,7 +123,7 @@ class MessageBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class CloseBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    outcome: Outcome
+    outcome: StatedOutcome
     note: Note = ""
 
 

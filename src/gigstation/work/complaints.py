@@ -55,6 +55,10 @@ RETURNING (a.no_show_contested_at IS NOT NULL) AS contest
 
 
 _LOCK = "SELECT 1 FROM assignments WHERE id = $1 FOR UPDATE"
+_CLOSED_UNSTATED = """
+INSERT INTO complaint_events (assignment_id, kind, actor_id, note, outcome, at)
+VALUES ($1, 'closed', $2, $3, 'unstated', $4)
+"""
 _HOURS_RESOLVE = """
 INSERT INTO hours_events (assignment_id, kind, at, arrived_at, departed_at, proof, note, recorded_by)
 VALUES ($1, 'resolve', $2, $3, $4, 'operator', $5, $6)
@@ -119,6 +123,10 @@ async def resolve(
         raise Conflict("没有待处理的投诉", "there is no open complaint on this assignment",
                        code="nothing_to_resolve")
     a = await fetch_assignment(conn, assignment_id)
+    if before.disputed_at is not None and before.dispute_resolved_at is None and a.dispute_resolved_at is not None:
+        # The wage complaint's history gets its closing too (who, when, the note), with no
+        # stated outcome: closing with one is the case's own close (oversight.complaints).
+        await conn.execute(_CLOSED_UNSTATED, assignment_id, who.user_id, data.note or "", a.dispute_resolved_at)
     await announce(conn, a, "complaint.resolved",
                    {"no_show_overturned": a.no_show_overturned, "note": data.note,
                     "hours_of_record": a.hours_of_record if hours_settled else None})
