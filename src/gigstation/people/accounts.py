@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
@@ -337,16 +338,28 @@ async def reset_password_checked(
     address: str, now: datetime,
 ) -> Principal:
     """:func:`reset_password` within the per-address limit, a wrong code counted against it."""
+    return await _counted_try(
+        pool, address, lambda conn: reset_password(conn, hasher, settings.token_secret(), data, now),
+        lambda conn: record_reset_failure(conn, data.phone, now))
+
+
+async def _counted_try(
+    pool: asyncpg.Pool[Any], address: str,
+    attempt: Callable[[asyncpg.Connection[Any]], Awaitable[Principal]],
+    failed: Callable[[asyncpg.Connection[Any]], Awaitable[None]],
+) -> Principal:
+    """One try with a desk code: within the per-address limit (counted even when refused),
+    in its own transaction; a wrong code is then counted in another (the try rolled back)."""
     async with connection(pool) as conn:
         await throttle.hit(conn, f"reset-try:{address}", RESET_TRIES_PER_ADDRESS, 600,
                            "重置密码尝试过于频繁", "too many password reset attempts")
     try:
         async with transaction(pool) as conn:
-            return await reset_password(conn, hasher, settings.token_secret(), data, now)
+            return await attempt(conn)
     except Invalid as exc:
         if exc.code == RESET_CODE:
             async with transaction(pool) as conn:
-                await record_reset_failure(conn, data.phone, now)
+                await failed(conn)
         raise
 
 
@@ -430,14 +443,6 @@ async def take_over_checked(
     address: str, now: datetime,
 ) -> Principal:
     """:func:`take_over` within the password reset's per-address limit, a wrong code counted."""
-    async with connection(pool) as conn:
-        await throttle.hit(conn, f"reset-try:{address}", RESET_TRIES_PER_ADDRESS, 600,
-                           "重置密码尝试过于频繁", "too many password reset attempts")
-    try:
-        async with transaction(pool) as conn:
-            return await take_over(conn, hasher, settings.token_secret(), data, now)
-    except Invalid as exc:
-        if exc.code == RESET_CODE:
-            async with transaction(pool) as conn:
-                await record_takeover_failure(conn, data.card_number, now)
-        raise
+    return await _counted_try(
+        pool, address, lambda conn: take_over(conn, hasher, settings.token_secret(), data, now),
+        lambda conn: record_takeover_failure(conn, data.card_number, now))
