@@ -15,7 +15,7 @@ from gigstation.oversight import complaints, station_ratings
 from gigstation.platform import clock
 from gigstation.platform.auth import Principal
 from gigstation.platform.db import transaction
-from gigstation.platform.errors import DomainError, NotFound
+from gigstation.platform.errors import Conflict, DomainError, NotFound
 from gigstation.web.forms import convert_form, form_text
 from gigstation.web.i18n import lang_of, translator
 from gigstation.web.qr import qr_svg, scan_url
@@ -192,7 +192,7 @@ class WorkerJobPages(Controller):
                                              complaints.CaseRules.of(rt.settings))
         except DomainError as exc:
             return await self._jobs_page(request, rt, field_errors(exc, lang_of(dict(request.cookies)), {"note"}),
-                                         status=409 if exc.__class__.__name__ == "Conflict" else 422)
+                                         status=409 if isinstance(exc, Conflict) else 422)
         return Redirect(f"/worker/jobs?done=case_note#case-{assignment_id}", status_code=303)
 
     @post(_JOB + "/rate", name="worker.job.rate")
