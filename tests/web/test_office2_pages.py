@@ -12,7 +12,18 @@ from playwright.sync_api import expect
 
 from gigstation.platform.clock import today
 from gigstation.sim.demo import demo_resident_id
-from tests.web.conftest import Browser, Seed, api_token, axe_violations, dispatch, post_order, shot, sign_in, sql
+from tests.web.conftest import (
+    Browser,
+    Seed,
+    api_token,
+    assert_no_sideways_scroll,
+    axe_violations,
+    dispatch,
+    post_order,
+    shot,
+    sign_in,
+    sql,
+)
 from tests.web.test_office_pages import DESK, _clean, _phone
 from tests.web.test_screen_checkin import make_screen
 from tests.web.test_worker_pages import check_in
@@ -50,7 +61,7 @@ def test_desk_card_and_priority_outcomes(web: Browser, seed: Seed) -> None:
     small = web.page(360)
     sign_in(small, seed.operator.phone, next_path=page.url.replace(server.url, ""))
     expect(small.get_by_role("heading", name="刘大爷")).to_be_visible()
-    assert small.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_no_sideways_scroll(small)
     shot(small, "office2-desk-card-360")
     # Found again by the card's number.
     page.goto(f"/operator/stations/{seed.station_id}/desk")
